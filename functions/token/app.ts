@@ -1,0 +1,35 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { GatewayDeps } from '../../shared/deps';
+import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { docsRoutes } from '../../shared/http/docs';
+import { buildOpenApiDocument } from './openapi';
+import { healthRoute } from './routes';
+
+/** Public routes: health, API description and documentation. */
+export function publicRoutes(deps: GatewayDeps): Router {
+  const router = newRouter();
+  router.openapi(healthRoute, async (c) => {
+    const time = deps.now().toISOString();
+    try {
+      await deps.store.send(
+        new GetCommand({ TableName: deps.tables.control, Key: { pk: 'HEALTH', sk: 'HEALTH' } }),
+      );
+      return c.json({ status: 'ok' as const, store: 'reachable' as const, time }, 200);
+    } catch (error) {
+      deps.logger.warn('health check: store unreachable', { errorName: (error as Error).name });
+      return c.json({ status: 'unavailable' as const, store: 'unreachable' as const, time }, 503);
+    }
+  });
+  router.route(
+    '/',
+    docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)),
+  );
+  return router;
+}
+
+/** The public function: discovery, documentation and the token endpoint. */
+export function createApp(deps: GatewayDeps): Router {
+  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  app.route('/', publicRoutes(deps));
+  return app;
+}

@@ -1,0 +1,185 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { swaggerUiAssets } from '../../shared/http/docs';
+import { type TableKey, tableDefinitions } from '../../shared/storage/tables';
+
+/** The repository root: entries, the lockfile and node_modules are found from here, wherever synth runs. */
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The newest Node.js runtime this aws-cdk-lib knows; cdk-nag's AwsSolutions-L1 accepts only the newest. */
+export const gatewayRuntime = Runtime.NODEJS_24_X;
+
+/** Where the token function finds the Swagger UI files it serves at /docs (copied beside the bundle). */
+export const swaggerUiDir = '/var/task/swagger-ui';
+const swaggerUiFiles = Object.keys(swaggerUiAssets);
+
+/** A table with its key in tableDefinitions: the key names the env var shared/config.ts reads. */
+export interface GatewayTable {
+  readonly key: TableKey;
+  readonly table: ITable;
+}
+
+export type TableAccess = 'read' | 'readWrite';
+
+export interface GatewayFunctionProps {
+  /** Folder under functions/ holding handler.ts. */
+  readonly name: 'token' | 'registry' | 'admin' | 'billing' | 'audit';
+  /** Variables every gateway function reads (issuer, audience, limits, log level). */
+  readonly environment: Record<string, string>;
+  readonly logRetention: RetentionDays;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default 10 seconds: well inside API Gateway's 29 s integration timeout */
+  readonly timeout?: Duration;
+  /** @default - none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
+  /** Copy swagger-ui-dist's files next to the bundle and point SWAGGER_UI_DIR at them. */
+  readonly serveSwaggerUi?: boolean;
+}
+
+/**
+ * One gateway Lambda with the team's defaults: an ESM bundle built by the local esbuild, arm64, the newest
+ * Node.js runtime, X-Ray tracing, its own log group with a fixed retention, and a role that holds nothing
+ * but write access to that log group until tables and secrets are bound to it.
+ */
+export class GatewayFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Our own role instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log group.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `National Data Gateway ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const environment: Record<string, string> = { ...props.environment };
+    if (props.serveSwaggerUi) environment.SWAGGER_UI_DIR = swaggerUiDir;
+
+    this.function = new NodejsFunction(this, 'Handler', {
+      entry: join(projectRoot, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: gatewayRuntime,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment,
+      description: `National Data Gateway: ${props.name}`,
+      bundling: {
+        format: OutputFormat.ESM,
+        // The code relies on import.meta.url, so ESM; bundled CommonJS dependencies still call require().
+        banner:
+          "import { createRequire as __ndgCreateRequire } from 'node:module'; const require = __ndgCreateRequire(import.meta.url);",
+        // Prefer packages' ESM builds: they tree-shake better.
+        mainFields: ['module', 'main'],
+        minify: true,
+        // Minified, but class and function names survive for error names in logs.
+        keepNames: true,
+        // Errors are logged by name and request id, never by stack, so a source map would only add weight.
+        sourceMap: false,
+        // Pin the SDK the code was tested with instead of whatever version the runtime ships.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        commandHooks: props.serveSwaggerUi ? swaggerUiHooks : undefined,
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords, added by active tracing: X-Ray has no ' +
+        'resource-level permissions for them, so AWS documents "*" as the only valid resource.',
+    });
+  }
+
+  /**
+   * Sets the table's env var (CONTROL_TABLE, ...) and grants data-plane access to it. The table is bound
+   * without its indexes, so grant* covers the table alone instead of `table/index/*`; each index named in
+   * tableDefinitions is then granted Query and Scan (the only reads an index serves) by its own ARN.
+   */
+  bindTable({ key, table }: GatewayTable, access: TableAccess): this {
+    this.function.addEnvironment(`${key.toUpperCase()}_TABLE`, table.tableName);
+    const tableOnly = Table.fromTableAttributes(this, `${key}-table`, {
+      tableArn: table.tableArn,
+      encryptionKey: table.encryptionKey,
+    });
+    if (access === 'readWrite') tableOnly.grantReadWriteData(this.function);
+    else tableOnly.grantReadData(this.function);
+
+    const indexes = tableDefinitions[key].indexes;
+    if (indexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query', 'dynamodb:Scan'],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index.name}`),
+        }),
+      );
+    }
+    if (access === 'readWrite' && table.encryptionKey) {
+      Validations.of(this.role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            "Added by grantReadWriteData for the tables' customer-managed key and limited to that one key ARN; " +
+            'DynamoDB needs GenerateDataKey to write items under it.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+          reason:
+            "Added by grantReadWriteData for the tables' customer-managed key and limited to that one key ARN " +
+            '(ReEncryptFrom/ReEncryptTo), used by DynamoDB when the key material rotates.',
+        },
+      );
+    }
+    return this;
+  }
+
+  /**
+   * Sets SIGNING_KEYS_SECRET_ARN and grants read access to the secret, plus decrypt with its key only through
+   * Secrets Manager. The grants go on this function's role alone: secret.grantRead would also write the role
+   * into the data stack's key policy, making the data stack depend on this one.
+   */
+  bindSigningKeys(secret: ISecret): this {
+    this.function.addEnvironment('SIGNING_KEYS_SECRET_ARN', secret.secretArn);
+    Secret.fromSecretCompleteArn(this, 'SigningKeys', secret.secretArn).grantRead(this.function);
+    const decrypt = secret.encryptionKey?.grantDecrypt(this.role);
+    decrypt?.principalStatement?.addCondition('StringEquals', {
+      'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+    });
+    return this;
+  }
+}
+
+const swaggerUiHooks: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [
+    `mkdir -p "${outputDir}/swagger-ui"`,
+    ...swaggerUiFiles.map(
+      (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/swagger-ui/${file}"`,
+    ),
+  ],
+};

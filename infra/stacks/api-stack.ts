@@ -1,0 +1,376 @@
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  EndpointType,
+  type IResource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FilterPattern, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import type { TableKey } from '../../shared/storage/tables';
+import {
+  GatewayFunction,
+  type GatewayFunctionProps,
+  type GatewayTable,
+} from '../constructs/gateway-function';
+
+/** The namespace and name the ledger-write-failure metric filters publish to. */
+export const ledgerFailureMetric = { namespace: 'NationalDataGateway', name: 'LedgerWriteFailures' } as const;
+
+export interface ApiStackProps extends StackProps {
+  readonly stage: string;
+  readonly tables: Record<TableKey, GatewayTable>;
+  readonly signingKeys: ISecret;
+  /** `iss` of issued tokens. @default - the stage's execute-api URL */
+  readonly tokenIssuer?: string;
+  readonly tokenAudience: string;
+  readonly tokenTtlSeconds: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Retention of the function logs and the API access log. */
+  readonly logRetention: RetentionDays;
+  /** Stage-wide API Gateway throttling, requests per second and burst. */
+  readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** WAF rate-based rules, requests per source IP per 5 minutes. */
+  readonly waf: { readonly requestsPerIp: number; readonly tokenRequestsPerIp: number };
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
+}
+
+type FunctionName = GatewayFunctionProps['name'];
+
+/**
+ * The public face: one REST API (chosen over an HTTP API because a WAFv2 web ACL attaches to its stage
+ * directly and it has stage throttling), the five gateway functions behind proxy routes, the web ACL,
+ * and the alarms. It owns no data; tables and the signing-key secret come in by props.
+ */
+export class ApiStack extends Stack {
+  readonly api: RestApi;
+  readonly functions: Record<FunctionName, GatewayFunction>;
+  readonly webAcl: CfnWebACL;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const prefix = `ndg-${props.stage}`;
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `${prefix}-api`,
+      description: 'National Data Gateway: one authenticated, metered door to the national registers',
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Lambda answers binary (the Swagger UI favicon) base64-encoded; "*/*" lets API Gateway decode it.
+      binaryMediaTypes: ['*/*'],
+      minCompressionSize: Size.kibibytes(1),
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stage,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: accessLogFormat(),
+      },
+    });
+
+    const issuer =
+      props.tokenIssuer ??
+      `https://${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${props.stage}`;
+    const environment = {
+      TOKEN_ISSUER: issuer,
+      TOKEN_AUDIENCE: props.tokenAudience,
+      TOKEN_TTL_SECONDS: String(props.tokenTtlSeconds),
+      MAX_BODY_BYTES: String(props.maxBodyBytes),
+      LOG_LEVEL: props.logLevel,
+    };
+    const gatewayFunction = (name: FunctionName, extra: Partial<GatewayFunctionProps> = {}) =>
+      new GatewayFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
+        name,
+        environment,
+        logRetention: props.logRetention,
+        ...extra,
+      }).bindSigningKeys(props.signingKeys);
+
+    const { control, registry, ledger } = props.tables;
+    this.functions = {
+      token: gatewayFunction('token', { serveSwaggerUi: true }).bindTable(control, 'readWrite'),
+      registry: gatewayFunction('registry')
+        .bindTable(registry, 'read')
+        .bindTable(control, 'read')
+        .bindTable(ledger, 'readWrite'),
+      admin: gatewayFunction('admin').bindTable(control, 'readWrite').bindTable(ledger, 'readWrite'),
+      billing: gatewayFunction('billing').bindTable(ledger, 'readWrite').bindTable(control, 'read'),
+      audit: gatewayFunction('audit').bindTable(ledger, 'read').bindTable(control, 'read'),
+    };
+
+    const routes: Record<FunctionName, string[]> = {
+      token: [
+        '/health',
+        '/openapi.json',
+        '/docs',
+        '/docs/{proxy+}',
+        '/.well-known/{proxy+}',
+        '/oauth/{proxy+}',
+      ],
+      registry: ['/v1/{proxy+}'],
+      admin: ['/admin/{proxy+}'],
+      billing: ['/billing/{proxy+}'],
+      audit: ['/audit/{proxy+}'],
+    };
+    for (const [name, paths] of Object.entries(routes) as [FunctionName, string[]][]) {
+      // Console test-invoke is not a production need; each method may invoke only its own function.
+      const integration = new LambdaIntegration(this.functions[name].function, { allowTestInvoke: false });
+      for (const path of paths) resourceFor(this.api.root, path).addMethod('ANY', integration);
+    }
+    addProblemResponses(this.api);
+    acknowledgeApiFindings(this.api);
+
+    this.webAcl = createWebAcl(this, prefix, props.waf);
+    new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: `${prefix} alarms`, enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.createAlarms(prefix);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the gateway' });
+  }
+
+  private createAlarms(prefix: string): void {
+    const action = new SnsAction(this.alarmTopic);
+    const alarm = (id: string, metric: Metric, description: string, threshold = 1) =>
+      new Alarm(this, id, {
+        alarmName: `${prefix}-${id}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(action);
+
+    const period = Duration.minutes(5);
+    for (const [name, fn] of Object.entries(this.functions)) {
+      alarm(
+        `${name}-errors`,
+        fn.function.metricErrors({ period, statistic: 'Sum' }),
+        `The ${name} function failed invocations (crash, timeout or init error; handled errors are problem+json).`,
+      );
+      alarm(
+        `${name}-throttles`,
+        fn.function.metricThrottles({ period, statistic: 'Sum' }),
+        `The ${name} function was throttled by Lambda concurrency limits.`,
+      );
+      fn.logGroup.addMetricFilter('LedgerWriteFailures', {
+        filterPattern: FilterPattern.stringValue('$.message', '=', 'ledger write failed'),
+        metricNamespace: ledgerFailureMetric.namespace,
+        metricName: ledgerFailureMetric.name,
+        metricValue: '1',
+      });
+    }
+    alarm(
+      'api-5xx',
+      this.api.metricServerError({ period, statistic: 'Sum' }),
+      'The API answered 5XX (including fail-closed 503s when the ledger or store is unavailable).',
+      5,
+    );
+    alarm(
+      'ledger-write-failures',
+      new Metric({
+        namespace: ledgerFailureMetric.namespace,
+        metricName: ledgerFailureMetric.name,
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      }),
+      'A ledger write failed: the call was refused (fail closed), so metering or audit needs attention now.',
+    );
+  }
+}
+
+/** The resource for a path like `/docs/{proxy+}`, creating missing segments and reusing existing ones. */
+function resourceFor(root: IResource, path: string): IResource {
+  let resource = root;
+  for (const part of path.split('/').filter(Boolean)) {
+    resource = resource.getResource(part) ?? resource.addResource(part);
+  }
+  return resource;
+}
+
+/**
+ * JSON access log lines. The path is left out on purpose: registry paths carry national IDs and enterprise
+ * codes, and personal data is never logged. The request id joins a line to the function's own log.
+ */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: AccessLogField.contextRequestId(),
+      traceId: AccessLogField.contextXrayTraceId(),
+      ip: AccessLogField.contextIdentitySourceIp(),
+      userAgent: AccessLogField.contextIdentityUserAgent(),
+      time: AccessLogField.contextRequestTimeEpoch(),
+      method: AccessLogField.contextHttpMethod(),
+      resource: AccessLogField.contextResourcePath(),
+      protocol: AccessLogField.contextProtocol(),
+      status: AccessLogField.contextStatus(),
+      responseLength: AccessLogField.contextResponseLength(),
+      latencyMs: AccessLogField.contextResponseLatency(),
+      integrationLatencyMs: AccessLogField.contextIntegrationLatency(),
+      integrationStatus: AccessLogField.contextIntegrationStatus(),
+      integrationError: AccessLogField.contextIntegrationErrorMessage(),
+      errorType: AccessLogField.contextErrorResponseType(),
+      error: AccessLogField.contextErrorMessage(),
+      wafStatus: AccessLogField.contextWafResponseCode(),
+    }),
+  );
+}
+
+/** API Gateway's own refusals (no route, throttled, blocked by WAF, too large) answer problem+json too. */
+function addProblemResponses(api: RestApi): void {
+  const responses: [string, ResponseType, number | undefined, string, string][] = [
+    ['NotFound', ResponseType.MISSING_AUTHENTICATION_TOKEN, 404, 'Not Found', 'No route matches this path.'],
+    ['Throttled', ResponseType.THROTTLED, 429, 'Too Many Requests', 'The gateway is over its request rate.'],
+    ['WafFiltered', ResponseType.WAF_FILTERED, 403, 'Forbidden', 'The request was blocked by the firewall.'],
+    ['TooLarge', ResponseType.REQUEST_TOO_LARGE, 413, 'Content Too Large', 'The request is too large.'],
+    [
+      'Timeout',
+      ResponseType.INTEGRATION_TIMEOUT,
+      504,
+      'Gateway Timeout',
+      'The gateway did not answer in time.',
+    ],
+    ['Default4xx', ResponseType.DEFAULT_4XX, undefined, 'Refused by the gateway', '$context.error.message'],
+    ['Default5xx', ResponseType.DEFAULT_5XX, undefined, 'Gateway error', '$context.error.message'],
+  ];
+  for (const [id, type, status, title, detail] of responses) {
+    const body = [
+      `"type":"${status ? `/problems/http-${status}` : 'about:blank'}"`,
+      `"title":"${title}"`,
+      ...(status ? [`"status":${status}`] : []),
+      `"detail":"${detail}"`,
+      '"instance":"$context.path"',
+      '"requestId":"$context.requestId"',
+    ];
+    api.addGatewayResponse(id, {
+      type,
+      statusCode: status ? String(status) : undefined,
+      responseHeaders: {
+        'Content-Type': "'application/problem+json'",
+        'Cache-Control': "'no-store'",
+        'X-Request-Id': 'context.requestId',
+        ...(status === 429 ? { 'Retry-After': "'1'" } : {}),
+      },
+      templates: { 'application/json': `{${body.join(',')}}` },
+    });
+  }
+}
+
+function createWebAcl(scope: Stack, prefix: string, limits: ApiStackProps['waf']): CfnWebACL {
+  const visibility = (metricName: string): CfnWebACL.VisibilityConfigProperty => ({
+    cloudWatchMetricsEnabled: true,
+    metricName: `${prefix}-${metricName}`,
+    sampledRequestsEnabled: true,
+  });
+  const managed = (name: string, priority: number): CfnWebACL.RuleProperty => ({
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+    visibilityConfig: visibility(name),
+  });
+  return new CfnWebACL(scope, 'WebAcl', {
+    name: `${prefix}-api`,
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility('api'),
+    rules: [
+      {
+        // Client authentication runs scrypt on every attempt: a flood here is a CPU attack on the token function.
+        name: 'TokenEndpointRatePerIp',
+        priority: 0,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: {
+            limit: limits.tokenRequestsPerIp,
+            aggregateKeyType: 'IP',
+            evaluationWindowSec: 300,
+            scopeDownStatement: {
+              byteMatchStatement: {
+                fieldToMatch: { uriPath: {} },
+                positionalConstraint: 'ENDS_WITH',
+                searchString: '/oauth/token',
+                textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
+              },
+            },
+          },
+        },
+        visibilityConfig: visibility('token-rate'),
+      },
+      {
+        name: 'RatePerIp',
+        priority: 1,
+        action: { block: {} },
+        statement: {
+          rateBasedStatement: {
+            limit: limits.requestsPerIp,
+            aggregateKeyType: 'IP',
+            evaluationWindowSec: 300,
+          },
+        },
+        visibilityConfig: visibility('ip-rate'),
+      },
+      managed('AWSManagedRulesCommonRuleSet', 2),
+      managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
+    ],
+  });
+}
+
+function acknowledgeApiFindings(api: RestApi): void {
+  Validations.of(api).acknowledge(
+    {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Authorization is done in the functions, not by an API Gateway authorizer: the token, health, JWKS and ' +
+        'docs routes are public by contract; every other route verifies an ES256 JWT (alg, kid, iss, aud, exp, ' +
+        'nbf) with the gateway keys, and the registry ledger transaction re-checks that the credential and ' +
+        'agency are still active, so revocation takes effect on the next request, which a cached authorizer would not give.',
+    },
+    {
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Callers are agencies using OAuth 2.0 client credentials issued by this gateway itself (client_secret or ' +
+        'private_key_jwt), not Cognito users; tokens are verified in the functions as described for APIG4.',
+    },
+    {
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Routes are Lambda proxies and every input (path, query, headers, body) is parsed by the zod schemas in ' +
+        'the functions, which also generate the OpenAPI document and answer problem+json 400s; an API Gateway ' +
+        'validator without models would check nothing.',
+    },
+    {
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack deliberately does ' +
+        'not own (feature flag disableCloudWatchRole), and at INFO it can write request data containing personal ' +
+        'identifiers. The JSON access log already records status, latency, integration errors and WAF status per request.',
+    },
+  );
+}

@@ -1,0 +1,10 @@
+import { publicRoutes } from '../functions/token/app';
+import type { GatewayDeps } from '../shared/deps';
+import { createBaseApp, type Router } from '../shared/http/app';
+
+/** Every area's routes on one app: the local host serves the whole gateway on one port. */
+export function createGatewayApp(deps: GatewayDeps): Router {
+  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  app.route('/', publicRoutes(deps));
+  return app;
+}

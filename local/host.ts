@@ -1,0 +1,108 @@
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { z } from 'zod';
+import { type Config, loadConfig } from '../shared/config';
+import { createDeps, type GatewayDeps } from '../shared/deps';
+import { ensureTables } from '../shared/storage/provision';
+import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
+import { createGatewayApp } from './gateway-app';
+import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
+
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+/** The local host's own settings (the functions' settings are in shared/config.ts). */
+export const LocalSettingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  IN_MEMORY: flag,
+  /** Use an already running DynamoDB (Local) instead of starting one. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  BOOTSTRAP_ADMIN_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,64}$/, 'use 3-64 letters, digits, dot, dash or underscore')
+    .optional(),
+  BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+});
+export type LocalSettings = z.infer<typeof LocalSettingsSchema>;
+
+export interface LocalGateway {
+  url: string;
+  port: number;
+  deps: GatewayDeps;
+  bootstrap: BootstrapResult;
+  dynamoEndpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Progress lines for a person watching the start (stderr by default). */
+  progress?: (line: string) => void;
+  /** Replace parts of the dependencies (tests: a quiet logger, a fixed clock). */
+  overrideDeps?: (deps: GatewayDeps) => GatewayDeps;
+}
+
+/** Starts DynamoDB Local (unless given an endpoint), prepares tables and demo data, and serves the gateway. */
+export async function startLocalGateway(options: StartOptions = {}): Promise<LocalGateway> {
+  const env = options.env ?? process.env;
+  const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const settings = LocalSettingsSchema.parse(env);
+
+  let dynamo: DynamoLocal | undefined;
+  let endpoint = settings.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    assertJava();
+    const where = settings.IN_MEMORY ? 'in memory' : `in ${resolve(settings.DATA_DIR, 'dynamodb')}`;
+    progress(`Starting DynamoDB Local (${where})...`);
+    dynamo = await startDynamoLocal({
+      dataDir: settings.IN_MEMORY ? undefined : resolve(settings.DATA_DIR, 'dynamodb'),
+      port: settings.DYNAMODB_PORT,
+    });
+    endpoint = dynamo.endpoint;
+  }
+
+  try {
+    const issuer = env.TOKEN_ISSUER ?? `http://localhost:${settings.PORT || 3000}`;
+    const config: Config = loadConfig({ ...env, DYNAMODB_ENDPOINT: endpoint, TOKEN_ISSUER: issuer });
+    let deps = createDeps(config);
+    if (options.overrideDeps) deps = options.overrideDeps(deps);
+
+    const created = await ensureTables(deps.store, deps.tables);
+    if (created.length) progress(`Created tables: ${created.join(', ')}`);
+    await seedDemoRecords(deps.store, deps.tables);
+    const bootstrap = await ensureBootstrapAdmin(deps.store, deps.tables, {
+      clientId: settings.BOOTSTRAP_ADMIN_CLIENT_ID,
+      clientSecret: settings.BOOTSTRAP_ADMIN_CLIENT_SECRET,
+    });
+
+    const app = createGatewayApp(deps);
+    const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
+      const s = serve({ fetch: app.fetch, port: settings.PORT, hostname: settings.HOST }, () =>
+        resolveServer(s),
+      );
+      s.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.PORT;
+    return {
+      url: `http://${settings.HOST === '0.0.0.0' ? 'localhost' : settings.HOST}:${port}`,
+      port,
+      deps,
+      bootstrap,
+      dynamoEndpoint: endpoint,
+      stop: async () => {
+        await new Promise<void>((done) => server.close(() => done()));
+        deps.store.destroy();
+        await dynamo?.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Everything a function reads from its environment, parsed once at cold start. */
+export const ConfigSchema = z.object({
+  CONTROL_TABLE: z.string().min(3).default('ndg-control'),
+  REGISTRY_TABLE: z.string().min(3).default('ndg-registry'),
+  LEDGER_TABLE: z.string().min(3).default('ndg-ledger'),
+  /** Set only locally: the DynamoDB Local endpoint. In AWS the SDK finds the regional endpoint. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().default('ap-southeast-1'),
+  TOKEN_ISSUER: z.url().default('http://localhost:3000'),
+  TOKEN_AUDIENCE: z.string().min(1).default('national-data-gateway'),
+  TOKEN_TTL_SECONDS: positiveInt(600).pipe(z.number().max(3600)),
+  /** AWS: the Secrets Manager secret holding the signing keys. Locally the key file under DATA_DIR is used. */
+  SIGNING_KEYS_SECRET_ARN: z.string().optional(),
+  MAX_BODY_BYTES: positiveInt(64 * 1024),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws one readable error naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Router } from './app';
+import { newRouter } from './app';
+import { problemResponse } from './problem';
+
+/** The Swagger UI files /docs serves itself: government networks are often closed, so never a CDN. */
+export const swaggerUiAssets: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+/** Where the swagger-ui-dist files are: copied beside the Lambda bundle, or the installed package locally. */
+function swaggerUiDir(): string {
+  const fromEnv = process.env.SWAGGER_UI_DIR;
+  if (fromEnv) return fromEnv;
+  return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+}
+
+const page = `<!doctype html>
+<html lang="vi">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Cổng dữ liệu quốc gia · National Data Gateway API</title>
+  <link rel="icon" href="docs/assets/favicon-32x32.png">
+  <link rel="stylesheet" href="docs/assets/swagger-ui.css">
+</head>
+<body>
+  <main id="swagger-ui" aria-label="API reference"></main>
+  <script src="docs/assets/swagger-ui-bundle.js"></script>
+  <script src="docs/init.js"></script>
+</body>
+</html>
+`;
+
+const init = `window.ui = SwaggerUIBundle({
+  url: new URL('openapi.json', document.baseURI).href,
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: false,
+  tryItOutEnabled: true,
+  validatorUrl: null,
+});
+`;
+
+/** `/openapi.json` and `/docs`, serving the given document and Swagger UI from local files. */
+export function docsRoutes(document: () => unknown): Router {
+  const router = newRouter();
+  const cache = new Map<string, Uint8Array>();
+  let documentJson: string | undefined;
+
+  router.get('/openapi.json', (c) => {
+    documentJson ??= JSON.stringify(document());
+    return c.body(documentJson, 200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    });
+  });
+  router.get('/docs', (c) => c.html(page));
+  router.get('/docs/init.js', (c) =>
+    c.body(init, 200, {
+      'Content-Type': 'text/javascript; charset=utf-8',
+      'Cache-Control': 'public, max-age=300',
+    }),
+  );
+  router.get('/docs/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const type = swaggerUiAssets[file];
+    if (!type) return problemResponse(c, 404, { detail: `There is no documentation asset named ${file}.` });
+    let bytes = cache.get(file);
+    if (!bytes) {
+      bytes = new Uint8Array(await readFile(join(swaggerUiDir(), file)));
+      cache.set(file, bytes);
+    }
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': type,
+      'Cache-Control': 'public, max-age=86400',
+    });
+  });
+  return router;
+}

@@ -1,0 +1,124 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { AppError, ValidationError } from '../errors';
+import type { Logger } from '../log';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+const slugs: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'content-too-large',
+  415: 'unsupported-media-type',
+  500: 'internal-error',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  [extension: string]: unknown;
+}
+
+/** Problem type URIs are relative to the gateway and documented in /docs. */
+export const problemType = (slug: string) => `/problems/${slug}`;
+
+/** Writes an RFC 9457 problem+json response. Every error the gateway answers goes through here. */
+export function problemResponse(
+  c: Context,
+  status: number,
+  fields: { slug?: string; title?: string; detail: string; extensions?: Record<string, unknown> },
+  headers: Record<string, string> = {},
+): Response {
+  const requestId = (c.get('requestId') as string | undefined) ?? '';
+  const body: Problem = {
+    ...fields.extensions,
+    type: problemType(fields.slug ?? slugs[status] ?? `http-${status}`),
+    title: fields.title ?? titles[status] ?? 'Error',
+    status,
+    detail: fields.detail,
+    instance: c.req.path,
+    requestId,
+  };
+  return c.newResponse(JSON.stringify(body), status as ContentfulStatusCode, {
+    ...headers,
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Cache-Control': 'no-store',
+  });
+}
+
+/** Turns a thrown value into problem+json. Unknown errors are logged and answered with a bare 500. */
+export function createErrorHandler(logger: Logger): ErrorHandler {
+  return function errorHandler(err, c) {
+    if (err instanceof AppError) {
+      return problemResponse(
+        c,
+        err.status,
+        { slug: err.slug, title: err.title, detail: err.detail, extensions: err.extensions },
+        err.headers,
+      );
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const detail = describeHttpException(status, err.message);
+      return problemResponse(c, status, { detail });
+    }
+    logger.error('unhandled error', {
+      requestId: c.get('requestId'),
+      route: c.req.routePath,
+      method: c.req.method,
+      errorName: err instanceof Error ? err.name : typeof err,
+      errorMessage: err instanceof Error ? err.message : undefined,
+      stack: err instanceof Error ? err.stack : undefined,
+    });
+    return problemResponse(c, 500, { detail: 'The gateway could not complete the request.' });
+  };
+}
+
+function describeHttpException(status: number, message: string): string {
+  if (status === 413) return 'The request body is larger than the gateway accepts.';
+  if (status === 400 && /json/i.test(message)) return 'The request body is not valid JSON.';
+  if (status === 400 && message) return message;
+  return titles[status] ?? 'Request failed.';
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  problemResponse(c, 404, { detail: `No route matches ${c.req.method} ${c.req.path}.` });
+
+/** Maps zod issues to a ValidationError with a precise detail naming each bad field. */
+export function toValidationError(error: ZodError, where: string): ValidationError {
+  const errors = error.issues.slice(0, 20).map((issue) => ({
+    path: issue.path.map(String).join('.') || where,
+    message: issue.message,
+  }));
+  const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+  return new ValidationError(`Invalid ${where}: ${detail}`, errors);
+}

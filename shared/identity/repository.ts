@@ -1,0 +1,242 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../errors';
+import type { Agency, Credential } from './model';
+
+/** Key layout of the control table. */
+export const controlKeys = {
+  agency: (id: string) => ({ pk: `AGENCY#${id}`, sk: 'AGENCY' }),
+  agencyCode: (code: string) => ({ pk: `AGENCYCODE#${code}`, sk: 'AGENCYCODE' }),
+  credential: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
+  entitlements: (agencyId: string) => ({ pk: `AGENCY#${agencyId}`, sk: 'ENTITLEMENTS' }),
+  assertionId: (clientId: string, jti: string) => ({ pk: `JTI#${clientId}#${jti}`, sk: 'JTI' }),
+};
+
+const strip = <T extends Record<string, unknown>>(item: T | undefined) => {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, ...rest } = item;
+  return rest;
+};
+
+export interface Page<T> {
+  items: T[];
+  cursor?: string | undefined;
+}
+
+export const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through: an unreadable cursor is the caller's error
+  }
+  throw new InvalidCursorError();
+}
+
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+  constructor() {
+    super('The cursor is not one this gateway issued.');
+  }
+}
+
+/** Agencies and credentials in the control table. */
+export class ControlRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Creates the agency; its code is unique (enforced by a lock item in the same transaction). */
+  async createAgency(agency: Agency): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...controlKeys.agencyCode(agency.code), agencyId: agency.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...controlKeys.agency(agency.id),
+                  gsi1pk: 'AGENCIES',
+                  gsi1sk: agency.code,
+                  ...agency,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(`An agency with code ${agency.code} already exists.`);
+      }
+      throw error;
+    }
+  }
+
+  async getAgency(id: string): Promise<Agency | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: controlKeys.agency(id), ConsistentRead: true }),
+    );
+    return strip(Item) as Agency | undefined;
+  }
+
+  async listAgencies(limit: number, cursor?: string): Promise<Page<Agency>> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'AGENCIES' },
+        Limit: limit,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((item) => strip(item) as unknown as Agency),
+      cursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+
+  /** Replaces the agency if it is still at `expectedUpdatedAt` (optimistic concurrency for admin edits). */
+  async saveAgency(agency: Agency, expectedUpdatedAt: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
+          ConditionExpression: 'updatedAt = :expected',
+          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`Agency ${agency.id} was changed by someone else; read it again and retry.`);
+      }
+      throw error;
+    }
+  }
+
+  async putCredential(credential: Credential, expectedUpdatedAt?: string): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...controlKeys.credential(credential.clientId),
+            gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
+            gsi1sk: `${credential.createdAt}#${credential.clientId}`,
+            ...credential,
+          },
+          ...(expectedUpdatedAt
+            ? {
+                ConditionExpression: 'updatedAt = :expected',
+                ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) {
+        throw new ConflictError(`Credential ${credential.clientId} was changed by someone else; retry.`);
+      }
+      throw error;
+    }
+  }
+
+  async getCredential(clientId: string): Promise<Credential | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: controlKeys.credential(clientId),
+        ConsistentRead: true,
+      }),
+    );
+    return strip(Item) as Credential | undefined;
+  }
+
+  async listCredentials(agencyId: string): Promise<Credential[]> {
+    const items: Credential[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `AGENCY#${agencyId}#CLIENTS` },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(strip(item) as unknown as Credential);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** Reads a credential and its agency in one round trip (token endpoint, non-registry routes). */
+  async getCredentialWithAgency(
+    clientId: string,
+    agencyId?: string,
+  ): Promise<{ credential?: Credential; agency?: Agency }> {
+    if (!agencyId) {
+      const credential = await this.getCredential(clientId);
+      if (!credential) return {};
+      return { credential, agency: await this.getAgency(credential.agencyId) };
+    }
+    const result = await this.client.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.tableName]: {
+            Keys: [controlKeys.credential(clientId), controlKeys.agency(agencyId)],
+            ConsistentRead: true,
+          },
+        },
+      }),
+    );
+    const items = result.Responses?.[this.tableName] ?? [];
+    const credential = items.find((i) => i.sk === 'CLIENT');
+    const agency = items.find((i) => i.sk === 'AGENCY');
+    return {
+      ...(credential ? { credential: strip(credential) as unknown as Credential } : {}),
+      ...(agency ? { agency: strip(agency) as unknown as Agency } : {}),
+    };
+  }
+
+  /** Records a client assertion's jti; false if it was seen before (a replay). */
+  async rememberAssertionId(clientId: string, jti: string, expiresAtEpochSeconds: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...controlKeys.assertionId(clientId, jti), expiresAt: expiresAtEpochSeconds },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
