@@ -58,3 +58,19 @@ export function toCredentialView(credential: Credential): CredentialView {
     secretsExpiring: secrets.flatMap((s) => (s.expiresAt ? [s.expiresAt] : [])),
   };
 }
+
+/** Purpose codes: the administrative procedure (or other legal basis) a call serves, e.g. `1.001234`. */
+export const PurposeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'a purpose code is 1-64 letters, digits, dot, colon, dash or underscore');
+
+/** What an agency may do with one operation: for which purposes, and which fields it may receive. */
+export const EntitlementSchema = z.object({
+  operation: z.enum(OPERATIONS),
+  /** Fields the agency may receive; absent means every field of the record. */
+  fields: z.array(z.string().min(1).max(64)).max(50).optional(),
+  purposes: z.array(PurposeSchema).min(1).max(100),
+  /** Lookups under this entitlement are hidden from the subject's access history until this date. */
+  covertUntil: z.iso.date().optional(),
+});
+export type Entitlement = z.infer<typeof EntitlementSchema>;
