@@ -1,3 +1,4 @@
+import { adminRoutes } from '../functions/admin/app';
 import { publicRoutes } from '../functions/token/app';
 import type { GatewayDeps } from '../shared/deps';
 import { createBaseApp, type Router } from '../shared/http/app';
@@ -6,5 +7,6 @@ import { createBaseApp, type Router } from '../shared/http/app';
 export function createGatewayApp(deps: GatewayDeps): Router {
   const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
   app.route('/', publicRoutes(deps));
+  app.route('/', adminRoutes(deps));
   return app;
 }

@@ -68,7 +68,12 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
 
   try {
     const issuer = env.TOKEN_ISSUER ?? `http://localhost:${settings.PORT || 3000}`;
-    const config: Config = loadConfig({ ...env, DYNAMODB_ENDPOINT: endpoint, TOKEN_ISSUER: issuer });
+    const config: Config = loadConfig({
+      SIGNING_KEYS_FILE: settings.IN_MEMORY ? undefined : resolve(settings.DATA_DIR, 'signing-keys.json'),
+      ...env,
+      DYNAMODB_ENDPOINT: endpoint,
+      TOKEN_ISSUER: issuer,
+    });
     let deps = createDeps(config);
     if (options.overrideDeps) deps = options.overrideDeps(deps);
 

@@ -15,6 +15,10 @@ export const ConfigSchema = z.object({
   TOKEN_TTL_SECONDS: positiveInt(600).pipe(z.number().max(3600)),
   /** AWS: the Secrets Manager secret holding the signing keys. Locally the key file under DATA_DIR is used. */
   SIGNING_KEYS_SECRET_ARN: z.string().optional(),
+  /** Local host: the key file (created on first start). Without either, keys live in memory (tests). */
+  SIGNING_KEYS_FILE: z.string().optional(),
+  /** How long a rotated client secret keeps working beside the new one. */
+  SECRET_ROTATION_OVERLAP_SECONDS: positiveInt(24 * 3600).pipe(z.number().max(7 * 24 * 3600)),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });

@@ -1,5 +1,16 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AuditTrail } from './audit/trail';
+import {
+  FileKeyStore,
+  type KeyStore,
+  MemoryKeyStore,
+  SecretsManagerKeyStore,
+  SigningKeys,
+} from './auth/keys';
+import { TokenService } from './auth/tokens';
 import { type Config, loadConfig } from './config';
+import { ControlRepository } from './identity/repository';
 import { createLogger, type Logger } from './log';
 import { createStoreClient } from './storage/client';
 import type { TableNames } from './storage/tables';
@@ -10,21 +21,70 @@ export interface GatewayDeps {
   logger: Logger;
   store: DynamoDBDocumentClient;
   tables: TableNames;
-  /** The clock; tests move it to cross billing-period boundaries. */
+  /** The clock; tests move it to cross billing-period boundaries and token expiry. */
   now: () => Date;
+  keys: SigningKeys;
+  tokens: TokenService;
+  control: ControlRepository;
+  audit: AuditTrail;
 }
 
 export function tableNamesFrom(config: Config): TableNames {
   return { control: config.CONTROL_TABLE, registry: config.REGISTRY_TABLE, ledger: config.LEDGER_TABLE };
 }
 
+/** The signing-key store the configuration names; only a local or in-memory store may create the first key. */
+export function keyStoreFrom(config: Config): { store: KeyStore; createIfMissing: boolean } {
+  if (config.SIGNING_KEYS_SECRET_ARN) {
+    const client = new SecretsManagerClient({ region: config.AWS_REGION });
+    return {
+      store: new SecretsManagerKeyStore(client, config.SIGNING_KEYS_SECRET_ARN),
+      createIfMissing: false,
+    };
+  }
+  if (config.SIGNING_KEYS_FILE)
+    return { store: new FileKeyStore(config.SIGNING_KEYS_FILE), createIfMissing: true };
+  return { store: new MemoryKeyStore(), createIfMissing: true };
+}
+
+export interface DepsParts {
+  config: Config;
+  logger: Logger;
+  store: DynamoDBDocumentClient;
+  now?: () => Date;
+  keyStore?: { store: KeyStore; createIfMissing: boolean };
+}
+
+/** Assembles the services over given parts (tests pass a captured logger, a moved clock, a mocked client). */
+export function assembleDeps(parts: DepsParts): GatewayDeps {
+  const { config, logger, store } = parts;
+  const now = parts.now ?? (() => new Date());
+  const tables = tableNamesFrom(config);
+  const keyStore = parts.keyStore ?? keyStoreFrom(config);
+  const keys = new SigningKeys(keyStore.store, { createIfMissing: keyStore.createIfMissing, now });
+  return {
+    config,
+    logger,
+    store,
+    tables,
+    now,
+    keys,
+    tokens: new TokenService(keys, {
+      issuer: config.TOKEN_ISSUER,
+      audience: config.TOKEN_AUDIENCE,
+      ttlSeconds: config.TOKEN_TTL_SECONDS,
+      now,
+    }),
+    control: new ControlRepository(store, tables.control),
+    audit: new AuditTrail(store, tables.ledger),
+  };
+}
+
 /** Builds the dependencies from the environment, once per cold start. */
 export function createDeps(config: Config = loadConfig()): GatewayDeps {
-  return {
+  return assembleDeps({
     config,
     logger: createLogger(config.LOG_LEVEL, { service: 'national-data-gateway' }),
     store: createStoreClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
-    tables: tableNamesFrom(config),
-    now: () => new Date(),
-  };
+  });
 }

@@ -7,6 +7,8 @@ export interface ProblemFields {
   extensions?: Record<string, unknown>;
   /** Extra response headers (Retry-After, WWW-Authenticate, ...). */
   headers?: Record<string, string>;
+  /** Only the OAuth token endpoint overrides it: RFC 6749 clients expect application/json. */
+  contentType?: string;
   cause?: unknown;
 }
 
@@ -14,6 +16,7 @@ export class AppError extends Error {
   override name = 'AppError';
   readonly extensions: Record<string, unknown>;
   readonly headers: Record<string, string>;
+  readonly contentType: string | undefined;
 
   constructor(
     readonly status: number,
@@ -25,6 +28,7 @@ export class AppError extends Error {
     super(detail, { cause: fields.cause });
     this.extensions = fields.extensions ?? {};
     this.headers = fields.headers ?? {};
+    this.contentType = fields.contentType;
   }
 
   get detail(): string {
@@ -93,3 +97,59 @@ export class ServiceUnavailableError extends AppError {
     });
   }
 }
+
+export class BadGatewayError extends AppError {
+  override name = 'BadGatewayError';
+  constructor(detail: string, fields?: ProblemFields) {
+    super(502, 'bad-gateway', 'Bad Gateway', detail, fields);
+  }
+}
+
+export class GatewayTimeoutError extends AppError {
+  override name = 'GatewayTimeoutError';
+  constructor(detail: string, fields?: ProblemFields) {
+    super(504, 'gateway-timeout', 'Gateway Timeout', detail, fields);
+  }
+}
+
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope';
+
+/**
+ * A token-endpoint error (RFC 6749 section 5.2): `error` and `error_description` for OAuth clients, with the
+ * problem members beside them, as application/json.
+ */
+export class OAuthError extends AppError {
+  override name = 'OAuthError';
+  constructor(
+    readonly code: OAuthErrorCode,
+    description: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(
+      code === 'invalid_client' ? 401 : 400,
+      `oauth-${code.replace(/_/g, '-')}`,
+      oauthTitles[code],
+      description,
+      {
+        extensions: { error: code, error_description: description },
+        headers,
+        contentType: 'application/json',
+      },
+    );
+  }
+}
+
+const oauthTitles: Record<OAuthErrorCode, string> = {
+  invalid_request: 'Invalid token request',
+  invalid_client: 'Client authentication failed',
+  invalid_grant: 'Invalid grant',
+  unauthorized_client: 'Client not authorized for this grant',
+  unsupported_grant_type: 'Unsupported grant type',
+  invalid_scope: 'Invalid scope',
+};

@@ -1,7 +1,99 @@
+import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
-import { createBaseApp, type Router } from '../../shared/http/app';
+import { BadRequestError } from '../../shared/errors';
+import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { type AdminContext, AdminService } from '../../shared/identity/admin-service';
+import { InvalidCursorError } from '../../shared/identity/repository';
+import * as r from './routes';
 
-/** The admin function. Its routes arrive with their issue; until then it answers only 404 problem+json. */
+/** Everything under /admin: scope `admin`, live credential check, every action audited. */
+export function adminRoutes(deps: GatewayDeps): Router {
+  const router = newRouter();
+  const service = new AdminService({
+    control: deps.control,
+    audit: deps.audit,
+    keys: deps.keys,
+    now: deps.now,
+    secretOverlapSeconds: deps.config.SECRET_ROTATION_OVERLAP_SECONDS,
+  });
+  router.use('/admin/*', requireAuth(deps, { anyOf: ['admin'], liveCheck: true }));
+  const ctx = (c: {
+    get(key: 'caller'): AdminContext['caller'];
+    get(key: 'requestId'): string;
+  }): AdminContext => ({
+    caller: c.get('caller'),
+    requestId: c.get('requestId'),
+  });
+
+  router.openapi(r.createAgencyRoute, async (c) =>
+    c.json(await service.createAgency(ctx(c), c.req.valid('json')), 201),
+  );
+  router.openapi(r.listAgenciesRoute, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    try {
+      return c.json(await service.listAgencies(limit, cursor), 200);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new BadRequestError(error.message);
+      throw error;
+    }
+  });
+  router.openapi(r.getAgencyRoute, async (c) =>
+    c.json(await service.getAgency(c.req.valid('param').id), 200),
+  );
+  router.openapi(r.updateAgencyRoute, async (c) =>
+    c.json(await service.updateAgency(ctx(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );
+  router.openapi(r.getEntitlementsRoute, async (c) =>
+    c.json({ entitlements: await service.getEntitlements(c.req.valid('param').id) }, 200),
+  );
+  router.openapi(r.putEntitlementsRoute, async (c) =>
+    c.json(
+      {
+        entitlements: await service.putEntitlements(
+          ctx(c),
+          c.req.valid('param').id,
+          c.req.valid('json').entitlements,
+        ),
+      },
+      200,
+    ),
+  );
+  router.openapi(r.issueCredentialRoute, async (c) => {
+    const { credential, clientSecret } = await service.issueCredential(
+      ctx(c),
+      c.req.valid('param').id,
+      c.req.valid('json'),
+    );
+    return c.json({ ...credential, ...(clientSecret ? { clientSecret } : {}) }, 201, {
+      'Cache-Control': 'no-store',
+    });
+  });
+  router.openapi(r.listCredentialsRoute, async (c) =>
+    c.json({ items: await service.listCredentials(c.req.valid('param').id) }, 200),
+  );
+  router.openapi(r.rotateCredentialRoute, async (c) => {
+    const body =
+      c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : c.req.valid('json');
+    const result = await service.rotateCredential(ctx(c), c.req.valid('param').clientId, body.overlapSeconds);
+    return c.json(
+      {
+        ...result.credential,
+        clientSecret: result.clientSecret,
+        previousSecretExpiresAt: result.previousSecretExpiresAt,
+      },
+      200,
+      { 'Cache-Control': 'no-store' },
+    );
+  });
+  router.openapi(r.revokeCredentialRoute, async (c) =>
+    c.json(await service.revokeCredential(ctx(c), c.req.valid('param').clientId), 200),
+  );
+  router.openapi(r.rotateSigningKeysRoute, async (c) => c.json(await service.rotateSigningKeys(ctx(c)), 200));
+  return router;
+}
+
 export function createApp(deps: GatewayDeps): Router {
-  return createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  app.route('/', adminRoutes(deps));
+  return app;
 }

@@ -2,6 +2,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayDeps } from '../../shared/deps';
 import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { docsRoutes } from '../../shared/http/docs';
+import { discoveryRoutes } from './discovery';
+import { oauthRoutes } from './oauth';
 import { buildOpenApiDocument } from './openapi';
 import { healthRoute } from './routes';
 
@@ -20,10 +22,9 @@ export function publicRoutes(deps: GatewayDeps): Router {
       return c.json({ status: 'unavailable' as const, store: 'unreachable' as const, time }, 503);
     }
   });
-  router.route(
-    '/',
-    docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)),
-  );
+  router.route('/', docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)));
+  router.route('/', discoveryRoutes(deps));
+  router.route('/', oauthRoutes(deps));
   return router;
 }
 

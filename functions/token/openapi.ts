@@ -1,8 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { adminRoutes } from '../admin/routes';
+import { jwksRoute, metadataRoute } from './discovery';
+import { tokenRoute } from './oauth';
 import { healthRoute } from './routes';
 
 /** Every route of every area, so the one document describes the whole gateway whichever host serves it. */
-const allRoutes = [healthRoute];
+const allRoutes = [healthRoute, metadataRoute, jwksRoute, tokenRoute, ...adminRoutes];
 
 export function buildOpenApiDocument(serverUrl: string) {
   const app = new OpenAPIHono();

@@ -57,6 +57,7 @@ export function problemResponse(
   status: number,
   fields: { slug?: string; title?: string; detail: string; extensions?: Record<string, unknown> },
   headers: Record<string, string> = {},
+  contentType = PROBLEM_CONTENT_TYPE,
 ): Response {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
   const body: Problem = {
@@ -70,7 +71,7 @@ export function problemResponse(
   };
   return c.newResponse(JSON.stringify(body), status as ContentfulStatusCode, {
     ...headers,
-    'Content-Type': PROBLEM_CONTENT_TYPE,
+    'Content-Type': contentType,
     'Cache-Control': 'no-store',
   });
 }
@@ -84,6 +85,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
         err.status,
         { slug: err.slug, title: err.title, detail: err.detail, extensions: err.extensions },
         err.headers,
+        err.contentType,
       );
     }
     if (err instanceof HTTPException) {

@@ -62,7 +62,10 @@ export function toCredentialView(credential: Credential): CredentialView {
 /** Purpose codes: the administrative procedure (or other legal basis) a call serves, e.g. `1.001234`. */
 export const PurposeSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'a purpose code is 1-64 letters, digits, dot, colon, dash or underscore');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
+    'a purpose code is 1-64 letters, digits, dot, colon, dash or underscore',
+  );
 
 /** What an agency may do with one operation: for which purposes, and which fields it may receive. */
 export const EntitlementSchema = z.object({

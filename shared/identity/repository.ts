@@ -6,9 +6,13 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
-import type { Agency, Credential } from './model';
+import type { Agency, Credential, Entitlement } from './model';
+
+/** One item of a TransactWriteItems call: admin writes carry their audit record in the same transaction. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Key layout of the control table. */
 export const controlKeys = {
@@ -59,7 +63,7 @@ export class ControlRepository {
   ) {}
 
   /** Creates the agency; its code is unique (enforced by a lock item in the same transaction). */
-  async createAgency(agency: Agency): Promise<void> {
+  async createAgency(agency: Agency, _also: TransactItem[] = []): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -119,49 +123,99 @@ export class ControlRepository {
   }
 
   /** Replaces the agency if it is still at `expectedUpdatedAt` (optimistic concurrency for admin edits). */
-  async saveAgency(agency: Agency, expectedUpdatedAt: string): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
+  async saveAgency(agency: Agency, expectedUpdatedAt: string, also: TransactItem[] = []): Promise<void> {
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
+            ConditionExpression: 'updatedAt = :expected',
+            ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+          },
+        },
+        ...also,
+      ],
+      `Agency ${agency.id} was changed by someone else; read it again and retry.`,
+    );
+  }
+
+  /** Replaces the agency's entitlements and bumps its policy version, so older tokens stop working. */
+  async saveEntitlements(
+    agency: Agency,
+    expectedUpdatedAt: string,
+    entitlements: Entitlement[],
+    also: TransactItem[] = [],
+  ): Promise<void> {
+    await this.saveAgency(agency, expectedUpdatedAt, [
+      {
+        Put: {
           TableName: this.tableName,
-          Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
-          ConditionExpression: 'updatedAt = :expected',
-          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-        }),
-      );
+          Item: { ...controlKeys.entitlements(agency.id), entitlements, updatedAt: agency.updatedAt },
+        },
+      },
+      ...also,
+    ]);
+  }
+
+  /** The agency and its entitlements: one Query over the agency's partition. */
+  async getAgencyWithEntitlements(id: string): Promise<{ agency?: Agency; entitlements: Entitlement[] }> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': controlKeys.agency(id).pk },
+        ConsistentRead: true,
+      }),
+    );
+    const agency = Items.find((i) => i.sk === 'AGENCY');
+    const entitlements = (Items.find((i) => i.sk === 'ENTITLEMENTS')?.entitlements ?? []) as Entitlement[];
+    return { ...(agency ? { agency: strip(agency) as unknown as Agency } : {}), entitlements };
+  }
+
+  private async transact(items: TransactItem[], conflict: string): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`Agency ${agency.id} was changed by someone else; read it again and retry.`);
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      ) {
+        throw new ConflictError(conflict);
       }
       throw error;
     }
   }
 
-  async putCredential(credential: Credential, expectedUpdatedAt?: string): Promise<void> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...controlKeys.credential(credential.clientId),
-            gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
-            gsi1sk: `${credential.createdAt}#${credential.clientId}`,
-            ...credential,
+  /** Creates (no expected version) or replaces (at the expected version) a credential. */
+  async putCredential(
+    credential: Credential,
+    expectedUpdatedAt?: string,
+    also: TransactItem[] = [],
+  ): Promise<void> {
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...controlKeys.credential(credential.clientId),
+              gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
+              gsi1sk: `${credential.createdAt}#${credential.clientId}`,
+              ...credential,
+            },
+            ...(expectedUpdatedAt
+              ? {
+                  ConditionExpression: 'updatedAt = :expected',
+                  ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+                }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
           },
-          ...(expectedUpdatedAt
-            ? {
-                ConditionExpression: 'updatedAt = :expected',
-                ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-              }
-            : { ConditionExpression: 'attribute_not_exists(pk)' }),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConflictError(`Credential ${credential.clientId} was changed by someone else; retry.`);
-      }
-      throw error;
-    }
+        },
+        ...also,
+      ],
+      `Credential ${credential.clientId} was changed by someone else; read it again and retry.`,
+    );
   }
 
   async getCredential(clientId: string): Promise<Credential | undefined> {

@@ -44,6 +44,7 @@ export const tableDefinitions: Record<TableKey, TableDefinition> = {
     indexes: [
       { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+      { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     ],
     ttlAttribute: 'expiresAt',
   },

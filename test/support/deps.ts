@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../../shared/config';
-import type { GatewayDeps } from '../../shared/deps';
+import { assembleDeps, type GatewayDeps } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import { createStoreClient } from '../../shared/storage/client';
 import { ensureTables } from '../../shared/storage/provision';
@@ -40,14 +40,7 @@ export function unitDeps(options: TestDepsOptions = {}): GatewayDeps & { logs: C
       maxAttempts: 1,
     }),
   );
-  return {
-    config,
-    logger,
-    logs,
-    store,
-    tables: { control: config.CONTROL_TABLE, registry: config.REGISTRY_TABLE, ledger: config.LEDGER_TABLE },
-    now: options.now ?? (() => new Date()),
-  };
+  return { ...assembleDeps({ config, logger, store, ...(options.now ? { now: options.now } : {}) }), logs };
 }
 
 /** Dependencies over DynamoDB Local with fresh tables of their own, so test files never share state. */
@@ -65,11 +58,7 @@ export async function integrationDeps(
   });
   const { logs, logger } = captureLogs();
   const store = createStoreClient({ region: config.AWS_REGION, endpoint });
-  const tables = {
-    control: config.CONTROL_TABLE,
-    registry: config.REGISTRY_TABLE,
-    ledger: config.LEDGER_TABLE,
-  };
-  await ensureTables(store, tables);
-  return { config, logger, logs, store, tables, now: options.now ?? (() => new Date()) };
+  const deps = assembleDeps({ config, logger, store, ...(options.now ? { now: options.now } : {}) });
+  await ensureTables(store, deps.tables);
+  return { ...deps, logs };
 }

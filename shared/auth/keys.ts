@@ -1,0 +1,177 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+
+export const SIGNING_ALG = 'ES256';
+
+/** A gateway signing key as stored: the newest is current, the one before stays published for verification. */
+export interface StoredKey {
+  kid: string;
+  alg: typeof SIGNING_ALG;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: string;
+}
+
+/** Where the signing keys live: a local file, memory, or Secrets Manager. Never in the code. */
+export interface KeyStore {
+  load(): Promise<StoredKey[]>;
+  save(keys: StoredKey[]): Promise<void>;
+}
+
+export class MemoryKeyStore implements KeyStore {
+  private keys: StoredKey[] = [];
+  async load() {
+    return this.keys;
+  }
+  async save(keys: StoredKey[]) {
+    this.keys = keys;
+  }
+}
+
+/** The local host's key file (under DATA_DIR), written with owner-only permissions. */
+export class FileKeyStore implements KeyStore {
+  constructor(private readonly path: string) {}
+  async load(): Promise<StoredKey[]> {
+    try {
+      return (JSON.parse(readFileSync(this.path, 'utf8')) as { keys: StoredKey[] }).keys ?? [];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+  async save(keys: StoredKey[]): Promise<void> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const temp = `${this.path}.tmp`;
+    writeFileSync(temp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
+    renameSync(temp, this.path);
+  }
+}
+
+/** AWS: a Secrets Manager secret holding `{"keys": [...]}` (other members, such as a placeholder, are ignored). */
+export class SecretsManagerKeyStore implements KeyStore {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly secretId: string,
+  ) {}
+  async load(): Promise<StoredKey[]> {
+    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const parsed = JSON.parse(SecretString ?? '{}') as { keys?: StoredKey[] };
+    return Array.isArray(parsed.keys) ? parsed.keys : [];
+  }
+  async save(keys: StoredKey[]): Promise<void> {
+    await this.client.send(
+      new PutSecretValueCommand({ SecretId: this.secretId, SecretString: JSON.stringify({ keys }) }),
+    );
+  }
+}
+
+export class SigningKeysUnavailableError extends Error {
+  override name = 'SigningKeysUnavailableError';
+}
+
+interface LoadedKey {
+  stored: StoredKey;
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+}
+
+export interface SigningKeysOptions {
+  /** Create the first key when the store is empty (local host, bootstrap); Lambdas only read. */
+  createIfMissing?: boolean;
+  /** How often to look for a rotation made elsewhere. */
+  refreshMs?: number;
+  now?: () => Date;
+}
+
+/** Creates a new ES256 key pair in the stored form. */
+export async function createStoredKey(now: Date): Promise<StoredKey> {
+  const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  const kid = `ndg-${now.toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' };
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG, use: 'sig' };
+  return { kid, alg: SIGNING_ALG, privateJwk, publicJwk, createdAt: now.toISOString() };
+}
+
+/**
+ * The gateway's signing keys: the current one signs, current and previous verify and are published in the
+ * JWKS. Keys are imported once and cached; an unknown kid triggers at most one reload per refresh period,
+ * so a forged kid cannot make every request hit the key store.
+ */
+export class SigningKeys {
+  private loaded: LoadedKey[] = [];
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+  private readonly refreshMs: number;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly options: SigningKeysOptions = {},
+  ) {
+    this.refreshMs = options.refreshMs ?? 5 * 60_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private async load(): Promise<void> {
+    let stored = await this.store.load();
+    if (stored.length === 0 && this.options.createIfMissing) {
+      stored = [await createStoredKey(this.now())];
+      await this.store.save(stored);
+    }
+    this.loaded = await Promise.all(
+      stored.slice(0, 2).map(async (key) => ({
+        stored: key,
+        privateKey: (await importJWK(key.privateJwk, SIGNING_ALG)) as CryptoKey,
+        publicKey: (await importJWK(key.publicJwk, SIGNING_ALG)) as CryptoKey,
+      })),
+    );
+    this.loadedAt = Date.now();
+  }
+
+  private async ensureLoaded(force = false): Promise<void> {
+    const stale = Date.now() - this.loadedAt > this.refreshMs;
+    if (this.loaded.length && !stale && !force) return;
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    await this.loading;
+  }
+
+  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+    await this.ensureLoaded();
+    const current = this.loaded[0];
+    if (!current) throw new SigningKeysUnavailableError('No signing key is configured; run the bootstrap.');
+    return { kid: current.stored.kid, key: current.privateKey };
+  }
+
+  /** The public key for a kid, or undefined if the gateway does not know it. */
+  async verificationKey(kid: string): Promise<CryptoKey | undefined> {
+    await this.ensureLoaded();
+    let found = this.loaded.find((k) => k.stored.kid === kid);
+    if (!found && Date.now() - this.loadedAt > 30_000) {
+      await this.ensureLoaded(true);
+      found = this.loaded.find((k) => k.stored.kid === kid);
+    }
+    return found?.publicKey;
+  }
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    await this.ensureLoaded();
+    return { keys: this.loaded.map((k) => k.stored.publicJwk) };
+  }
+
+  /** Makes a new current key; the old current stays for verification until the next rotation. */
+  async rotate(): Promise<{ kid: string; previousKid?: string | undefined }> {
+    const stored = await this.store.load();
+    const fresh = await createStoredKey(this.now());
+    await this.store.save([fresh, ...stored].slice(0, 2));
+    await this.ensureLoaded(true);
+    return { kid: fresh.kid, previousKid: stored[0]?.kid };
+  }
+}

@@ -1,0 +1,286 @@
+import { randomBytes } from 'node:crypto';
+import { importJWK, type JWK } from 'jose';
+import type { AuditEvent } from '../audit/model';
+import type { AuditTrail } from '../audit/trail';
+import { assertionAlgorithms } from '../auth/client-auth';
+import type { SigningKeys } from '../auth/keys';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import type { Caller } from '../http/app';
+import {
+  type Agency,
+  type AgencyStatus,
+  type Credential,
+  type CredentialView,
+  type Entitlement,
+  OPERATIONS,
+  type Operation,
+  type Scope,
+  toCredentialView,
+} from './model';
+import type { ControlRepository, Page } from './repository';
+import { generateSecret, hashSecret } from './secrets';
+
+export const PLATFORM_AGENCY_ID = 'ag_platform';
+
+export interface AdminServiceDeps {
+  control: ControlRepository;
+  audit: AuditTrail;
+  keys: SigningKeys;
+  now: () => Date;
+  secretOverlapSeconds: number;
+}
+
+/** Who did it and under which request: every admin action is audited with it. */
+export interface AdminContext {
+  caller: Caller;
+  requestId: string;
+}
+
+/**
+ * Platform administration: agencies, credentials, entitlements, signing keys. Every change is written in the
+ * same transaction as its audit record (actor, action, target, before/after; never a secret or its hash).
+ */
+export class AdminService {
+  constructor(private readonly deps: AdminServiceDeps) {}
+
+  private event(
+    ctx: AdminContext,
+    action: string,
+    target: string,
+    before: unknown,
+    after: unknown,
+  ): AuditEvent {
+    return {
+      id: ctx.requestId,
+      at: this.deps.now().toISOString(),
+      kind: 'admin-action',
+      actor: { clientId: ctx.caller.clientId, agencyId: ctx.caller.agencyId },
+      action,
+      target,
+      outcome: 'done',
+      before,
+      after,
+    };
+  }
+
+  async createAgency(ctx: AdminContext, input: { code: string; name: string }): Promise<Agency> {
+    const now = this.deps.now().toISOString();
+    const agency: Agency = {
+      id: `ag_${randomBytes(8).toString('hex')}`,
+      code: input.code,
+      name: input.name.normalize('NFC').trim(),
+      status: 'active',
+      policyVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.control.createAgency(agency, [
+      this.deps.audit.putFor(this.event(ctx, 'agency.create', agency.id, null, agency)),
+    ]);
+    return agency;
+  }
+
+  listAgencies(limit: number, cursor?: string): Promise<Page<Agency>> {
+    return this.deps.control.listAgencies(limit, cursor);
+  }
+
+  async getAgency(id: string): Promise<Agency> {
+    const agency = await this.deps.control.getAgency(id);
+    if (!agency) throw new NotFoundError(`There is no agency ${id}.`);
+    return agency;
+  }
+
+  /** Renames, suspends or reactivates. A status change bumps the policy version: live tokens stop at once. */
+  async updateAgency(
+    ctx: AdminContext,
+    id: string,
+    patch: { name?: string; status?: AgencyStatus },
+  ): Promise<Agency> {
+    const before = await this.getAgency(id);
+    if (id === PLATFORM_AGENCY_ID && patch.status === 'suspended') {
+      throw new ConflictError(
+        'The platform operator agency cannot be suspended: nobody could administer the gateway.',
+      );
+    }
+    const statusChanged = patch.status !== undefined && patch.status !== before.status;
+    const after: Agency = {
+      ...before,
+      ...(patch.name !== undefined ? { name: patch.name.normalize('NFC').trim() } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      policyVersion: before.policyVersion + (statusChanged ? 1 : 0),
+      updatedAt: this.deps.now().toISOString(),
+    };
+    const action = statusChanged
+      ? after.status === 'suspended'
+        ? 'agency.suspend'
+        : 'agency.reactivate'
+      : 'agency.update';
+    await this.deps.control.saveAgency(after, before.updatedAt, [
+      this.deps.audit.putFor(this.event(ctx, action, id, before, after)),
+    ]);
+    return after;
+  }
+
+  async getEntitlements(agencyId: string): Promise<Entitlement[]> {
+    const { agency, entitlements } = await this.deps.control.getAgencyWithEntitlements(agencyId);
+    if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
+    return entitlements;
+  }
+
+  /** Replaces the entitlements; tokens minted under the old ones stop working on their next call. */
+  async putEntitlements(
+    ctx: AdminContext,
+    agencyId: string,
+    entitlements: Entitlement[],
+  ): Promise<Entitlement[]> {
+    const { agency, entitlements: before } = await this.deps.control.getAgencyWithEntitlements(agencyId);
+    if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
+    const seen = new Set<string>();
+    for (const e of entitlements) {
+      if (seen.has(e.operation)) throw new BadRequestError(`Operation ${e.operation} is listed twice.`);
+      seen.add(e.operation);
+    }
+    const after: Agency = {
+      ...agency,
+      policyVersion: agency.policyVersion + 1,
+      updatedAt: this.deps.now().toISOString(),
+    };
+    await this.deps.control.saveEntitlements(after, agency.updatedAt, entitlements, [
+      this.deps.audit.putFor(this.event(ctx, 'entitlements.replace', agencyId, before, entitlements)),
+    ]);
+    return entitlements;
+  }
+
+  /** Issues a credential: a secret shown this once, or a registered public JWK (private_key_jwt, no secret). */
+  async issueCredential(
+    ctx: AdminContext,
+    agencyId: string,
+    input: { scopes: Scope[]; publicJwk?: Record<string, unknown> | undefined },
+  ): Promise<{ credential: CredentialView; clientSecret?: string }> {
+    const { agency, entitlements } = await this.deps.control.getAgencyWithEntitlements(agencyId);
+    if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
+    const scopes = [...new Set(input.scopes)];
+    if (scopes.includes('admin') && agencyId !== PLATFORM_AGENCY_ID) {
+      throw new BadRequestError('Only the platform operator agency may hold the admin scope.');
+    }
+    const entitled = new Set(entitlements.map((e) => e.operation));
+    const unentitled = scopes.filter(
+      (s) => OPERATIONS.includes(s as Operation) && !entitled.has(s as Operation),
+    );
+    if (unentitled.length) {
+      throw new BadRequestError(
+        `Agency ${agency.code} is not entitled to ${unentitled.join(', ')}: set its entitlements first (a credential is never wider than its agency).`,
+      );
+    }
+    const publicJwk = input.publicJwk ? await validatePublicJwk(input.publicJwk) : undefined;
+    const now = this.deps.now().toISOString();
+    const clientSecret = publicJwk ? undefined : generateSecret();
+    const credential: Credential = {
+      clientId: `ndgc_${randomBytes(10).toString('hex')}`,
+      agencyId,
+      scopes,
+      status: 'active',
+      authMethod: publicJwk ? 'private_key_jwt' : 'client_secret',
+      secrets: clientSecret ? [{ hash: await hashSecret(clientSecret), createdAt: now }] : [],
+      ...(publicJwk ? { publicJwk } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const view = toCredentialView(credential);
+    await this.deps.control.putCredential(credential, undefined, [
+      this.deps.audit.putFor(this.event(ctx, 'credential.issue', credential.clientId, null, view)),
+    ]);
+    return { credential: view, ...(clientSecret ? { clientSecret } : {}) };
+  }
+
+  async listCredentials(agencyId: string): Promise<CredentialView[]> {
+    await this.getAgency(agencyId);
+    return (await this.deps.control.listCredentials(agencyId)).map(toCredentialView);
+  }
+
+  private async getCredential(clientId: string): Promise<Credential> {
+    const credential = await this.deps.control.getCredential(clientId);
+    if (!credential) throw new NotFoundError(`There is no credential ${clientId}.`);
+    return credential;
+  }
+
+  /**
+   * A new secret; the previous one keeps working until the overlap ends, so agencies can roll their
+   * deployments without downtime. Older retired secrets are dropped.
+   */
+  async rotateCredential(
+    ctx: AdminContext,
+    clientId: string,
+    overlapSeconds = this.deps.secretOverlapSeconds,
+  ): Promise<{ credential: CredentialView; clientSecret: string; previousSecretExpiresAt: string }> {
+    const before = await this.getCredential(clientId);
+    if (before.status !== 'active')
+      throw new ConflictError(`Credential ${clientId} is revoked; issue a new one.`);
+    if (before.authMethod !== 'client_secret') {
+      throw new ConflictError(
+        `Credential ${clientId} uses private_key_jwt: rotate the key pair and register a new credential.`,
+      );
+    }
+    const now = this.deps.now();
+    const expiresAt = new Date(now.getTime() + overlapSeconds * 1000).toISOString();
+    const current = before.secrets.find((s) => !s.expiresAt);
+    const clientSecret = generateSecret();
+    const after: Credential = {
+      ...before,
+      secrets: [
+        { hash: await hashSecret(clientSecret), createdAt: now.toISOString() },
+        ...(current ? [{ ...current, expiresAt }] : []),
+      ],
+      updatedAt: now.toISOString(),
+    };
+    const view = toCredentialView(after);
+    await this.deps.control.putCredential(after, before.updatedAt, [
+      this.deps.audit.putFor(this.event(ctx, 'credential.rotate', clientId, toCredentialView(before), view)),
+    ]);
+    return { credential: view, clientSecret, previousSecretExpiresAt: expiresAt };
+  }
+
+  /** Revokes at once: the next request with any token of this credential is refused. */
+  async revokeCredential(ctx: AdminContext, clientId: string): Promise<CredentialView> {
+    const before = await this.getCredential(clientId);
+    if (before.status === 'revoked') return toCredentialView(before);
+    const now = this.deps.now().toISOString();
+    const after: Credential = { ...before, status: 'revoked', secrets: [], revokedAt: now, updatedAt: now };
+    const view = toCredentialView(after);
+    await this.deps.control.putCredential(after, before.updatedAt, [
+      this.deps.audit.putFor(this.event(ctx, 'credential.revoke', clientId, toCredentialView(before), view)),
+    ]);
+    return view;
+  }
+
+  async rotateSigningKeys(ctx: AdminContext): Promise<{ kid: string; previousKid?: string | undefined }> {
+    const result = await this.deps.keys.rotate();
+    await this.deps.audit.record(
+      this.event(ctx, 'signing-key.rotate', result.kid, result.previousKid ?? null, result.kid),
+    );
+    return result;
+  }
+}
+
+/** A public key an agency registers for private_key_jwt: asymmetric, public only, strong enough. */
+async function validatePublicJwk(jwk: Record<string, unknown>): Promise<Record<string, unknown>> {
+  if ('d' in jwk || 'p' in jwk || 'q' in jwk || 'k' in jwk) {
+    throw new BadRequestError(
+      'publicJwk holds private or symmetric key material: register the public key only.',
+    );
+  }
+  const algorithms = assertionAlgorithms(jwk as JWK);
+  if (!algorithms.length) {
+    throw new BadRequestError('publicJwk must be an EC P-256/P-384, Ed25519 or RSA public key.');
+  }
+  if (jwk.kty === 'RSA' && Buffer.from(String(jwk.n ?? ''), 'base64url').length < 256) {
+    throw new BadRequestError('An RSA publicJwk must be at least 2048 bits.');
+  }
+  try {
+    await importJWK(jwk as JWK, algorithms[0]);
+  } catch {
+    throw new BadRequestError('publicJwk is not a valid JWK.');
+  }
+  const allowed = ['kty', 'crv', 'x', 'y', 'n', 'e', 'kid', 'alg', 'use'];
+  return Object.fromEntries(Object.entries(jwk).filter(([k]) => allowed.includes(k)));
+}

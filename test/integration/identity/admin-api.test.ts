@@ -1,0 +1,195 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestGateway, type TestGateway } from '../../support/gateway';
+
+let gw: TestGateway;
+let admin: string;
+let now = new Date('2026-11-27T03:00:00Z');
+
+beforeAll(async () => {
+  gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => now });
+  admin = await gw.adminToken();
+});
+
+async function auditEvents(action?: string) {
+  const { Items = [] } = await gw.deps.store.send(new ScanCommand({ TableName: gw.deps.tables.ledger }));
+  return Items.filter((i) => i.sk === 'AUDIT')
+    .map((i) => i.event as Record<string, unknown>)
+    .filter((e) => !action || e.action === action);
+}
+
+describe('admin API: agencies', () => {
+  it('creates, reads, lists and renames an agency with Vietnamese names, auditing each change', async () => {
+    const created = await gw.call(admin, 'POST', '/admin/agencies', {
+      code: 'SO-TP-HN',
+      name: 'Sở Tư pháp Hà Nội'.normalize('NFD'),
+    });
+    expect(created.status).toBe(201);
+    const agency = (await created.json()) as { id: string; name: string; status: string };
+    expect(agency).toMatchObject({ name: 'Sở Tư pháp Hà Nội', status: 'active' });
+    expect(agency.name).toBe(agency.name.normalize('NFC'));
+
+    expect(((await (await gw.call(admin, 'GET', `/admin/agencies/${agency.id}`)).json()) as { id: string }).id).toBe(
+      agency.id,
+    );
+    const list = (await (await gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
+      items: { id: string }[];
+    };
+    expect(list.items.map((a) => a.id)).toContain(agency.id);
+
+    const renamed = await gw.call(admin, 'PATCH', `/admin/agencies/${agency.id}`, { name: 'Sở Tư pháp TP Hà Nội' });
+    expect(((await renamed.json()) as { name: string }).name).toBe('Sở Tư pháp TP Hà Nội');
+
+    const [update] = await auditEvents('agency.update');
+    expect(update).toMatchObject({
+      kind: 'admin-action',
+      actor: { clientId: 'test-admin', agencyId: 'ag_platform' },
+      target: agency.id,
+      before: { name: 'Sở Tư pháp Hà Nội' },
+      after: { name: 'Sở Tư pháp TP Hà Nội' },
+    });
+  });
+
+  it('refuses a duplicate agency code with 409', async () => {
+    await gw.call(admin, 'POST', '/admin/agencies', { code: 'DUP-1', name: 'Một' });
+    const again = await gw.call(admin, 'POST', '/admin/agencies', { code: 'DUP-1', name: 'Hai' });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 400 problem+json naming the bad field', async () => {
+    const response = await gw.call(admin, 'POST', '/admin/agencies', { code: 'lower case', name: '' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path).sort()).toEqual(['code', 'name']);
+  });
+
+  it('answers 404 for an unknown agency', async () => {
+    expect((await gw.call(admin, 'GET', '/admin/agencies/ag_doesnotexist')).status).toBe(404);
+  });
+
+  it('refuses a credential wider than the agency is entitled to', async () => {
+    const created = (await (await gw.call(admin, 'POST', '/admin/agencies', { code: 'NARROW', name: 'Hẹp' })).json()) as {
+      id: string;
+    };
+    const response = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
+      scopes: ['citizen:read'],
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toContain('not entitled to citizen:read');
+    const adminScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, { scopes: ['admin'] });
+    expect(adminScope.status).toBe(400);
+  });
+});
+
+describe('admin API: protection', () => {
+  it('answers 401 with a Bearer challenge without a token', async () => {
+    const response = await gw.app.request('/admin/agencies');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm=/);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers 403 insufficient_scope to an agency token', async () => {
+    const a = await gw.agencyWithCredential({
+      code: 'SCOPE-1',
+      entitlements: [{ operation: 'business:read', purposes: ['2.001'] }],
+      scopes: ['business:read'],
+    });
+    const token = await gw.token(a.clientId, a.clientSecret);
+    const response = await gw.call(token, 'GET', '/admin/agencies');
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+  });
+});
+
+describe('credentials lifecycle', () => {
+  it('shows a secret once and lists credentials without secrets or hashes', async () => {
+    const a = await gw.agencyWithCredential({
+      code: 'LIST-1',
+      entitlements: [{ operation: 'citizen:verify', purposes: ['1.002'] }],
+      scopes: ['citizen:verify'],
+    });
+    const list = await gw.call(admin, 'GET', `/admin/agencies/${a.agencyId}/credentials`);
+    const text = await list.text();
+    expect(text).toContain(a.clientId);
+    expect(text).not.toContain(a.clientSecret);
+    expect(text).not.toContain('scrypt');
+    const [issue] = (await auditEvents('credential.issue')).filter((e) => e.target === a.clientId);
+    expect(JSON.stringify(issue)).not.toContain(a.clientSecret);
+    expect(JSON.stringify(issue)).not.toContain('scrypt');
+  });
+
+  it('keeps the old secret working during the rotation overlap, then stops it', async () => {
+    const a = await gw.agencyWithCredential({
+      code: 'ROT-1',
+      entitlements: [{ operation: 'citizen:verify', purposes: ['1.002'] }],
+      scopes: ['citizen:verify'],
+    });
+    const rotated = await gw.call(admin, 'POST', `/admin/credentials/${a.clientId}/rotate`, { overlapSeconds: 3600 });
+    expect(rotated.status).toBe(200);
+    const { clientSecret: fresh, previousSecretExpiresAt } = (await rotated.json()) as {
+      clientSecret: string;
+      previousSecretExpiresAt: string;
+    };
+    expect(fresh).not.toBe(a.clientSecret);
+    expect(previousSecretExpiresAt).toBe(new Date(now.getTime() + 3600_000).toISOString());
+
+    await expect(gw.token(a.clientId, a.clientSecret)).resolves.toBeTypeOf('string');
+    await expect(gw.token(a.clientId, fresh)).resolves.toBeTypeOf('string');
+
+    const saved = now;
+    now = new Date(saved.getTime() + 3601_000);
+    try {
+      await expect(gw.token(a.clientId, a.clientSecret)).rejects.toThrow(/401/);
+      await expect(gw.token(a.clientId, fresh)).resolves.toBeTypeOf('string');
+    } finally {
+      now = saved;
+    }
+  });
+
+  it('refuses a revoked credential on the very next request, not at token expiry', async () => {
+    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes: ['admin'] });
+    const second = (await issued.json()) as { clientId: string; clientSecret: string };
+    const token = await gw.token(second.clientId, second.clientSecret);
+    expect((await gw.call(token, 'GET', '/admin/agencies')).status).toBe(200);
+
+    const revoked = await gw.call(admin, 'DELETE', `/admin/credentials/${second.clientId}`);
+    expect(((await revoked.json()) as { status: string }).status).toBe('revoked');
+
+    const after = await gw.call(token, 'GET', '/admin/agencies');
+    expect(after.status).toBe(401);
+    expect(((await after.json()) as { detail: string }).detail).toContain('revoked');
+    await expect(gw.token(second.clientId, second.clientSecret)).rejects.toThrow(/401/);
+  });
+
+  it('stops a suspended agency from getting tokens, and lets it back after reactivation', async () => {
+    const a = await gw.agencyWithCredential({
+      code: 'SUSP-1',
+      entitlements: [{ operation: 'citizen:verify', purposes: ['1.002'] }],
+      scopes: ['citizen:verify'],
+    });
+    await gw.call(admin, 'PATCH', `/admin/agencies/${a.agencyId}`, { status: 'suspended' });
+    await expect(gw.token(a.clientId, a.clientSecret)).rejects.toThrow(/unauthorized_client/);
+    await gw.call(admin, 'PATCH', `/admin/agencies/${a.agencyId}`, { status: 'active' });
+    await expect(gw.token(a.clientId, a.clientSecret)).resolves.toBeTypeOf('string');
+    expect((await auditEvents('agency.suspend')).some((e) => e.target === a.agencyId)).toBe(true);
+  });
+
+  it('refuses to suspend the platform operator', async () => {
+    const response = await gw.call(admin, 'PATCH', '/admin/agencies/ag_platform', { status: 'suspended' });
+    expect(response.status).toBe(409);
+  });
+});
+
+describe('signing keys', () => {
+  it('rotates the signing key; tokens of the previous key keep working', async () => {
+    const before = await gw.adminToken();
+    const rotated = await gw.call(admin, 'POST', '/admin/signing-keys/rotate');
+    expect(rotated.status).toBe(200);
+    const { kid } = (await rotated.json()) as { kid: string };
+    expect((await gw.call(before, 'GET', '/admin/agencies')).status).toBe(200);
+    const after = await gw.adminToken();
+    expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(kid);
+    admin = after;
+  });
+});

@@ -1,0 +1,240 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
+
+let gw: TestGateway;
+let agency: { agencyId: string; clientId: string; clientSecret: string };
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+beforeAll(async () => {
+  gw = await createTestGateway(inject('dynamoEndpoint'));
+  agency = await gw.agencyWithCredential({
+    code: 'BHXH-DN',
+    entitlements: [
+      { operation: 'citizen:read', purposes: ['1.001'] },
+      { operation: 'citizen:verify', purposes: ['1.001'] },
+    ],
+    scopes: ['citizen:read', 'citizen:verify'],
+  });
+});
+
+async function postToken(body: string, headers: Record<string, string> = {}) {
+  const response = await gw.app.request('/oauth/token', { method: 'POST', headers: { ...FORM, ...headers }, body });
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('token endpoint', () => {
+  it('issues a token to client_secret_basic with no-store caching', async () => {
+    const { response, body } = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: gw.basic(agency.clientId, agency.clientSecret),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'citizen:read citizen:verify' });
+    const claims = await gw.deps.tokens.verify(body.access_token as string);
+    expect(claims).toMatchObject({ client_id: agency.clientId, agency: agency.agencyId });
+    expect(claims.ent).toEqual({ 'citizen:read': { p: ['1.001'] }, 'citizen:verify': { p: ['1.001'] } });
+  });
+
+  it('issues a token to client_secret_post', async () => {
+    const { response, body } = await postToken(
+      form({ grant_type: 'client_credentials', client_id: agency.clientId, client_secret: agency.clientSecret }),
+    );
+    expect(response.status).toBe(200);
+    expect(body.access_token).toBeTypeOf('string');
+  });
+
+  it('narrows the token to the requested scope', async () => {
+    const { body } = await postToken(form({ grant_type: 'client_credentials', scope: 'citizen:verify' }), {
+      Authorization: gw.basic(agency.clientId, agency.clientSecret),
+    });
+    expect(body.scope).toBe('citizen:verify');
+    const claims = await gw.deps.tokens.verify(body.access_token as string);
+    expect(claims.scope).toBe('citizen:verify');
+    expect(Object.keys(claims.ent)).toEqual(['citizen:verify']);
+  });
+
+  it('answers invalid_scope for a scope the credential lacks', async () => {
+    const { response, body } = await postToken(form({ grant_type: 'client_credentials', scope: 'citizen:read admin' }), {
+      Authorization: gw.basic(agency.clientId, agency.clientSecret),
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(body.error).toBe('invalid_scope');
+    expect(body.error_description).toContain('admin');
+  });
+
+  it('answers invalid_client 401 with a Basic challenge for a wrong secret, and never echoes it', async () => {
+    const { response, body } = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: gw.basic(agency.clientId, 'ndgs_wrong-secret-value'),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    expect(body.error).toBe('invalid_client');
+    expect(JSON.stringify(body)).not.toContain('wrong-secret-value');
+  });
+
+  it('answers an unknown client exactly like a wrong secret', async () => {
+    const unknown = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: gw.basic('ndgc_nobody', 'whatever'),
+    });
+    expect(unknown.response.status).toBe(401);
+    expect(unknown.body.error_description).toBe('Client authentication failed.');
+  });
+
+  it('answers unsupported_grant_type and invalid_request per RFC 6749', async () => {
+    const auth = { Authorization: gw.basic(agency.clientId, agency.clientSecret) };
+    expect((await postToken(form({ grant_type: 'password' }), auth)).body.error).toBe('unsupported_grant_type');
+    expect((await postToken(form({}), auth)).body.error).toBe('invalid_request');
+    expect((await postToken('grant_type=client_credentials&grant_type=client_credentials', auth)).body.error).toBe(
+      'invalid_request',
+    );
+    const json = await gw.app.request('/oauth/token', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...auth },
+      body: '{"grant_type":"client_credentials"}',
+    });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('refuses two client authentication methods at once', async () => {
+    const { body } = await postToken(
+      form({ grant_type: 'client_credentials', client_id: agency.clientId, client_secret: agency.clientSecret }),
+      { Authorization: gw.basic(agency.clientId, agency.clientSecret) },
+    );
+    expect(body.error).toBe('invalid_request');
+  });
+
+  it('publishes RFC 8414 metadata and the JWKS that verifies its tokens', async () => {
+    const metadata = (await (await gw.app.request('/.well-known/oauth-authorization-server')).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(metadata.token_endpoint).toBe(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`);
+    expect(metadata.token_endpoint_auth_methods_supported).toEqual([
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ]);
+    const jwks = (await (await gw.app.request('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] };
+    const token = await gw.token(agency.clientId, agency.clientSecret);
+    const kid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
+    expect(jwks.keys.map((k) => k.kid)).toContain(kid);
+  });
+});
+
+describe('private_key_jwt clients', () => {
+  let clientId: string;
+  let privateKey: CryptoKey;
+  const aud = () => `${gw.deps.config.TOKEN_ISSUER}/oauth/token`;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    privateKey = pair.privateKey;
+    const admin = await gw.adminToken();
+    const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+      scopes: ['citizen:read'],
+      publicJwk: await exportJWK(pair.publicKey),
+    });
+    expect(issued.status).toBe(201);
+    const body = (await issued.json()) as Record<string, unknown>;
+    expect(body).not.toHaveProperty('clientSecret');
+    expect(body.authMethod).toBe('private_key_jwt');
+    clientId = body.clientId as string;
+  });
+
+  const assertion = (claims: Record<string, unknown> = {}, key: CryptoKey = privateKey, lifetime = 60) =>
+    new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer((claims.iss as string) ?? clientId)
+      .setSubject(clientId)
+      .setAudience((claims.aud as string) ?? aud())
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${lifetime}s`)
+      .sign(key);
+
+  const exchange = async (jwt: string) =>
+    postToken(
+      form({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: jwt,
+      }),
+    );
+
+  it('issues a token for a valid signed assertion', async () => {
+    const { response, body } = await exchange(await assertion());
+    expect(response.status).toBe(200);
+    expect(body.scope).toBe('citizen:read');
+  });
+
+  it('refuses a replayed assertion (same jti)', async () => {
+    const jwt = await assertion();
+    expect((await exchange(jwt)).response.status).toBe(200);
+    const replay = await exchange(jwt);
+    expect(replay.response.status).toBe(401);
+    expect(replay.body.error_description).toContain('jti');
+  });
+
+  it('refuses an assertion for another audience', async () => {
+    const { body } = await exchange(await assertion({ aud: 'https://other.example/token' }));
+    expect(body.error).toBe('invalid_client');
+    expect(body.error_description).toContain('aud');
+  });
+
+  it('refuses an assertion signed by another key', async () => {
+    const other = await generateKeyPair('ES256');
+    const { body } = await exchange(await assertion({}, other.privateKey));
+    expect(body.error).toBe('invalid_client');
+  });
+
+  it('refuses an assertion that lives too long', async () => {
+    const { body } = await exchange(await assertion({}, privateKey, 3600));
+    expect(body.error_description).toContain('300 seconds');
+  });
+
+  it('refuses a secret for a private_key_jwt client', async () => {
+    const { response } = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: gw.basic(clientId, 'guess'),
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses to register private key material', async () => {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const admin = await gw.adminToken();
+    const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+      scopes: ['citizen:read'],
+      publicJwk: await exportJWK(pair.privateKey),
+    });
+    expect(issued.status).toBe(400);
+    expect(((await issued.json()) as { detail: string }).detail).toContain('private');
+  });
+});
+
+describe('secrets at rest', () => {
+  it('stores only scrypt hashes, never a secret', async () => {
+    const { Items = [] } = await gw.deps.store.send(
+      new QueryCommand({
+        TableName: gw.deps.tables.control,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CLIENT#${agency.clientId}` },
+      }),
+    );
+    const stored = JSON.stringify(Items);
+    expect(stored).not.toContain(agency.clientSecret);
+    expect(stored).toMatch(/scrypt\$16384\$8\$1\$/);
+  });
+
+  it('never writes a secret or token to the logs', async () => {
+    await gw.token(ADMIN_ID, ADMIN_SECRET);
+    const token = await gw.token(agency.clientId, agency.clientSecret);
+    const logs = gw.deps.logs.text();
+    expect(logs).toContain('token issued');
+    for (const secret of [ADMIN_SECRET, agency.clientSecret, token]) expect(logs).not.toContain(secret);
+  });
+});
