@@ -20,6 +20,10 @@ export const ConfigSchema = z.object({
   /** How long a rotated client secret keeps working beside the new one. */
   SECRET_ROTATION_OVERLAP_SECONDS: positiveInt(24 * 3600).pipe(z.number().max(7 * 24 * 3600)),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
+  /** Limits for an agency with no price plan assigned (its calls are metered, and priced at zero). */
+  DEFAULT_MONTHLY_QUOTA: positiveInt(10_000),
+  DEFAULT_RATE_PER_SECOND: positiveInt(10),
+  DEFAULT_RATE_BURST: positiveInt(20),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -10,6 +10,7 @@ import {
 } from './auth/keys';
 import { TokenService } from './auth/tokens';
 import { type Config, loadConfig } from './config';
+import { PlanRepository } from './identity/plans';
 import { ControlRepository } from './identity/repository';
 import { createLogger, type Logger } from './log';
 import { createStoreClient } from './storage/client';
@@ -26,6 +27,7 @@ export interface GatewayDeps {
   keys: SigningKeys;
   tokens: TokenService;
   control: ControlRepository;
+  plans: PlanRepository;
   audit: AuditTrail;
 }
 
@@ -76,6 +78,7 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
       now,
     }),
     control: new ControlRepository(store, tables.control),
+    plans: new PlanRepository(store, tables.control),
     audit: new AuditTrail(store, tables.ledger),
   };
 }

@@ -11,6 +11,7 @@ export function adminRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
   const service = new AdminService({
     control: deps.control,
+    plans: deps.plans,
     audit: deps.audit,
     keys: deps.keys,
     now: deps.now,
@@ -87,6 +88,13 @@ export function adminRoutes(deps: GatewayDeps): Router {
   });
   router.openapi(r.revokeCredentialRoute, async (c) =>
     c.json(await service.revokeCredential(ctx(c), c.req.valid('param').clientId), 200),
+  );
+  router.openapi(r.savePlanRoute, async (c) =>
+    c.json(await service.savePlan(ctx(c), c.req.valid('json')), 201),
+  );
+  router.openapi(r.listPlansRoute, async (c) => c.json({ items: await service.listPlans() }, 200));
+  router.openapi(r.assignPlanRoute, async (c) =>
+    c.json(await service.assignPlan(ctx(c), c.req.valid('param').id, c.req.valid('json').planCode), 200),
   );
   router.openapi(r.rotateSigningKeysRoute, async (c) => c.json(await service.rotateSigningKeys(ctx(c)), 200));
   return router;

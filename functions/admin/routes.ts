@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '../../shared/http/openapi';
 import { EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
+import { PlanInputSchema } from '../../shared/identity/plans';
 
 const security = [{ bearer: [] }];
 const tags = ['Admin'];
@@ -27,6 +28,7 @@ export const AgencySchema = z
     status: z.enum(['active', 'suspended']),
     policyVersion: z.number().int(),
     planCode: z.string().optional(),
+    planVersion: z.number().int().optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -250,7 +252,56 @@ export const rotateSigningKeysRoute = createRoute({
   },
 });
 
+const PlanSchema = z
+  .object({
+    code: z.string().openapi({ example: 'STANDARD' }),
+    name: z.string().openapi({ example: 'Gói tiêu chuẩn' }),
+    version: z.number().int(),
+    rateLimit: z.object({ perSecond: z.number().int(), burst: z.number().int() }),
+    monthlyQuota: z.number().int().openapi({ example: 100000 }),
+    includedCalls: z.number().int().openapi({ example: 1000 }),
+    monthlyFeeVnd: z.number().int().openapi({ example: 2000000 }),
+    unitPricesVnd: z.record(z.string(), z.number().int()).openapi({ example: { 'citizen:read': 500 } }),
+    createdAt: z.string(),
+  })
+  .openapi('Plan');
+
+export const savePlanRoute = createRoute({
+  method: 'post',
+  path: '/admin/plans',
+  tags,
+  security,
+  summary: 'Create a price plan, or its next version (all money in integer VND)',
+  request: { body: body(PlanInputSchema.openapi('PlanInput')) },
+  responses: { 201: json(PlanSchema, 'The new plan version'), ...errors },
+});
+
+export const listPlansRoute = createRoute({
+  method: 'get',
+  path: '/admin/plans',
+  tags,
+  security,
+  summary: 'List plans (current versions)',
+  responses: { 200: json(z.object({ items: z.array(PlanSchema) }), 'Plans'), ...errors },
+});
+
+export const assignPlanRoute = createRoute({
+  method: 'put',
+  path: '/admin/agencies/{id}/plan',
+  tags,
+  security,
+  summary: "Put an agency on a plan's current version",
+  request: {
+    params: AgencyIdParam,
+    body: body(z.object({ planCode: z.string().regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/) }).strict()),
+  },
+  responses: { 200: json(AgencySchema, 'The agency'), ...errors },
+});
+
 export const adminRoutes = [
+  savePlanRoute,
+  listPlansRoute,
+  assignPlanRoute,
   createAgencyRoute,
   listAgenciesRoute,
   getAgencyRoute,

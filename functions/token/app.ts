@@ -22,7 +22,10 @@ export function publicRoutes(deps: GatewayDeps): Router {
       return c.json({ status: 'unavailable' as const, store: 'unreachable' as const, time }, 503);
     }
   });
-  router.route('/', docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)));
+  router.route(
+    '/',
+    docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)),
+  );
   router.route('/', discoveryRoutes(deps));
   router.route('/', oauthRoutes(deps));
   return router;

@@ -11,6 +11,7 @@ import type { GatewayDeps } from '../../shared/deps';
 import { OAuthError } from '../../shared/errors';
 import { type AppEnv, newRouter, type Router } from '../../shared/http/app';
 import { OPERATIONS, type Operation } from '../../shared/identity/model';
+import { defaultLimits, limitsOf } from '../../shared/identity/plans';
 
 const OAuthErrorSchema = z
   .object({
@@ -183,12 +184,15 @@ export function oauthRoutes(deps: GatewayDeps): Router {
     const client = await authenticateClient(authDeps, input, basic);
     const scopes = grantScopes(client, form.scope);
     const operations = new Set(scopes);
+    const { planCode, planVersion } = client.agency;
+    const plan = planCode && planVersion ? await deps.plans.version(planCode, planVersion) : undefined;
     const { token, expiresIn } = await deps.tokens.issue({
       clientId: client.credential.clientId,
       agencyId: client.agency.id,
       scopes,
       policyVersion: client.agency.policyVersion,
       entitlements: compactEntitlements(client.entitlements.filter((e) => operations.has(e.operation))),
+      limits: plan ? limitsOf(plan) : defaultLimits(deps.config),
     });
     deps.logger.info('token issued', {
       clientId: client.credential.clientId,

@@ -25,6 +25,19 @@ export interface AuditEvent {
   after?: unknown;
   /** Hidden from the subject's own access history until this date (covert entitlement). */
   covertUntil?: string | undefined;
+  /** For a registry call: how it was metered (the billing evidence the chain also protects). */
+  ledger?:
+    | {
+        period: string;
+        day: string;
+        plan: string;
+        planVersion: number;
+        billable: boolean;
+        idempotencyKey?: string | undefined;
+      }
+    | undefined;
+  /** For an idempotent replay: the request whose entry counted and billed the call. */
+  replayOf?: string | undefined;
 }
 
 /** The content hash that the chain links: changing any field of a stored event changes it. */

@@ -1,6 +1,7 @@
 import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { UnauthorizedError } from '../errors';
 import type { Entitlement, Operation } from '../identity/model';
+import type { PlanLimits } from '../identity/plans';
 import { SIGNING_ALG, type SigningKeys } from './keys';
 
 /** RFC 9068 access-token type: a client assertion or a signed statement can never pass as an access token. */
@@ -19,6 +20,8 @@ export interface AccessTokenClaims extends JWTPayload {
   /** The agency's policy version when the token was minted; a newer one makes the token stale. */
   pv: number;
   ent: TokenEntitlements;
+  /** Quota and rate limit of the agency's plan version, enforced by the ledger transaction. */
+  lim: PlanLimits;
   jti: string;
   iat: number;
   exp: number;
@@ -56,6 +59,7 @@ export class TokenService {
     scopes: string[];
     policyVersion: number;
     entitlements: TokenEntitlements;
+    limits: PlanLimits;
   }): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now().getTime() / 1000);
@@ -65,6 +69,7 @@ export class TokenService {
       scope: subject.scopes.join(' '),
       pv: subject.policyVersion,
       ent: subject.entitlements,
+      lim: subject.limits,
     })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(this.options.issuer)

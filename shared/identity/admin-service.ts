@@ -17,6 +17,7 @@ import {
   type Scope,
   toCredentialView,
 } from './model';
+import type { Plan, PlanInput, PlanRepository } from './plans';
 import type { ControlRepository, Page } from './repository';
 import { generateSecret, hashSecret } from './secrets';
 
@@ -24,6 +25,7 @@ export const PLATFORM_AGENCY_ID = 'ag_platform';
 
 export interface AdminServiceDeps {
   control: ControlRepository;
+  plans: PlanRepository;
   audit: AuditTrail;
   keys: SigningKeys;
   now: () => Date;
@@ -251,6 +253,64 @@ export class AdminService {
       this.deps.audit.putFor(this.event(ctx, 'credential.revoke', clientId, toCredentialView(before), view)),
     ]);
     return view;
+  }
+
+  /**
+   * Creates a plan, or its next version when the code exists. Versions are immutable; agencies on the plan
+   * move to the new version (their tokens refresh on the next call), and each ledger entry keeps the version
+   * that priced it.
+   */
+  async savePlan(ctx: AdminContext, input: PlanInput): Promise<Plan> {
+    const previous = await this.deps.plans.current(input.code);
+    const plan: Plan = {
+      ...input,
+      version: (previous?.version ?? 0) + 1,
+      createdAt: this.deps.now().toISOString(),
+    };
+    await this.deps.plans.saveVersion(plan, [
+      this.deps.audit.putFor(
+        this.event(ctx, previous ? 'plan.version' : 'plan.create', plan.code, previous ?? null, plan),
+      ),
+    ]);
+    if (previous) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.deps.control.listAgencies(100, cursor);
+        for (const agency of page.items.filter((a) => a.planCode === plan.code)) {
+          const after = {
+            ...agency,
+            planVersion: plan.version,
+            policyVersion: agency.policyVersion + 1,
+            updatedAt: plan.createdAt,
+          };
+          await this.deps.control.saveAgency(after, agency.updatedAt);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    return plan;
+  }
+
+  listPlans(): Promise<Plan[]> {
+    return this.deps.plans.list();
+  }
+
+  /** Puts an agency on a plan's current version, from its next call (see README: mid-month changes). */
+  async assignPlan(ctx: AdminContext, agencyId: string, planCode: string): Promise<Agency> {
+    const before = await this.getAgency(agencyId);
+    const plan = await this.deps.plans.current(planCode);
+    if (!plan) throw new NotFoundError(`There is no plan ${planCode}.`);
+    const after: Agency = {
+      ...before,
+      planCode,
+      planVersion: plan.version,
+      policyVersion: before.policyVersion + 1,
+      updatedAt: this.deps.now().toISOString(),
+    };
+    await this.deps.control.saveAgency(after, before.updatedAt, [
+      this.deps.audit.putFor(this.event(ctx, 'agency.plan', agencyId, before, after)),
+    ]);
+    return after;
   }
 
   async rotateSigningKeys(ctx: AdminContext): Promise<{ kid: string; previousKid?: string | undefined }> {

@@ -20,6 +20,8 @@ export interface Agency {
    */
   policyVersion: number;
   planCode?: string | undefined;
+  /** The plan version the agency's calls are priced and limited by (moves with each new plan version). */
+  planVersion?: number | undefined;
   createdAt: string;
   updatedAt: string;
 }

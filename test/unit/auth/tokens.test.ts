@@ -11,7 +11,14 @@ const clock = () => now;
 
 const keys = new SigningKeys(new MemoryKeyStore(), { createIfMissing: true, now: clock });
 const tokens = new TokenService(keys, { issuer, audience, ttlSeconds: 600, now: clock });
-const subject = { clientId: 'ndgc_1', agencyId: 'ag_1', scopes: ['citizen:read'], policyVersion: 3, entitlements: {} };
+const subject = {
+  clientId: 'ndgc_1',
+  agencyId: 'ag_1',
+  scopes: ['citizen:read'],
+  policyVersion: 3,
+  entitlements: {},
+  limits: { plan: 'NONE', v: 0, q: 100, r: 10, b: 20 },
+};
 
 let good: string;
 let kid: string;
@@ -93,7 +100,9 @@ describe('access tokens', () => {
   it('rejects a token for another issuer or audience', async () => {
     const { key } = await keys.signingKey();
     const sign = (overrides: Record<string, unknown>) =>
-      new SignJWT({ ...payloadOf(good), ...overrides }).setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' }).sign(key);
+      new SignJWT({ ...payloadOf(good), ...overrides })
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt' })
+        .sign(key);
     expect((await rejection(await sign({ iss: 'https://evil.example' }))).detail).toContain('iss');
     expect((await rejection(await sign({ aud: 'another-api' }))).detail).toContain('aud');
   });
@@ -112,7 +121,9 @@ describe('access tokens', () => {
 
   it('rejects a JWT of another type (e.g. a client assertion) signed with the gateway key', async () => {
     const { key } = await keys.signingKey();
-    const other = await new SignJWT(payloadOf(good)).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(key);
+    const other = await new SignJWT(payloadOf(good))
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .sign(key);
     await rejection(other);
   });
 

@@ -1,0 +1,158 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ConflictError } from '../errors';
+import { OPERATIONS } from './model';
+import type { TransactItem } from './repository';
+
+const vnd = z.number().int('money is integer VND').min(0).max(1_000_000_000_000);
+
+/** A price plan as admins write it. Every money amount is integer VND. */
+export const PlanInputSchema = z
+  .object({
+    code: z
+      .string()
+      .regex(/^[A-Z0-9][A-Z0-9-]{1,31}$/, 'use 2-32 capital letters, digits or dashes, e.g. STANDARD'),
+    name: z.string().trim().min(1).max(200),
+    rateLimit: z.object({
+      perSecond: z.number().int().min(1).max(10_000),
+      burst: z.number().int().min(1).max(100_000),
+    }),
+    monthlyQuota: z.number().int().min(0).max(1_000_000_000),
+    includedCalls: z.number().int().min(0).max(1_000_000_000),
+    monthlyFeeVnd: vnd,
+    unitPricesVnd: z.partialRecord(z.enum(OPERATIONS), vnd),
+  })
+  .strict()
+  .refine((p) => p.rateLimit.burst >= p.rateLimit.perSecond, {
+    message: 'burst must be at least perSecond',
+    path: ['rateLimit', 'burst'],
+  });
+export type PlanInput = z.infer<typeof PlanInputSchema>;
+
+export interface Plan extends PlanInput {
+  version: number;
+  createdAt: string;
+}
+
+/** The limits a token carries so the ledger transaction can enforce them without reading the plan. */
+export interface PlanLimits {
+  plan: string;
+  v: number;
+  q: number;
+  r: number;
+  b: number;
+}
+
+export const limitsOf = (plan: Plan): PlanLimits => ({
+  plan: plan.code,
+  v: plan.version,
+  q: plan.monthlyQuota,
+  r: plan.rateLimit.perSecond,
+  b: plan.rateLimit.burst,
+});
+
+/** Limits for an agency with no plan: metered, priced at zero, limited by the platform defaults. */
+export const defaultLimits = (config: {
+  DEFAULT_MONTHLY_QUOTA: number;
+  DEFAULT_RATE_PER_SECOND: number;
+  DEFAULT_RATE_BURST: number;
+}): PlanLimits => ({
+  plan: 'NONE',
+  v: 0,
+  q: config.DEFAULT_MONTHLY_QUOTA,
+  r: config.DEFAULT_RATE_PER_SECOND,
+  b: Math.max(config.DEFAULT_RATE_BURST, config.DEFAULT_RATE_PER_SECOND),
+});
+
+const planKeys = {
+  version: (code: string, version: number) => ({
+    pk: `PLAN#${code}`,
+    sk: `V#${String(version).padStart(6, '0')}`,
+  }),
+  current: (code: string) => ({ pk: `PLAN#${code}`, sk: 'CURRENT' }),
+};
+
+/** Versioned plans: versions are immutable; a change writes the next version and moves CURRENT to it. */
+export class PlanRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async current(code: string): Promise<Plan | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: planKeys.current(code), ConsistentRead: true }),
+    );
+    return Item ? this.version(code, Item.version as number) : undefined;
+  }
+
+  async version(code: string, version: number): Promise<Plan | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: planKeys.version(code, version),
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.plan as Plan | undefined;
+  }
+
+  async list(): Promise<Plan[]> {
+    const { Items = [] } = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'PLANS' },
+      }),
+    );
+    return Items.map((i) => i.plan as Plan);
+  }
+
+  /** Writes `plan` as the next version (it must be previous + 1), with the caller's audit record. */
+  async saveVersion(plan: Plan, also: TransactItem[] = []): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...planKeys.version(plan.code, plan.version), plan },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...planKeys.current(plan.code),
+                  version: plan.version,
+                  gsi1pk: 'PLANS',
+                  gsi1sk: plan.code,
+                  plan,
+                },
+                ConditionExpression: plan.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+                ...(plan.version === 1
+                  ? {}
+                  : { ExpressionAttributeValues: { ':previous': plan.version - 1 } }),
+              },
+            },
+            ...also,
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(`Plan ${plan.code} was changed by someone else; read it again and retry.`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { AppError } from '../../../shared/errors';
+import { Ledger, type MeteredCall } from '../../../shared/ledger/ledger';
+import { periodOf } from '../../../shared/ledger/period';
+import { readCounters } from '../../../shared/ledger/usage';
+import { createTestGateway, type TestGateway } from '../../support/gateway';
+
+let gw: TestGateway;
+let ledger: Ledger;
+
+beforeAll(async () => {
+  gw = await createTestGateway(inject('dynamoEndpoint'));
+  ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
+});
+
+async function agency(code: string) {
+  const a = await gw.agencyWithCredential({
+    code,
+    entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+    scopes: ['citizen:read'],
+  });
+  const { agency: stored } = await gw.deps.control.getAgencyWithEntitlements(a.agencyId);
+  return { ...a, policyVersion: stored!.policyVersion };
+}
+
+function call(
+  a: { agencyId: string; clientId: string; policyVersion: number },
+  overrides: Partial<MeteredCall> = {},
+): MeteredCall {
+  return {
+    requestId: randomUUID(),
+    at: new Date(),
+    clientId: a.clientId,
+    agencyId: a.agencyId,
+    policyVersion: a.policyVersion,
+    limits: { plan: 'NONE', v: 0, q: 1000, r: 1000, b: 1000 },
+    operation: 'citizen:read',
+    purpose: '1.001',
+    subject: '001099012345',
+    fingerprint: 'f',
+    status: 200,
+    ...overrides,
+  };
+}
+
+const statusOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 200;
+  } catch (error) {
+    if (error instanceof AppError) return error.status;
+    throw error;
+  }
+};
+
+describe('ledger', () => {
+  it('serves exactly the quota under 200 concurrent calls, and counts exactly what it served', async () => {
+    const a = await agency('QUOTA-50');
+    const limits = { plan: 'NONE', v: 0, q: 50, r: 1000, b: 1000 };
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, () => statusOf(ledger.commit(call(a, { limits })))),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(150);
+    const [counters] = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      a.agencyId,
+      '0000-00',
+      '9999-99',
+    );
+    expect(counters?.calls).toBe(50);
+    expect(counters?.billable).toBe(50);
+  });
+
+  it('counts a retry with the same idempotency key once and reports it as a replay', async () => {
+    const a = await agency('IDEM-1');
+    const first = await ledger.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }));
+    const again = await Promise.all(
+      Array.from({ length: 5 }, () => ledger.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }))),
+    );
+    expect(first.outcome).toBe('committed');
+    for (const r of again) expect(r.outcome).toBe('replayed');
+    const [counters] = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      a.agencyId,
+      '0000-00',
+      '9999-99',
+    );
+    expect(counters?.calls).toBe(1);
+  });
+
+  it('refuses an idempotency key reused for a different request', async () => {
+    const a = await agency('IDEM-2');
+    await ledger.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen A' }));
+    expect(await statusOf(ledger.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen B' })))).toBe(
+      409,
+    );
+  });
+
+  it('refuses a revoked credential and a suspended agency on the next call, counting nothing', async () => {
+    const a = await agency('REVOKE-1');
+    const admin = await gw.adminToken();
+    expect(await statusOf(ledger.commit(call(a)))).toBe(200);
+    await gw.call(admin, 'DELETE', `/admin/credentials/${a.clientId}`);
+    expect(await statusOf(ledger.commit(call(a)))).toBe(401);
+
+    const b = await agency('SUSPEND-1');
+    await gw.call(admin, 'PATCH', `/admin/agencies/${b.agencyId}`, { status: 'suspended' });
+    expect(await statusOf(ledger.commit(call(b)))).toBe(403);
+    const [counters] = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      b.agencyId,
+      '0000-00',
+      '9999-99',
+    );
+    expect(counters).toBeUndefined();
+  });
+
+  it('refuses a token minted before an entitlement change (stale policy version)', async () => {
+    const a = await agency('STALE-1');
+    const admin = await gw.adminToken();
+    await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/entitlements`, {
+      entitlements: [{ operation: 'citizen:read', purposes: ['9.999'] }],
+    });
+    expect(await statusOf(ledger.commit(call(a)))).toBe(403);
+  });
+
+  it('limits the rate per window and answers 429 with Retry-After', async () => {
+    const a = await agency('RATE-1');
+    const limits = { plan: 'NONE', v: 0, q: 1000, r: 2, b: 4 };
+    const at = new Date(Math.floor(Date.now() / 10_000) * 10_000); // inside one 2 s window
+    const results = [];
+    for (let i = 0; i < 6; i++) {
+      try {
+        await ledger.commit(call(a, { limits, at }));
+        results.push(200);
+      } catch (error) {
+        const e = error as AppError;
+        results.push(e.status);
+        expect(Number(e.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+      }
+    }
+    expect(results).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('cuts periods at midnight Asia/Ho_Chi_Minh: 23:59:59 and 00:00:00 on the 1st land in different months', async () => {
+    const a = await agency('PERIOD-1');
+    await ledger.commit(call(a, { at: new Date('2026-11-30T16:59:59Z') })); // 30/11 23:59:59 +07
+    await ledger.commit(call(a, { at: new Date('2026-11-30T17:00:00Z') })); // 01/12 00:00:00 +07
+    const counters = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      a.agencyId,
+      '2026-11',
+      '2026-12',
+    );
+    expect(counters.map((c) => [c.period, c.calls, Object.keys(c.days)])).toEqual([
+      ['2026-11', 1, ['30']],
+      ['2026-12', 1, ['01']],
+    ]);
+    expect(periodOf(new Date('2026-11-30T17:00:00Z')).period).toBe('2026-12');
+  });
+
+  it('meters a lookup of an unknown record as a call but not as billable', async () => {
+    const a = await agency('NOTFOUND-1');
+    await ledger.commit(call(a, { status: 404 }));
+    const [counters] = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      a.agencyId,
+      '0000-00',
+      '9999-99',
+    );
+    expect([counters?.calls, counters?.billable]).toEqual([1, 0]);
+  });
+});
