@@ -1,4 +1,6 @@
 import { adminRoutes } from '../functions/admin/app';
+import { auditRoutes } from '../functions/audit/app';
+import { billingRoutes } from '../functions/billing/app';
 import { publicRoutes } from '../functions/token/app';
 import type { GatewayDeps } from '../shared/deps';
 import { createBaseApp, type Router } from '../shared/http/app';
@@ -8,5 +10,7 @@ export function createGatewayApp(deps: GatewayDeps): Router {
   const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
   app.route('/', publicRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.route('/', billingRoutes(deps));
   return app;
 }

@@ -1,11 +1,21 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { adminRoutes } from '../admin/routes';
+import { auditRoutes } from '../audit/routes';
+import { billingRoutes } from '../billing/routes';
 import { jwksRoute, metadataRoute } from './discovery';
 import { tokenRoute } from './oauth';
 import { healthRoute } from './routes';
 
 /** Every route of every area, so the one document describes the whole gateway whichever host serves it. */
-const allRoutes = [healthRoute, metadataRoute, jwksRoute, tokenRoute, ...adminRoutes];
+const allRoutes = [
+  healthRoute,
+  metadataRoute,
+  jwksRoute,
+  tokenRoute,
+  ...adminRoutes,
+  ...auditRoutes,
+  ...billingRoutes,
+];
 
 export function buildOpenApiDocument(serverUrl: string) {
   const app = new OpenAPIHono();

@@ -87,7 +87,8 @@ export class AuditSealer {
               TableName: this.tableName,
               Key: { pk: item.pk, sk: item.sk },
               UpdateExpression:
-                'SET seq = :seq, shard = :shard, chainHash = :chain, sealedAt = :at REMOVE gsi3pk, gsi3sk',
+                'SET seq = :seq, #shard = :shard, chainHash = :chain, sealedAt = :at REMOVE gsi3pk, gsi3sk',
+              ExpressionAttributeNames: { '#shard': 'shard' },
               ConditionExpression: 'attribute_exists(gsi3pk)',
               ExpressionAttributeValues: { ':seq': seq, ':shard': shard, ':chain': hash, ':at': sealedAt },
             },

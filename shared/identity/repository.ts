@@ -63,7 +63,7 @@ export class ControlRepository {
   ) {}
 
   /** Creates the agency; its code is unique (enforced by a lock item in the same transaction). */
-  async createAgency(agency: Agency, _also: TransactItem[] = []): Promise<void> {
+  async createAgency(agency: Agency, also: TransactItem[] = []): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -87,6 +87,7 @@ export class ControlRepository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            ...also,
           ],
         }),
       );
