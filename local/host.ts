@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
+import { AuditSealer } from '../shared/audit/sealer';
 import { type Config, loadConfig } from '../shared/config';
 import { createDeps, type GatewayDeps } from '../shared/deps';
 import { ensureTables } from '../shared/storage/provision';
@@ -86,6 +87,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     });
 
     const app = createGatewayApp(deps);
+    const stopSealing = startSealing(deps);
     const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, port: settings.PORT, hostname: settings.HOST }, () =>
         resolveServer(s),
@@ -101,6 +103,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
       bootstrap,
       dynamoEndpoint: endpoint,
       stop: async () => {
+        await stopSealing();
         await new Promise<void>((done) => server.close(() => done()));
         deps.store.destroy();
         await dynamo?.stop();
@@ -110,4 +113,22 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     await dynamo?.stop();
     throw error;
   }
+}
+
+/** Locally the audit sealer runs on a timer (in AWS a scheduled function); one run at a time. */
+function startSealing(deps: GatewayDeps, everyMs = 2000): () => Promise<void> {
+  const sealer = new AuditSealer(deps.store, deps.tables.ledger, deps.now);
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() =>
+      sealer
+        .sealAll()
+        .catch((error: Error) => deps.logger.warn('audit sealing failed', { errorName: error.name })),
+    );
+  }, everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

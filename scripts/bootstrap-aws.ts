@@ -1,0 +1,45 @@
+/**
+ * One-shot AWS bootstrap, run once by an operator with IAM rights after `cdk deploy`:
+ *   npm run bootstrap:aws -- --stage prod --region ap-southeast-1
+ * It creates the first signing key in the signing-keys secret (if it holds none), the platform operator
+ * agency, and the first admin client, whose secret it prints once.
+ */
+import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ensureBootstrapAdmin } from '../local/seed';
+import { SecretsManagerKeyStore, SigningKeys } from '../shared/auth/keys';
+import { createStoreClient } from '../shared/storage/client';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    stage: { type: 'string', default: 'dev' },
+    region: { type: 'string', default: process.env.AWS_REGION ?? 'ap-southeast-1' },
+    secret: { type: 'string' },
+    'client-id': { type: 'string' },
+  },
+});
+const stage = values.stage!;
+const region = values.region!;
+const tables = {
+  control: `ndg-${stage}-control`,
+  registry: `ndg-${stage}-registry`,
+  ledger: `ndg-${stage}-ledger`,
+};
+const secretId = values.secret ?? `ndg-${stage}/signing-keys`;
+
+const keys = new SigningKeys(new SecretsManagerKeyStore(new SecretsManagerClient({ region }), secretId), {
+  createIfMissing: true,
+});
+const { kid } = await keys.signingKey();
+process.stderr.write(`Signing key in ${secretId}: ${kid}\n`);
+
+const result = await ensureBootstrapAdmin(createStoreClient({ region }), tables, {
+  clientId: values['client-id'],
+});
+process.stdout.write(
+  result.clientSecret
+    ? `Admin client: ${result.clientId}\nSecret (shown once, store it in your vault now): ${result.clientSecret}\n`
+    : `Admin client ${result.clientId} already exists; its secret was shown when it was created.\n`,
+);
