@@ -40,6 +40,24 @@ if (tokenTtlSeconds > 3600) {
   // shared/config.ts refuses more at cold start; failing here saves a broken deployment.
   throw new Error(`Context tokenTtlSeconds must be at most 3600, got ${tokenTtlSeconds}`);
 }
+const secretRotationOverlapSeconds = numberContext('secretRotationOverlapSeconds', 24 * 3600);
+if (secretRotationOverlapSeconds > 7 * 24 * 3600) {
+  // The same limit shared/config.ts enforces at cold start.
+  throw new Error(
+    `Context secretRotationOverlapSeconds must be at most 604800 (7 days), got ${secretRotationOverlapSeconds}`,
+  );
+}
+const defaultLimits = {
+  monthlyQuota: numberContext('defaultMonthlyQuota', 10_000),
+  ratePerSecond: numberContext('defaultRatePerSecond', 10),
+  rateBurst: numberContext('defaultRateBurst', 20),
+};
+if (defaultLimits.rateBurst < defaultLimits.ratePerSecond) {
+  // A price plan is refused for the same reason (shared/identity/plans.ts).
+  throw new Error(
+    `Context defaultRateBurst (${defaultLimits.rateBurst}) must be at least defaultRatePerSecond (${defaultLimits.ratePerSecond})`,
+  );
+}
 const stage = context('stage') ?? 'dev';
 if (!/^[a-z][a-z0-9-]{1,20}$/.test(stage)) {
   throw new Error(`Context stage must be lowercase kebab-case (it names tables and stacks), got ${stage}`);
@@ -55,6 +73,8 @@ const settings: GatewaySettings = {
   tokenIssuer: context('tokenIssuer'),
   tokenAudience: context('tokenAudience') ?? 'national-data-gateway',
   tokenTtlSeconds,
+  secretRotationOverlapSeconds,
+  defaultLimits,
   maxBodyBytes: numberContext('maxBodyBytes', 64 * 1024),
   logLevel: logLevel as GatewaySettings['logLevel'],
   logRetention: retentionDays as RetentionDays,

@@ -10,6 +10,8 @@ export interface GatewaySettings {
   readonly tokenIssuer?: string;
   readonly tokenAudience: string;
   readonly tokenTtlSeconds: number;
+  readonly secretRotationOverlapSeconds: number;
+  readonly defaultLimits: ApiStackProps['defaultLimits'];
   readonly maxBodyBytes: number;
   readonly logLevel: ApiStackProps['logLevel'];
   readonly logRetention: RetentionDays;

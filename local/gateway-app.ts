@@ -1,6 +1,7 @@
 import { adminRoutes } from '../functions/admin/app';
 import { auditRoutes } from '../functions/audit/app';
 import { billingRoutes } from '../functions/billing/app';
+import { registryRoutes } from '../functions/registry/app';
 import { publicRoutes } from '../functions/token/app';
 import type { GatewayDeps } from '../shared/deps';
 import { createBaseApp, type Router } from '../shared/http/app';
@@ -10,6 +11,7 @@ export function createGatewayApp(deps: GatewayDeps): Router {
   const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
   app.route('/', publicRoutes(deps));
   app.route('/', adminRoutes(deps));
+  app.route('/', registryRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', billingRoutes(deps));
   return app;

@@ -8,6 +8,7 @@ import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
 import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
+import { noteEndpoint, type SyntheticSeedResult, seedInBackground } from './synthetic';
 
 const flag = z
   .string()
@@ -28,6 +29,9 @@ export const LocalSettingsSchema = z.object({
     .regex(/^[A-Za-z0-9._-]{3,64}$/, 'use 3-64 letters, digits, dot, dash or underscore')
     .optional(),
   BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */
+  SEED_CITIZENS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
+  SEED_BUSINESSES: z.coerce.number().int().min(0).max(10_000_000).default(2000),
 });
 export type LocalSettings = z.infer<typeof LocalSettingsSchema>;
 
@@ -37,6 +41,8 @@ export interface LocalGateway {
   deps: GatewayDeps;
   bootstrap: BootstrapResult;
   dynamoEndpoint: string;
+  /** Settles when the synthetic registers are seeded (undefined if seeding failed or was stopped). */
+  seeded: Promise<SyntheticSeedResult | undefined>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +100,13 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
       );
       s.once('error', reject);
     });
+    const seeding = seedInBackground(deps.store, deps.tables.registry, {
+      citizens: settings.SEED_CITIZENS,
+      businesses: settings.SEED_BUSINESSES,
+      progress,
+    });
+    const forgetEndpoint =
+      dynamo && !settings.IN_MEMORY ? noteEndpoint(settings.DATA_DIR, endpoint) : undefined;
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.PORT;
     return {
@@ -102,7 +115,10 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
       deps,
       bootstrap,
       dynamoEndpoint: endpoint,
+      seeded: seeding.done,
       stop: async () => {
+        await seeding.stop();
+        forgetEndpoint?.();
         await stopSealing();
         await new Promise<void>((done) => server.close(() => done()));
         deps.store.destroy();

@@ -1,52 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PLATFORM_AGENCY_ID } from '../shared/identity/admin-service';
 import type { Agency, Credential } from '../shared/identity/model';
 import { ControlRepository } from '../shared/identity/repository';
 import { generateSecret, hashSecret, verifySecret } from '../shared/identity/secrets';
-import {
-  type Business,
-  type Citizen,
-  demoBusinesses,
-  demoCitizens,
-  registryKeys,
-} from '../shared/registry/model';
+import { type Business, type Citizen, demoBusinesses, demoCitizens } from '../shared/registry/model';
+import { writeRegisterRecords } from '../shared/registry/writer';
 import type { TableNames } from '../shared/storage/tables';
 
-/** Writes register records in batches of 25 (DynamoDB's limit), retrying unprocessed items. */
+/** Writes register records and their search index items (see shared/registry/writer.ts). */
 export async function writeRegistryRecords(
   store: DynamoDBDocumentClient,
   tableName: string,
   records: { citizens?: Citizen[]; businesses?: Business[] },
 ): Promise<void> {
-  const items = [
-    ...(records.citizens ?? []).map((c) => ({ ...registryKeys.citizen(c.nationalId), ...c })),
-    ...(records.businesses ?? []).map((b) => ({ ...registryKeys.business(b.enterpriseCode), ...b })),
-  ];
-  for (let i = 0; i < items.length; i += 25) {
-    let requests: Record<string, unknown>[] | undefined = items
-      .slice(i, i + 25)
-      .map((Item) => ({ PutRequest: { Item } }));
-    for (let attempt = 0; requests?.length; attempt++) {
-      const result = await store.send(
-        new BatchWriteCommand({ RequestItems: { [tableName]: requests as never } }),
-      );
-      requests = result.UnprocessedItems?.[tableName] as Record<string, unknown>[] | undefined;
-      if (requests?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-    }
-  }
+  await writeRegisterRecords(store, tableName, records);
 }
 
 /** The documented demo records (DESIGN.md), written idempotently on every start. */
 export async function seedDemoRecords(store: DynamoDBDocumentClient, tables: TableNames): Promise<void> {
   await writeRegistryRecords(store, tables.registry, { citizens: demoCitizens, businesses: demoBusinesses });
 }
-
-export const PLATFORM_AGENCY_ID = 'ag_platform';
 
 export interface BootstrapResult {
   clientId: string;

@@ -13,6 +13,8 @@ import { type Config, loadConfig } from './config';
 import { PlanRepository } from './identity/plans';
 import { ControlRepository } from './identity/repository';
 import { createLogger, type Logger } from './log';
+import { createProviders, loadRegistrySettings, type RegistrySettings } from './registry/config';
+import type { RegisterProviders } from './registry/provider';
 import { createStoreClient } from './storage/client';
 import type { TableNames } from './storage/tables';
 
@@ -29,6 +31,8 @@ export interface GatewayDeps {
   control: ControlRepository;
   plans: PlanRepository;
   audit: AuditTrail;
+  /** The provider serving each register: the hosted copy, or the custodian's API. */
+  registers: RegisterProviders;
 }
 
 export function tableNamesFrom(config: Config): TableNames {
@@ -55,6 +59,7 @@ export interface DepsParts {
   store: DynamoDBDocumentClient;
   now?: () => Date;
   keyStore?: { store: KeyStore; createIfMissing: boolean };
+  registrySettings?: RegistrySettings;
 }
 
 /** Assembles the services over given parts (tests pass a captured logger, a moved clock, a mocked client). */
@@ -80,6 +85,7 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
     control: new ControlRepository(store, tables.control),
     plans: new PlanRepository(store, tables.control),
     audit: new AuditTrail(store, tables.ledger),
+    registers: createProviders(parts.registrySettings ?? loadRegistrySettings(), store, tables),
   };
 }
 

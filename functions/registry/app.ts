@@ -1,7 +1,218 @@
+import type { Context } from 'hono';
+import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
-import { createBaseApp, type Router } from '../../shared/http/app';
+import { AppError, NotFoundError } from '../../shared/errors';
+import { type AppEnv, createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { OPERATIONS } from '../../shared/identity/model';
+import {
+  type Authorization,
+  authorize,
+  fingerprint,
+  readWithUsage,
+  type UsageSnapshot,
+  usageHeaders,
+} from '../../shared/ledger/broker';
+import { Ledger } from '../../shared/ledger/ledger';
+import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
+import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
+import {
+  type BusinessField,
+  type CitizenField,
+  getBusinessRoute,
+  getCitizenRoute,
+  type RegistryHeaders,
+  searchBusinessesRoute,
+  verifyCitizenRoute,
+} from './routes';
 
-/** The registry function. Its routes arrive with their issue; until then it answers only 404 problem+json. */
+const withoutKeys = <T>(item: Record<string, unknown>): T => {
+  const { pk: _pk, sk: _sk, ...record } = item;
+  return record as T;
+};
+
+/**
+ * The registry routes. Each brokered call: verify the token (no read), check scope and purpose against the
+ * entitlements the token carries (no read), read the record together with the usage counters (one
+ * BatchGetItem for a hosted register), write the ledger transaction (one round trip), and only then answer.
+ */
+export function registryRoutes(deps: GatewayDeps): Router {
+  const router = newRouter();
+  const ledger = new Ledger(deps.store, deps.tables, deps.logger);
+  const { population, business } = deps.registers;
+  router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
+
+  /** Reads the record and the usage counters: one round trip when the register is hosted here. */
+  async function read<T>(
+    auth: Authorization,
+    agencyId: string,
+    at: Date,
+    hosted: boolean,
+    key: Record<string, string>,
+    viaProvider: () => Promise<T | undefined>,
+  ): Promise<{ record?: T | undefined; usage: UsageSnapshot }> {
+    if (hosted) {
+      const { record, usage } = await readWithUsage(deps.store, deps.tables, agencyId, auth.limits, at, key);
+      return { record: record ? withoutKeys<T>(record) : undefined, usage };
+    }
+    const [record, { usage }] = await Promise.all([
+      viaProvider(),
+      readWithUsage(deps.store, deps.tables, agencyId, auth.limits, at),
+    ]);
+    return { record, usage };
+  }
+
+  /** Writes the ledger entry; nothing is answered unless it succeeds. Returns the usage headers. */
+  async function meter(
+    c: Context<AppEnv>,
+    auth: Authorization,
+    headers: RegistryHeaders,
+    at: Date,
+    usage: UsageSnapshot,
+    call: { subject?: string | undefined; target?: string | undefined; status: number; asked: unknown },
+  ): Promise<Record<string, string>> {
+    const caller = c.get('caller');
+    try {
+      const result = await ledger.commit({
+        requestId: c.get('requestId'),
+        idempotencyKey: headers['Idempotency-Key'],
+        at,
+        clientId: caller.clientId,
+        agencyId: caller.agencyId,
+        policyVersion: auth.policyVersion,
+        limits: auth.limits,
+        operation: auth.operation,
+        purpose: auth.purpose,
+        officerId: headers['X-Officer-Id'],
+        caseId: headers['X-Case-Id'],
+        subject: call.subject,
+        fingerprint: fingerprint({ operation: auth.operation, purpose: auth.purpose, asked: call.asked }),
+        status: call.status,
+        covertUntil: auth.covertUntil,
+      });
+      const out = usageHeaders(auth.limits, usage, at, result.outcome === 'committed');
+      if (result.outcome === 'replayed') out['Idempotent-Replayed'] = 'true';
+      return out;
+    } catch (error) {
+      if (error instanceof AppError)
+        Object.assign(error.headers, usageHeaders(auth.limits, usage, at, false));
+      throw error;
+    }
+  }
+
+  function notFound(detail: string, headers: Record<string, string>): never {
+    const error = new NotFoundError(detail);
+    Object.assign(error.headers, headers);
+    throw error;
+  }
+
+  router.openapi(getCitizenRoute, async (c) => {
+    const { nationalId } = c.req.valid('param');
+    const { fields } = c.req.valid('query');
+    const headers = c.req.valid('header');
+    const auth = authorize(c.get('caller'), 'citizen:read', headers['X-Purpose']);
+    const at = deps.now();
+    const { record, usage } = await read<Citizen>(
+      auth,
+      c.get('caller').agencyId,
+      at,
+      population.kind === 'hosted',
+      registryKeys.citizen(nationalId),
+      () => population.getCitizen(nationalId),
+    );
+    const out = await meter(c, auth, headers, at, usage, {
+      subject: nationalId,
+      status: record ? 200 : 404,
+      asked: { nationalId, fields },
+    });
+    if (!record) notFound(`No citizen has national ID ${nationalId}.`, out);
+    const { data, withheld } = minimise(record, fields, auth.fields);
+    return c.json({ data, withheld: withheld as CitizenField[], purpose: auth.purpose }, 200, out);
+  });
+
+  router.openapi(verifyCitizenRoute, async (c) => {
+    const { nationalId, ...claims } = c.req.valid('json');
+    const headers = c.req.valid('header');
+    const auth = authorize(c.get('caller'), 'citizen:verify', headers['X-Purpose']);
+    const at = deps.now();
+    const { record, usage } = await read<Citizen>(
+      auth,
+      c.get('caller').agencyId,
+      at,
+      population.kind === 'hosted',
+      registryKeys.citizen(nationalId),
+      () => population.getCitizen(nationalId),
+    );
+    const out = await meter(c, auth, headers, at, usage, {
+      subject: nationalId,
+      status: record ? 200 : 404,
+      asked: { nationalId, claims },
+    });
+    if (!record) notFound(`No citizen has national ID ${nationalId}.`, out);
+    const verification = verifyCitizen(record, claims, auth.fields);
+    return c.json({ ...verification, purpose: auth.purpose }, 200, out);
+  });
+
+  router.openapi(getBusinessRoute, async (c) => {
+    const { enterpriseCode } = c.req.valid('param');
+    const { fields } = c.req.valid('query');
+    const headers = c.req.valid('header');
+    const auth = authorize(c.get('caller'), 'business:read', headers['X-Purpose']);
+    const at = deps.now();
+    const { record, usage } = await read<Business>(
+      auth,
+      c.get('caller').agencyId,
+      at,
+      business.kind === 'hosted',
+      registryKeys.business(enterpriseCode),
+      () => business.getBusiness(enterpriseCode),
+    );
+    const out = await meter(c, auth, headers, at, usage, {
+      subject: enterpriseCode,
+      status: record ? 200 : 404,
+      asked: { enterpriseCode, fields },
+    });
+    if (!record) notFound(`No enterprise has code ${enterpriseCode}.`, out);
+    const { data, withheld } = minimise(record, fields, auth.fields);
+    return c.json({ data, withheld: withheld as BusinessField[], purpose: auth.purpose }, 200, out);
+  });
+
+  router.openapi(searchBusinessesRoute, async (c) => {
+    const { name, province, cursor, limit, fields } = c.req.valid('query');
+    const headers = c.req.valid('header');
+    const caller = c.get('caller');
+    const auth = authorize(caller, 'business:search', headers['X-Purpose']);
+    const at = deps.now();
+    const [page, { usage }] = await Promise.all([
+      business.searchBusinesses({ name, province, limit, cursor }),
+      readWithUsage(deps.store, deps.tables, caller.agencyId, auth.limits, at),
+    ]);
+    const out = await meter(c, auth, headers, at, usage, {
+      target: `search:${name}${province ? `@${province}` : ''}`.slice(0, 120),
+      status: 200,
+      asked: { name, province, cursor, limit, fields },
+    });
+    const withheld = new Set<string>();
+    const items = page.items.map((record) => {
+      const disclosed = minimise(record, fields, auth.fields);
+      for (const field of disclosed.withheld) withheld.add(field);
+      return disclosed.data;
+    });
+    return c.json(
+      {
+        items,
+        ...(page.cursor ? { cursor: page.cursor } : {}),
+        withheld: [...withheld] as BusinessField[],
+        purpose: auth.purpose,
+      },
+      200,
+      out,
+    );
+  });
+  return router;
+}
+
 export function createApp(deps: GatewayDeps): Router {
-  return createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  app.route('/', registryRoutes(deps));
+  return app;
 }

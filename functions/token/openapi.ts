@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { adminRoutes } from '../admin/routes';
 import { auditRoutes } from '../audit/routes';
 import { billingRoutes } from '../billing/routes';
+import { registryRoutes } from '../registry/routes';
 import { jwksRoute, metadataRoute } from './discovery';
 import { tokenRoute } from './oauth';
 import { healthRoute } from './routes';
@@ -12,6 +13,7 @@ const allRoutes = [
   metadataRoute,
   jwksRoute,
   tokenRoute,
+  ...registryRoutes,
   ...adminRoutes,
   ...auditRoutes,
   ...billingRoutes,

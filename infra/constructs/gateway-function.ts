@@ -29,9 +29,40 @@ export interface GatewayTable {
 
 export type TableAccess = 'read' | 'readWrite';
 
+/**
+ * What a function may do with the signing-key secret. `locate` sets SIGNING_KEYS_SECRET_ARN and grants nothing:
+ * the function's configuration still names the real key store (never the in-memory fallback that
+ * shared/deps.ts uses when the variable is missing), so any use of the keys fails closed with AccessDenied.
+ */
+export type SecretAccess = 'locate' | 'read' | 'readWrite';
+
+/**
+ * Packages the credential chain imports only when the Lambda environment holds no credentials (SSO, shared
+ * config files, credential_process, web identity, container endpoint) and the nested STS/SSO clients they use.
+ * Lambda always sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the execution role,
+ * so the chain's first link (fromEnv, bundled) answers and these `await import()`s never run; were one reached,
+ * the Node.js runtime's own SDK provides the package. About 130 KB of each bundle. Everything the functions
+ * call (clients, signing, retries, fromEnv) stays bundled at the pinned version.
+ */
+export const unbundledCredentialProviders = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/token-providers',
+  '@aws-sdk/nested-clients',
+];
+
+/** What `zod` resolves to in the bundles: zod without its 50 translations (see the file's comment). */
+export const zodWithoutLocales = './infra/bundling/zod/index.mjs';
+
 export interface GatewayFunctionProps {
-  /** Folder under functions/ holding handler.ts. */
-  readonly name: 'token' | 'registry' | 'admin' | 'billing' | 'audit';
+  /** The function's name: its folder under functions/ unless `entry` says otherwise, and its description. */
+  readonly name: 'token' | 'registry' | 'admin' | 'billing' | 'audit' | 'sealer';
+  /** The handler file, relative to functions/. @default `${name}/handler.ts` */
+  readonly entry?: string;
   /** Variables every gateway function reads (issuer, audience, limits, log level). */
   readonly environment: Record<string, string>;
   readonly logRetention: RetentionDays;
@@ -74,7 +105,7 @@ export class GatewayFunction extends Construct {
     if (props.serveSwaggerUi) environment.SWAGGER_UI_DIR = swaggerUiDir;
 
     this.function = new NodejsFunction(this, 'Handler', {
-      entry: join(projectRoot, 'functions', props.name, 'handler.ts'),
+      entry: join(projectRoot, 'functions', props.entry ?? join(props.name, 'handler.ts')),
       handler: 'handler',
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
@@ -100,8 +131,12 @@ export class GatewayFunction extends Construct {
         keepNames: true,
         // Errors are logged by name and request id, never by stack, so a source map would only add weight.
         sourceMap: false,
-        // Pin the SDK the code was tested with instead of whatever version the runtime ships.
+        // Pin the SDK the code was tested with instead of whatever version the runtime ships, less the credential
+        // providers a Lambda function never loads. (externalModules replaces bundleAwsSDK's default list.)
         bundleAwsSDK: true,
+        externalModules: unbundledCredentialProviders,
+        // Resolved from the project root, where esbuild runs.
+        esbuildArgs: { '--alias': `zod=${zodWithoutLocales}` },
         forceDockerBundling: false,
         commandHooks: props.serveSwaggerUi ? swaggerUiHooks : undefined,
       },
@@ -158,17 +193,36 @@ export class GatewayFunction extends Construct {
   }
 
   /**
-   * Sets SIGNING_KEYS_SECRET_ARN and grants read access to the secret, plus decrypt with its key only through
-   * Secrets Manager. The grants go on this function's role alone: secret.grantRead would also write the role
-   * into the data stack's key policy, making the data stack depend on this one.
+   * Sets SIGNING_KEYS_SECRET_ARN and grants `access` to the secret: read is GetSecretValue and DescribeSecret
+   * plus decrypt with its key; readWrite adds PutSecretValue (the only write the key rotation makes) and
+   * GenerateDataKey, which Secrets Manager calls to encrypt each new version. Key use is allowed only through
+   * Secrets Manager (kms:ViaService). The grants go on this function's role alone: secret.grantRead/grantWrite
+   * would also write the role into the data stack's key policy, making the data stack depend on this one.
    */
-  bindSigningKeys(secret: ISecret): this {
+  bindSigningKeys(secret: ISecret, access: SecretAccess = 'read'): this {
     this.function.addEnvironment('SIGNING_KEYS_SECRET_ARN', secret.secretArn);
+    if (access === 'locate') return this;
+
     Secret.fromSecretCompleteArn(this, 'SigningKeys', secret.secretArn).grantRead(this.function);
+    const viaSecretsManager = {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+    };
     const decrypt = secret.encryptionKey?.grantDecrypt(this.role);
-    decrypt?.principalStatement?.addCondition('StringEquals', {
-      'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-    });
+    decrypt?.principalStatement?.addConditions(viaSecretsManager);
+    if (access === 'readWrite') {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [secret.secretArn] }),
+      );
+      if (secret.encryptionKey) {
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['kms:GenerateDataKey'],
+            resources: [secret.encryptionKey.keyArn],
+            conditions: viaSecretsManager,
+          }),
+        );
+      }
+    }
     return this;
   }
 }

@@ -11,6 +11,8 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FilterPattern, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -22,6 +24,7 @@ import {
   GatewayFunction,
   type GatewayFunctionProps,
   type GatewayTable,
+  type SecretAccess,
 } from '../constructs/gateway-function';
 
 /** The namespace and name the ledger-write-failure metric filters publish to. */
@@ -35,6 +38,14 @@ export interface ApiStackProps extends StackProps {
   readonly tokenIssuer?: string;
   readonly tokenAudience: string;
   readonly tokenTtlSeconds: number;
+  /** How long a rotated client secret keeps working beside the new one (SECRET_ROTATION_OVERLAP_SECONDS). */
+  readonly secretRotationOverlapSeconds: number;
+  /** Limits for an agency with no price plan (DEFAULT_MONTHLY_QUOTA, DEFAULT_RATE_PER_SECOND, DEFAULT_RATE_BURST). */
+  readonly defaultLimits: {
+    readonly monthlyQuota: number;
+    readonly ratePerSecond: number;
+    readonly rateBurst: number;
+  };
   readonly maxBodyBytes: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Retention of the function logs and the API access log. */
@@ -48,15 +59,22 @@ export interface ApiStackProps extends StackProps {
 }
 
 type FunctionName = GatewayFunctionProps['name'];
+/** The functions behind API routes; the audit sealer runs on a schedule only. */
+type RoutedFunctionName = Exclude<FunctionName, 'sealer'>;
+
+/** How often the audit sealer links new audit records into their hash chains. */
+export const sealerSchedule = Duration.minutes(1);
 
 /**
  * The public face: one REST API (chosen over an HTTP API because a WAFv2 web ACL attaches to its stage
- * directly and it has stage throttling), the five gateway functions behind proxy routes, the web ACL,
- * and the alarms. It owns no data; tables and the signing-key secret come in by props.
+ * directly and it has stage throttling), the five gateway functions behind proxy routes, the scheduled
+ * audit sealer, the web ACL, and the alarms. It owns no data; tables and the signing-key secret come in by props.
  */
 export class ApiStack extends Stack {
   readonly api: RestApi;
   readonly functions: Record<FunctionName, GatewayFunction>;
+  /** Invokes the audit sealer every `sealerSchedule`. */
+  readonly sealerSchedule: Rule;
   readonly webAcl: CfnWebACL;
   readonly alarmTopic: Topic;
 
@@ -96,30 +114,50 @@ export class ApiStack extends Stack {
       TOKEN_ISSUER: issuer,
       TOKEN_AUDIENCE: props.tokenAudience,
       TOKEN_TTL_SECONDS: String(props.tokenTtlSeconds),
+      SECRET_ROTATION_OVERLAP_SECONDS: String(props.secretRotationOverlapSeconds),
+      DEFAULT_MONTHLY_QUOTA: String(props.defaultLimits.monthlyQuota),
+      DEFAULT_RATE_PER_SECOND: String(props.defaultLimits.ratePerSecond),
+      DEFAULT_RATE_BURST: String(props.defaultLimits.rateBurst),
       MAX_BODY_BYTES: String(props.maxBodyBytes),
       LOG_LEVEL: props.logLevel,
     };
-    const gatewayFunction = (name: FunctionName, extra: Partial<GatewayFunctionProps> = {}) =>
+    const gatewayFunction = (
+      name: FunctionName,
+      signingKeys: SecretAccess,
+      extra: Partial<GatewayFunctionProps> = {},
+    ) =>
       new GatewayFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
         name,
         environment,
         logRetention: props.logRetention,
         ...extra,
-      }).bindSigningKeys(props.signingKeys);
+      }).bindSigningKeys(props.signingKeys, signingKeys);
 
     const { control, registry, ledger } = props.tables;
     this.functions = {
-      token: gatewayFunction('token', { serveSwaggerUi: true }).bindTable(control, 'readWrite'),
-      registry: gatewayFunction('registry')
+      token: gatewayFunction('token', 'read', { serveSwaggerUi: true }).bindTable(control, 'readWrite'),
+      registry: gatewayFunction('registry', 'read')
         .bindTable(registry, 'read')
         .bindTable(control, 'read')
         .bindTable(ledger, 'readWrite'),
-      admin: gatewayFunction('admin').bindTable(control, 'readWrite').bindTable(ledger, 'readWrite'),
-      billing: gatewayFunction('billing').bindTable(ledger, 'readWrite').bindTable(control, 'read'),
-      audit: gatewayFunction('audit').bindTable(ledger, 'read').bindTable(control, 'read'),
+      // POST /admin/signing-keys/rotate writes a new key into the secret: the one function that may.
+      admin: gatewayFunction('admin', 'readWrite')
+        .bindTable(control, 'readWrite')
+        .bindTable(ledger, 'readWrite'),
+      billing: gatewayFunction('billing', 'read').bindTable(ledger, 'readWrite').bindTable(control, 'read'),
+      audit: gatewayFunction('audit', 'read').bindTable(ledger, 'read').bindTable(control, 'read'),
+      // Links audit records into hash chains; signs nothing, so it only locates the keys. One run at a time:
+      // the chain heads' conditional updates would make a second sealer fail anyway.
+      sealer: gatewayFunction('sealer', 'locate', {
+        entry: 'audit/sealer-handler.ts',
+        reservedConcurrency: 1,
+        // Finishes before the next scheduled run, which would otherwise be throttled by the reservation.
+        timeout: Duration.seconds(50),
+      }).bindTable(ledger, 'readWrite'),
     };
+    this.sealerSchedule = this.scheduleSealer(prefix, this.functions.sealer);
 
-    const routes: Record<FunctionName, string[]> = {
+    const routes: Record<RoutedFunctionName, string[]> = {
       token: [
         '/health',
         '/openapi.json',
@@ -133,7 +171,7 @@ export class ApiStack extends Stack {
       billing: ['/billing/{proxy+}'],
       audit: ['/audit/{proxy+}'],
     };
-    for (const [name, paths] of Object.entries(routes) as [FunctionName, string[]][]) {
+    for (const [name, paths] of Object.entries(routes) as [RoutedFunctionName, string[]][]) {
       // Console test-invoke is not a production need; each method may invoke only its own function.
       const integration = new LambdaIntegration(this.functions[name].function, { allowTestInvoke: false });
       for (const path of paths) resourceFor(this.api.root, path).addMethod('ANY', integration);
@@ -152,6 +190,20 @@ export class ApiStack extends Stack {
     this.createAlarms(prefix);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the gateway' });
+  }
+
+  /**
+   * An EventBridge rule runs the sealer every minute. A missed or failed run is not retried: the next run seals
+   * whatever is pending (sealing is idempotent), and a stale retry would only queue behind the one-run reservation.
+   */
+  private scheduleSealer(prefix: string, sealer: GatewayFunction): Rule {
+    sealer.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
+    return new Rule(this, 'SealerSchedule', {
+      ruleName: `${prefix}-audit-sealer`,
+      description: 'Links new audit records into their hash chains (National Data Gateway audit sealer)',
+      schedule: Schedule.rate(sealerSchedule),
+      targets: [new LambdaFunction(sealer.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
   }
 
   private createAlarms(prefix: string): void {

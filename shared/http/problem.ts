@@ -93,6 +93,19 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       const detail = describeHttpException(status, err.message);
       return problemResponse(c, status, { detail });
     }
+    if (isDependencyUnavailable(err)) {
+      logger.warn('dependency unavailable', {
+        requestId: c.get('requestId'),
+        route: c.req.routePath,
+        errorName: err.name,
+      });
+      return problemResponse(
+        c,
+        503,
+        { detail: 'A gateway dependency is unavailable; nothing was served or billed. Retry shortly.' },
+        { 'Retry-After': '1' },
+      );
+    }
     logger.error('unhandled error', {
       requestId: c.get('requestId'),
       route: c.req.routePath,
@@ -103,6 +116,29 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
     });
     return problemResponse(c, 500, { detail: 'The gateway could not complete the request.' });
   };
+}
+
+const transientNames = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/** A store or network failure that a retry may cure: answered 503 with Retry-After, never 500. */
+export function isDependencyUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const sdk = err as Error & { $fault?: string; $retryable?: unknown; code?: string };
+  return (
+    transientNames.has(err.name) ||
+    sdk.$fault === 'server' ||
+    sdk.$retryable !== undefined ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(sdk.code ?? '')
+  );
 }
 
 function describeHttpException(status: number, message: string): string {

@@ -5,7 +5,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import { ConflictError } from '../errors';
 import { OPERATIONS } from './model';
 import type { TransactItem } from './repository';

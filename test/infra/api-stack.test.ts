@@ -3,10 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRuntime, swaggerUiDir } from '../../infra/constructs/gateway-function';
 import type { Gateway } from '../../infra/gateway';
-import { ledgerFailureMetric } from '../../infra/stacks/api-stack';
+import { ledgerFailureMetric, sealerSchedule } from '../../infra/stacks/api-stack';
 import { buildGateway, resourcesOfType } from './gateway-fixture';
 
-const functionNames = ['token', 'registry', 'admin', 'billing', 'audit'] as const;
+const functionNames = ['token', 'registry', 'admin', 'billing', 'audit', 'sealer'] as const;
 type FunctionName = (typeof functionNames)[number];
 
 describe('api stack', () => {
@@ -31,19 +31,33 @@ describe('api stack', () => {
     };
 
   describe('functions', () => {
-    it('runs five functions on arm64 with the newest Node.js runtime, active tracing, 512 MB and 10 s', () => {
-      expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::Function'))).toHaveLength(5);
+    it('runs six functions on arm64 with the newest Node.js runtime, active tracing and 512 MB', () => {
+      expect(Object.keys(resourcesOfType(template, 'AWS::Lambda::Function'))).toHaveLength(6);
       for (const name of functionNames) {
         expect(functionProps(name)).toMatchObject({
           Architectures: ['arm64'],
           Runtime: gatewayRuntime.name,
           Handler: 'index.handler',
           MemorySize: 512,
-          Timeout: 10,
           TracingConfig: { Mode: 'Active' },
         });
       }
       expect(gatewayRuntime.name).toBe('nodejs24.x');
+    });
+
+    it('gives the API functions 10 s and the sealer 50 s, which ends each run before the next one starts', () => {
+      for (const name of functionNames) {
+        expect(functionProps(name).Timeout, name).toBe(name === 'sealer' ? 50 : 10);
+      }
+      expect(sealerSchedule.toSeconds()).toBeGreaterThan(50);
+    });
+
+    it('reserves concurrency 1 for the sealer, so one sealer runs at a time, and nothing for the others', () => {
+      for (const name of functionNames) {
+        expect(functionProps(name).ReservedConcurrentExecutions, name).toBe(
+          name === 'sealer' ? 1 : undefined,
+        );
+      }
     });
 
     it('keeps each function log in its own log group for a year', () => {
@@ -54,16 +68,48 @@ describe('api stack', () => {
       }
     });
 
-    it('gives every function the token settings and the signing-key secret', () => {
+    it('gives every function the settings shared/config.ts reads and the signing-key secret', () => {
       for (const name of functionNames) {
-        expect(functionProps(name).Environment.Variables).toMatchObject({
+        expect(functionProps(name).Environment.Variables, name).toMatchObject({
           TOKEN_ISSUER: expect.anything(),
           TOKEN_AUDIENCE: 'national-data-gateway',
           TOKEN_TTL_SECONDS: '600',
+          SECRET_ROTATION_OVERLAP_SECONDS: '86400',
+          DEFAULT_MONTHLY_QUOTA: '10000',
+          DEFAULT_RATE_PER_SECOND: '10',
+          DEFAULT_RATE_BURST: '20',
           MAX_BODY_BYTES: '65536',
           LOG_LEVEL: 'info',
           SIGNING_KEYS_SECRET_ARN: expect.anything(),
         });
+      }
+    });
+
+    it('passes the secret overlap and the no-plan limits from the settings, not from constants', () => {
+      const other = buildGateway({
+        settings: {
+          secretRotationOverlapSeconds: 3600,
+          defaultLimits: { monthlyQuota: 250, ratePerSecond: 3, rateBurst: 7 },
+        },
+      }).gateway;
+      const otherTemplate = Template.fromStack(other.api).toJSON();
+      for (const name of functionNames) {
+        const id = logicalId(other, other.api.functions[name].function.node.defaultChild);
+        expect(otherTemplate.Resources[id].Properties.Environment.Variables, name).toMatchObject({
+          SECRET_ROTATION_OVERLAP_SECONDS: '3600',
+          DEFAULT_MONTHLY_QUOTA: '250',
+          DEFAULT_RATE_PER_SECOND: '3',
+          DEFAULT_RATE_BURST: '7',
+        });
+      }
+    });
+
+    it('names only variables shared/config.ts knows', async () => {
+      const { ConfigSchema } = await import('../../shared/config');
+      const known = new Set([...Object.keys(ConfigSchema.shape), 'SWAGGER_UI_DIR']);
+      for (const name of functionNames) {
+        const unknown = Object.keys(functionProps(name).Environment.Variables).filter((v) => !known.has(v));
+        expect(unknown, name).toEqual([]);
       }
     });
 
@@ -80,6 +126,7 @@ describe('api stack', () => {
         admin: ['CONTROL_TABLE', 'LEDGER_TABLE'],
         billing: ['CONTROL_TABLE', 'LEDGER_TABLE'],
         audit: ['CONTROL_TABLE', 'LEDGER_TABLE'],
+        sealer: ['LEDGER_TABLE'],
       };
       for (const name of functionNames) {
         const tables = Object.keys(functionProps(name).Environment.Variables).filter((v) =>
@@ -118,6 +165,23 @@ describe('api stack', () => {
         Object.fromEntries(routes.map((r) => [`${r.method} ${r.path}`, byFunction[r.functionId]])),
       ).toEqual(Object.fromEntries(Object.entries(expected).map(([path, fn]) => [`ANY ${path}`, fn])));
       for (const route of routes) expect(route.integrationType, route.path).toBe('AWS_PROXY');
+    });
+
+    it('routes nothing to the sealer and lets only its schedule invoke it', () => {
+      const routed = new Set(routeTable(template).map((r) => r.functionId));
+      expect(routed.has(functionIds.sealer)).toBe(false);
+      const invokers = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission'))
+        .filter((p) => JSON.stringify(p.Properties.FunctionName).includes(functionIds.sealer))
+        .map((p) => p.Properties);
+      const ruleId = logicalId(gateway, gateway.api.sealerSchedule.node.defaultChild);
+      expect(invokers).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: { 'Fn::GetAtt': [functionIds.sealer, 'Arn'] },
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+        },
+      ]);
     });
 
     it('is a regional endpoint that passes binary bodies through and compresses responses', () => {
@@ -192,6 +256,38 @@ describe('api stack', () => {
     });
   });
 
+  describe('audit sealer schedule', () => {
+    it('invokes the sealer every minute, without retrying a missed run', () => {
+      const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
+      expect(rules).toHaveLength(1);
+      expect(rules[0]?.Properties).toMatchObject({
+        Name: 'ndg-test-audit-sealer',
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: { 'Fn::GetAtt': [functionIds.sealer, 'Arn'] },
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+          },
+        ],
+      });
+      expect(rules[0]?.Properties.Targets).toHaveLength(1);
+    });
+
+    it('drops a queued sealer invocation after a minute instead of retrying it', () => {
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::EventInvokeConfig',
+        {
+          FunctionName: { Ref: functionIds.sealer },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 60,
+        },
+        1,
+      );
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    });
+  });
+
   describe('WAF', () => {
     it('associates a regional web ACL with the API stage', () => {
       template.hasResourceProperties('AWS::WAFv2::WebACL', {
@@ -232,7 +328,7 @@ describe('api stack', () => {
           watched.some((d) => d.includes(functionIds[name])),
           name,
         ).toBe(true);
-      expect(alarms).toHaveLength(5);
+      expect(alarms).toHaveLength(6);
     });
 
     it('alarms on API 5XX answers', () => {
@@ -241,7 +337,7 @@ describe('api stack', () => {
 
     it('counts ledger write failures from every function log and alarms on the first one', () => {
       const filters = Object.values(resourcesOfType(template, 'AWS::Logs::MetricFilter'));
-      expect(filters).toHaveLength(5);
+      expect(filters).toHaveLength(6);
       for (const name of functionNames) {
         const logGroupId = logicalId(gateway, gateway.api.functions[name].logGroup.node.defaultChild);
         const filter = filters.find((f) => JSON.stringify(f.Properties.LogGroupName).includes(logGroupId));

@@ -14,6 +14,8 @@ export const testSettings: GatewaySettings = {
   env: { region: 'ap-southeast-1' },
   tokenAudience: 'national-data-gateway',
   tokenTtlSeconds: 600,
+  secretRotationOverlapSeconds: 86400,
+  defaultLimits: { monthlyQuota: 10000, ratePerSecond: 10, rateBurst: 20 },
   maxBodyBytes: 65536,
   logLevel: 'info',
   logRetention: RetentionDays.ONE_YEAR,
@@ -26,16 +28,18 @@ export interface BuildOptions {
   readonly bundle?: boolean;
   /** Run aws-cdk-lib's built-in CloudFormation validation at synth, as `cdk synth` does (~3 s). */
   readonly validate?: boolean;
+  /** Settings that differ from testSettings. */
+  readonly settings?: Partial<GatewaySettings>;
 }
 
 /** Builds the gateway app the way infra/app.ts does, with the test settings. */
-export function buildGateway({ bundle = false, validate = false }: BuildOptions = {}): {
+export function buildGateway({ bundle = false, validate = false, settings = {} }: BuildOptions = {}): {
   app: App;
   gateway: Gateway;
 } {
   const context = { ...cdkJsonContext, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) };
   const app = new App({ context, builtinCloudFormationValidation: validate });
-  return { app, gateway: createGateway(app, testSettings) };
+  return { app, gateway: createGateway(app, { ...testSettings, ...settings }) };
 }
 
 export type Resources = Record<

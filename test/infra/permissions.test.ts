@@ -16,6 +16,20 @@ const expectedAccess: Record<FunctionName, Record<TableKey, Access>> = {
   admin: { control: 'readWrite', registry: 'none', ledger: 'readWrite' },
   billing: { control: 'read', registry: 'none', ledger: 'readWrite' },
   audit: { control: 'read', registry: 'none', ledger: 'read' },
+  sealer: { control: 'none', registry: 'none', ledger: 'readWrite' },
+};
+
+/** What each function may do with the signing-key secret: only admin rotates it; the sealer signs nothing. */
+const expectedSecretActions: Record<FunctionName, string[]> = {
+  token: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  registry: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  admin: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+  billing: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  audit: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  sealer: [],
+};
+const viaSecretsManager = {
+  StringEquals: { 'kms:ViaService': 'secretsmanager.ap-southeast-1.amazonaws.com' },
 };
 
 const writeActions = [
@@ -39,11 +53,12 @@ interface Statement {
 }
 
 describe('function permissions', () => {
+  let gateway: Gateway;
   let statements: Record<FunctionName, Statement[]>;
   let roles: Record<FunctionName, { ManagedPolicyArns?: unknown }>;
 
   beforeAll(() => {
-    const { gateway } = buildGateway();
+    gateway = buildGateway().gateway;
     const template = Template.fromStack(gateway.api);
     const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy'));
     const names = Object.keys(expectedAccess) as FunctionName[];
@@ -102,13 +117,30 @@ describe('function permissions', () => {
         );
       });
 
-      it('reads the signing-key secret but cannot change it', () => {
+      it(`has exactly its signing-key secret access: ${expectedSecretActions[name].join(', ') || 'none'}`, () => {
         const secretActions = statements[name]
           .filter((s) => s.Resource.some((r) => r.includes(signingKeysLogicalId)))
           .flatMap((s) => s.Action);
-        expect(secretActions.sort()).toEqual([
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
+        expect(secretActions.sort()).toEqual(expectedSecretActions[name]);
+        // Nothing on any other resource either (a wildcard or another secret).
+        const anywhere = statements[name]
+          .flatMap((s) => s.Action)
+          .filter((a) => a.startsWith('secretsmanager:'));
+        expect(anywhere.sort()).toEqual(expectedSecretActions[name]);
+      });
+
+      it('uses the data key for the secret only through Secrets Manager', () => {
+        const keyStatements = statements[name].filter((s) =>
+          s.Resource.some((r) => r.includes(dataKeyLogicalId)),
+        );
+        const viaSecrets = keyStatements.filter((s) => s.Condition !== undefined);
+        for (const statement of viaSecrets) expect(statement.Condition).toEqual(viaSecretsManager);
+        const secretKeyActions = viaSecrets.flatMap((s) => s.Action).sort();
+        const reads = expectedSecretActions[name].includes('secretsmanager:GetSecretValue');
+        const writes = expectedSecretActions[name].includes('secretsmanager:PutSecretValue');
+        expect(secretKeyActions).toEqual([
+          ...(reads ? ['kms:Decrypt'] : []),
+          ...(writes ? ['kms:GenerateDataKey'] : []),
         ]);
       });
 
@@ -146,6 +178,43 @@ describe('function permissions', () => {
   it('lets the registry function ConditionCheck the control table in its ledger transaction', () => {
     expect(tableActions('registry', 'control')).toContain('dynamodb:ConditionCheckItem');
     expect(tableActions('registry', 'control')).not.toContain('dynamodb:PutItem');
+  });
+
+  it('lets the audit sealer write the ledger and nothing else: no control or registry table, no secret', () => {
+    for (const action of [...readActions, ...writeActions]) {
+      expect(tableActions('sealer', 'ledger'), action).toContain(action);
+    }
+    expect([...tableActions('sealer', 'control'), ...tableActions('sealer', 'control', true)]).toEqual([]);
+    expect([...tableActions('sealer', 'registry'), ...tableActions('sealer', 'registry', true)]).toEqual([]);
+    expect(statements.sealer.flatMap((s) => s.Action).filter((a) => a.startsWith('secretsmanager:'))).toEqual(
+      [],
+    );
+    // The sealer reads the ledger's unsealed-record index (gsi3) by its own ARN.
+    expect([...tableActions('sealer', 'ledger', true)].sort()).toEqual(['dynamodb:Query', 'dynamodb:Scan']);
+  });
+
+  it('lets only the admin function write the signing keys (POST /admin/signing-keys/rotate)', () => {
+    const writers = (Object.keys(statements) as FunctionName[]).filter((name) =>
+      statements[name].some(
+        (s) =>
+          s.Effect === 'Allow' &&
+          s.Action.some((a) => a === 'secretsmanager:PutSecretValue' || a === 'secretsmanager:*'),
+      ),
+    );
+    expect(writers).toEqual(['admin']);
+    const put = statements.admin.filter((s) => s.Action.includes('secretsmanager:PutSecretValue'));
+    expect(put.flatMap((s) => s.Resource)).toEqual([expect.stringContaining(signingKeysLogicalId)]);
+    expect(statements.admin.flatMap((s) => s.Action)).not.toContain('secretsmanager:UpdateSecret');
+  });
+
+  it("grants secret and key access on the function roles only, so the data stack's key policy stays put", () => {
+    // A grant through the key policy would make the data stack depend on the api stack, and the api stack
+    // already depends on the data stack: a cycle, and a data stack redeploy for every role change.
+    expect(gateway.data.dependencies).toEqual([]);
+    expect(gateway.api.dependencies).toEqual([gateway.data]);
+    const dataTemplate = JSON.stringify(Template.fromStack(gateway.data).toJSON());
+    expect(dataTemplate).not.toContain('FunctionRole');
+    expect(dataTemplate).not.toContain(gateway.api.stackName);
   });
 
   it('keeps the audit function from writing the ledger and the token function away from the registry', () => {

@@ -1,7 +1,6 @@
-import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
 import { createGatewayApp } from '../../local/gateway-app';
-import type { Scope } from '../../shared/identity/model';
-import type { Entitlement } from '../../shared/identity/model';
+import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
+import type { Entitlement, Scope } from '../../shared/identity/model';
 import { integrationDeps, type TestDepsOptions } from './deps';
 
 export const ADMIN_ID = 'test-admin';
@@ -21,7 +20,10 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
   async function token(clientId: string, secret: string, scope?: string): Promise<string> {
     const response = await app.request('/oauth/token', {
       method: 'POST',
-      headers: { Authorization: basic(clientId, secret), 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: basic(clientId, secret),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
     });
     if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
@@ -31,7 +33,13 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
   const adminToken = () => token(ADMIN_ID, ADMIN_SECRET);
 
   /** A JSON call with a bearer token. */
-  async function call(bearer: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function call(
+    bearer: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     return app.request(path, {
       method,
       headers: {
@@ -51,12 +59,19 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     scopes: Scope[];
   }) {
     const admin = await adminToken();
-    const created = await call(admin, 'POST', '/admin/agencies', { code: input.code, name: input.name ?? `Agency ${input.code}` });
+    const created = await call(admin, 'POST', '/admin/agencies', {
+      code: input.code,
+      name: input.name ?? `Agency ${input.code}`,
+    });
     if (created.status !== 201) throw new Error(`create agency: ${created.status} ${await created.text()}`);
     const agency = (await created.json()) as { id: string };
-    const ent = await call(admin, 'PUT', `/admin/agencies/${agency.id}/entitlements`, { entitlements: input.entitlements });
+    const ent = await call(admin, 'PUT', `/admin/agencies/${agency.id}/entitlements`, {
+      entitlements: input.entitlements,
+    });
     if (ent.status !== 200) throw new Error(`entitlements: ${ent.status} ${await ent.text()}`);
-    const issued = await call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, { scopes: input.scopes });
+    const issued = await call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
+      scopes: input.scopes,
+    });
     if (issued.status !== 201) throw new Error(`credential: ${issued.status} ${await issued.text()}`);
     const credential = (await issued.json()) as { clientId: string; clientSecret: string };
     return { agencyId: agency.id, clientId: credential.clientId, clientSecret: credential.clientSecret };

@@ -29,15 +29,17 @@ describe('admin API: agencies', () => {
     expect(agency).toMatchObject({ name: 'Sở Tư pháp Hà Nội', status: 'active' });
     expect(agency.name).toBe(agency.name.normalize('NFC'));
 
-    expect(((await (await gw.call(admin, 'GET', `/admin/agencies/${agency.id}`)).json()) as { id: string }).id).toBe(
-      agency.id,
-    );
+    expect(
+      ((await (await gw.call(admin, 'GET', `/admin/agencies/${agency.id}`)).json()) as { id: string }).id,
+    ).toBe(agency.id);
     const list = (await (await gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
       items: { id: string }[];
     };
     expect(list.items.map((a) => a.id)).toContain(agency.id);
 
-    const renamed = await gw.call(admin, 'PATCH', `/admin/agencies/${agency.id}`, { name: 'Sở Tư pháp TP Hà Nội' });
+    const renamed = await gw.call(admin, 'PATCH', `/admin/agencies/${agency.id}`, {
+      name: 'Sở Tư pháp TP Hà Nội',
+    });
     expect(((await renamed.json()) as { name: string }).name).toBe('Sở Tư pháp TP Hà Nội');
 
     const [update] = await auditEvents('agency.update');
@@ -68,7 +70,9 @@ describe('admin API: agencies', () => {
   });
 
   it('refuses a credential wider than the agency is entitled to', async () => {
-    const created = (await (await gw.call(admin, 'POST', '/admin/agencies', { code: 'NARROW', name: 'Hẹp' })).json()) as {
+    const created = (await (
+      await gw.call(admin, 'POST', '/admin/agencies', { code: 'NARROW', name: 'Hẹp' })
+    ).json()) as {
       id: string;
     };
     const response = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
@@ -76,7 +80,9 @@ describe('admin API: agencies', () => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { detail: string }).detail).toContain('not entitled to citizen:read');
-    const adminScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, { scopes: ['admin'] });
+    const adminScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
+      scopes: ['admin'],
+    });
     expect(adminScope.status).toBe(400);
   });
 });
@@ -125,7 +131,9 @@ describe('credentials lifecycle', () => {
       entitlements: [{ operation: 'citizen:verify', purposes: ['1.002'] }],
       scopes: ['citizen:verify'],
     });
-    const rotated = await gw.call(admin, 'POST', `/admin/credentials/${a.clientId}/rotate`, { overlapSeconds: 3600 });
+    const rotated = await gw.call(admin, 'POST', `/admin/credentials/${a.clientId}/rotate`, {
+      overlapSeconds: 3600,
+    });
     expect(rotated.status).toBe(200);
     const { clientSecret: fresh, previousSecretExpiresAt } = (await rotated.json()) as {
       clientSecret: string;
@@ -148,7 +156,9 @@ describe('credentials lifecycle', () => {
   });
 
   it('refuses a revoked credential on the very next request, not at token expiry', async () => {
-    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes: ['admin'] });
+    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
+      scopes: ['admin'],
+    });
     const second = (await issued.json()) as { clientId: string; clientSecret: string };
     const token = await gw.token(second.clientId, second.clientSecret);
     expect((await gw.call(token, 'GET', '/admin/agencies')).status).toBe(200);

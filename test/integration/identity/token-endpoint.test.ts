@@ -21,7 +21,11 @@ beforeAll(async () => {
 });
 
 async function postToken(body: string, headers: Record<string, string> = {}) {
-  const response = await gw.app.request('/oauth/token', { method: 'POST', headers: { ...FORM, ...headers }, body });
+  const response = await gw.app.request('/oauth/token', {
+    method: 'POST',
+    headers: { ...FORM, ...headers },
+    body,
+  });
   return { response, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -32,7 +36,11 @@ describe('token endpoint', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'citizen:read citizen:verify' });
+    expect(body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 600,
+      scope: 'citizen:read citizen:verify',
+    });
     const claims = await gw.deps.tokens.verify(body.access_token as string);
     expect(claims).toMatchObject({ client_id: agency.clientId, agency: agency.agencyId });
     expect(claims.ent).toEqual({ 'citizen:read': { p: ['1.001'] }, 'citizen:verify': { p: ['1.001'] } });
@@ -40,7 +48,11 @@ describe('token endpoint', () => {
 
   it('issues a token to client_secret_post', async () => {
     const { response, body } = await postToken(
-      form({ grant_type: 'client_credentials', client_id: agency.clientId, client_secret: agency.clientSecret }),
+      form({
+        grant_type: 'client_credentials',
+        client_id: agency.clientId,
+        client_secret: agency.clientSecret,
+      }),
     );
     expect(response.status).toBe(200);
     expect(body.access_token).toBeTypeOf('string');
@@ -57,9 +69,12 @@ describe('token endpoint', () => {
   });
 
   it('answers invalid_scope for a scope the credential lacks', async () => {
-    const { response, body } = await postToken(form({ grant_type: 'client_credentials', scope: 'citizen:read admin' }), {
-      Authorization: gw.basic(agency.clientId, agency.clientSecret),
-    });
+    const { response, body } = await postToken(
+      form({ grant_type: 'client_credentials', scope: 'citizen:read admin' }),
+      {
+        Authorization: gw.basic(agency.clientId, agency.clientSecret),
+      },
+    );
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(body.error).toBe('invalid_scope');
@@ -86,11 +101,13 @@ describe('token endpoint', () => {
 
   it('answers unsupported_grant_type and invalid_request per RFC 6749', async () => {
     const auth = { Authorization: gw.basic(agency.clientId, agency.clientSecret) };
-    expect((await postToken(form({ grant_type: 'password' }), auth)).body.error).toBe('unsupported_grant_type');
-    expect((await postToken(form({}), auth)).body.error).toBe('invalid_request');
-    expect((await postToken('grant_type=client_credentials&grant_type=client_credentials', auth)).body.error).toBe(
-      'invalid_request',
+    expect((await postToken(form({ grant_type: 'password' }), auth)).body.error).toBe(
+      'unsupported_grant_type',
     );
+    expect((await postToken(form({}), auth)).body.error).toBe('invalid_request');
+    expect(
+      (await postToken('grant_type=client_credentials&grant_type=client_credentials', auth)).body.error,
+    ).toBe('invalid_request');
     const json = await gw.app.request('/oauth/token', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...auth },
@@ -102,24 +119,29 @@ describe('token endpoint', () => {
 
   it('refuses two client authentication methods at once', async () => {
     const { body } = await postToken(
-      form({ grant_type: 'client_credentials', client_id: agency.clientId, client_secret: agency.clientSecret }),
+      form({
+        grant_type: 'client_credentials',
+        client_id: agency.clientId,
+        client_secret: agency.clientSecret,
+      }),
       { Authorization: gw.basic(agency.clientId, agency.clientSecret) },
     );
     expect(body.error).toBe('invalid_request');
   });
 
   it('publishes RFC 8414 metadata and the JWKS that verifies its tokens', async () => {
-    const metadata = (await (await gw.app.request('/.well-known/oauth-authorization-server')).json()) as Record<
-      string,
-      unknown
-    >;
+    const metadata = (await (
+      await gw.app.request('/.well-known/oauth-authorization-server')
+    ).json()) as Record<string, unknown>;
     expect(metadata.token_endpoint).toBe(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`);
     expect(metadata.token_endpoint_auth_methods_supported).toEqual([
       'client_secret_basic',
       'client_secret_post',
       'private_key_jwt',
     ]);
-    const jwks = (await (await gw.app.request('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] };
+    const jwks = (await (await gw.app.request('/.well-known/jwks.json')).json()) as {
+      keys: { kid: string }[];
+    };
     const token = await gw.token(agency.clientId, agency.clientSecret);
     const kid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
     expect(jwks.keys.map((k) => k.kid)).toContain(kid);

@@ -1,0 +1,137 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { readCounters } from '../../../shared/ledger/usage';
+import { createTestGateway, type TestGateway } from '../../support/gateway';
+
+let gw: TestGateway;
+let token: string;
+let agencyId: string;
+
+const AN = '001099012345';
+
+beforeAll(async () => {
+  gw = await createTestGateway(inject('dynamoEndpoint'));
+  const a = await gw.agencyWithCredential({
+    code: 'BHXH-HN',
+    entitlements: [
+      { operation: 'citizen:read', purposes: ['1.001'], fields: ['nationalId', 'fullName', 'dateOfBirth'] },
+      { operation: 'citizen:verify', purposes: ['1.001'], fields: ['fullName', 'dateOfBirth'] },
+      { operation: 'business:read', purposes: ['2.001'] },
+      { operation: 'business:search', purposes: ['2.001'] },
+    ],
+    scopes: ['citizen:read', 'citizen:verify', 'business:read', 'business:search'],
+  });
+  agencyId = a.agencyId;
+  token = await gw.token(a.clientId, a.clientSecret);
+});
+
+const get = (path: string, headers: Record<string, string> = { 'X-Purpose': '1.001' }) =>
+  gw.call(token, 'GET', path, undefined, headers);
+
+describe('population register', () => {
+  it('answers a demo citizen with only the fields both asked for and entitled, naming the withheld ones', async () => {
+    const response = await get(`/v1/citizens/${AN}?fields=fullName,permanentAddress`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      data: { nationalId: AN, fullName: 'Nguyễn Văn An' },
+      withheld: ['permanentAddress'],
+      purpose: '1.001',
+    });
+    expect(response.headers.get('x-quota-remaining')).toMatch(/^\d+$/);
+    expect(response.headers.get('ratelimit-policy')).toContain('"burst";q=');
+    expect(response.headers.get('ratelimit')).toContain('"month";r=');
+  });
+
+  it('refuses a purpose the agency is not entitled to use, with 403', async () => {
+    const response = await get(`/v1/citizens/${AN}`, { 'X-Purpose': '9.999' });
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { detail: string }).detail).toContain('9.999');
+  });
+
+  it('requires X-Purpose (400 naming the header)', async () => {
+    const response = await get(`/v1/citizens/${AN}`, {});
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/X-Purpose/i);
+  });
+
+  it('answers 400 for a malformed national ID and 404 for an unknown one', async () => {
+    expect((await get('/v1/citizens/12345')).status).toBe(400);
+    const unknown = await get('/v1/citizens/001099999999');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    expect(unknown.headers.get('x-quota-remaining')).toMatch(/^\d+$/);
+  });
+
+  it('verifies claims without disclosing stored values, for NFC and NFD names alike', async () => {
+    const verify = (body: unknown) =>
+      gw.call(token, 'POST', '/v1/citizens/verify', body, { 'X-Purpose': '1.001' });
+    const nfd = await verify({
+      nationalId: AN,
+      fullName: 'nguyễn  văn an'.normalize('NFD'),
+      dateOfBirth: '1999-05-14',
+    });
+    expect(await nfd.json()).toEqual({
+      match: true,
+      fields: { fullName: true, dateOfBirth: true },
+      withheld: [],
+      purpose: '1.001',
+    });
+    const wrong = await verify({ nationalId: AN, fullName: 'Nguyen Van An', dateOfBirth: '1999-05-15' });
+    const body = (await wrong.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ match: false, fields: { fullName: false, dateOfBirth: false } });
+    expect(JSON.stringify(body)).not.toContain('Nguyễn');
+    expect(JSON.stringify(body)).not.toContain('1999-05-14');
+  });
+
+  it('answers a retry with the same Idempotency-Key again but counts it once', async () => {
+    const headers = { 'X-Purpose': '1.001', 'Idempotency-Key': 'retry-me-1' };
+    const before = await readCounters(gw.deps.store, gw.deps.tables.ledger, agencyId, '0000-00', '9999-99');
+    const first = await get(`/v1/citizens/${AN}?fields=fullName`, headers);
+    const second = await get(`/v1/citizens/${AN}?fields=fullName`, headers);
+    expect(await second.json()).toEqual(await first.json());
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    const after = await readCounters(gw.deps.store, gw.deps.tables.ledger, agencyId, '0000-00', '9999-99');
+    expect((after[0]?.calls ?? 0) - (before[0]?.calls ?? 0)).toBe(1);
+    const other = await get('/v1/citizens/048301000123?fields=fullName', headers);
+    expect(other.status).toBe(409);
+  });
+});
+
+describe('business register', () => {
+  it('answers a demo enterprise and finds it by name without diacritics', async () => {
+    const headers = { 'X-Purpose': '2.001' };
+    const found = await get('/v1/businesses/0401234567', headers);
+    expect(((await found.json()) as { data: { name: string } }).data.name).toBe(
+      'Công ty Cổ phần Công nghệ Sông Hàn',
+    );
+    for (const name of ['song han', 'SÔNG HÀN']) {
+      const search = await get(`/v1/businesses?name=${encodeURIComponent(name)}`, headers);
+      expect(search.status).toBe(200);
+      const { items } = (await search.json()) as { items: { enterpriseCode: string }[] };
+      expect(items.map((b) => b.enterpriseCode)).toContain('0401234567');
+    }
+  });
+});
+
+describe('revocation and suspension on the registry path', () => {
+  it('refuses a revoked credential and a suspended agency on the next call', async () => {
+    const admin = await gw.adminToken();
+    const a = await gw.agencyWithCredential({
+      code: 'REV-REG',
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    const t = await gw.token(a.clientId, a.clientSecret);
+    const call = () => gw.call(t, 'GET', `/v1/citizens/${AN}`, undefined, { 'X-Purpose': '1.001' });
+    expect((await call()).status).toBe(200);
+    await gw.call(admin, 'PATCH', `/admin/agencies/${a.agencyId}`, { status: 'suspended' });
+    expect((await call()).status).toBe(403);
+    await gw.call(admin, 'PATCH', `/admin/agencies/${a.agencyId}`, { status: 'active' });
+    const fresh = await gw.token(a.clientId, a.clientSecret);
+    expect(
+      (await gw.call(fresh, 'GET', `/v1/citizens/${AN}`, undefined, { 'X-Purpose': '1.001' })).status,
+    ).toBe(200);
+    await gw.call(admin, 'DELETE', `/admin/credentials/${a.clientId}`);
+    const revoked = await gw.call(fresh, 'GET', `/v1/citizens/${AN}`, undefined, { 'X-Purpose': '1.001' });
+    expect(revoked.status).toBe(401);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createProviders,
+  loadRegistrySettings,
+  RegistrySettingsError,
+} from '../../../shared/registry/config';
+import { HttpBusinessRegister, HttpPopulationRegister } from '../../../shared/registry/custodian';
+import { HostedBusinessRegister, HostedPopulationRegister } from '../../../shared/registry/hosted';
+import { unitDeps } from '../../support/deps';
+
+describe('register provider configuration', () => {
+  const { store, tables } = unitDeps();
+
+  it('serves both registers from the hosted copy by default', () => {
+    const providers = createProviders(loadRegistrySettings({}), store, tables);
+    expect(providers.population).toBeInstanceOf(HostedPopulationRegister);
+    expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
+  });
+
+  it('forwards each register to its custodian when configured, independently', () => {
+    const settings = loadRegistrySettings({
+      POPULATION_PROVIDER: 'http',
+      POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
+    });
+    const providers = createProviders(settings, store, tables);
+    expect(providers.population).toBeInstanceOf(HttpPopulationRegister);
+    expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
+
+    const both = createProviders(
+      loadRegistrySettings({
+        POPULATION_PROVIDER: 'http',
+        POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
+        BUSINESS_PROVIDER: 'http',
+        BUSINESS_CUSTODIAN_URL: 'https://dkkd.example.gov.vn/api',
+      }),
+      store,
+      tables,
+    );
+    expect(both.business).toBeInstanceOf(HttpBusinessRegister);
+  });
+
+  it('has bounded defaults for timeouts, retries and the breaker', () => {
+    expect(loadRegistrySettings({})).toMatchObject({
+      CUSTODIAN_TIMEOUT_MS: 2000,
+      CUSTODIAN_RETRIES: 2,
+      CUSTODIAN_FAILURE_THRESHOLD: 5,
+      CUSTODIAN_COOLDOWN_MS: 30_000,
+    });
+  });
+
+  it('fails fast, naming each bad variable', () => {
+    expect(() => loadRegistrySettings({ BUSINESS_PROVIDER: 'http' })).toThrow(
+      /BUSINESS_CUSTODIAN_URL: required when BUSINESS_PROVIDER is http/,
+    );
+    expect(() => loadRegistrySettings({ POPULATION_PROVIDER: 'ftp' })).toThrow(RegistrySettingsError);
+    expect(() =>
+      loadRegistrySettings({ POPULATION_PROVIDER: 'http', POPULATION_CUSTODIAN_URL: 'file:///etc/passwd' }),
+    ).toThrow(/POPULATION_CUSTODIAN_URL/);
+    expect(() => loadRegistrySettings({ CUSTODIAN_TIMEOUT_MS: '600000' })).toThrow(/CUSTODIAN_TIMEOUT_MS/);
+    expect(() => loadRegistrySettings({ CUSTODIAN_RETRIES: '50' })).toThrow(/CUSTODIAN_RETRIES/);
+  });
+});
