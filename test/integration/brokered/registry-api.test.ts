@@ -135,3 +135,13 @@ describe('revocation and suspension on the registry path', () => {
     expect(revoked.status).toBe(401);
   });
 });
+
+describe('logs', () => {
+  it('never carry a national ID, a name from the register, a secret or a token', async () => {
+    const logs = gw.deps.logs.text();
+    expect(logs).toContain('"route":"/v1/citizens/:nationalId"');
+    for (const needle of [AN, '048301000123', 'Nguyễn', 'Nguyễn'.normalize('NFD'), token]) {
+      expect(logs).not.toContain(needle);
+    }
+  });
+});
