@@ -191,13 +191,20 @@ export function seedInBackground(
   const controller = new AbortController();
   const { progress } = options;
   let lastLine = performance.now();
+  let announced = false;
   const done = seedSyntheticRegisters(store, tableName, {
     citizens: options.citizens,
     businesses: options.businesses,
     ...(options.seed ? { seed: options.seed } : {}),
     signal: controller.signal,
     onProgress: (written, total) => {
-      if (performance.now() - lastLine < 5000) return;
+      if (!announced) {
+        announced = true;
+        progress(
+          `Seeding the synthetic registers in the background (${number.format(options.citizens)} citizens, ${number.format(options.businesses)} businesses)...`,
+        );
+      }
+      if (total < 50_000 || performance.now() - lastLine < 5000) return;
       lastLine = performance.now();
       progress(
         `Seeding the synthetic registers: ${number.format(written)} of about ${number.format(total)} items`,

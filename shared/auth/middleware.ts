@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { AppEnv } from '../http/app';
 import type { Scope } from '../identity/model';
@@ -24,6 +25,8 @@ export function requireAuth(
   options: AuthOptions,
 ): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
+    // No route for this method and path: let the 404/405 answer come first, with nothing to authenticate.
+    if (!matchedRoutes(c).some((route) => route.method !== 'ALL')) return next();
     const header = c.req.header('Authorization');
     const match = header ? /^Bearer[ ]+([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header.trim()) : null;
     if (!match?.[1]) {

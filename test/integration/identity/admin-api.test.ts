@@ -203,3 +203,45 @@ describe('signing keys', () => {
     admin = after;
   });
 });
+
+describe('bad input on real routes', () => {
+  const problem = async (response: Response, status: number) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const text = await response.text();
+    expect(text).not.toMatch(/\bat .*\.(ts|js|mjs):\d+/);
+    return JSON.parse(text) as { detail: string };
+  };
+
+  it('answers malformed JSON with 400', async () => {
+    const response = await gw.app.request('/admin/agencies', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+      body: '{"code": "X',
+    });
+    expect((await problem(response, 400)).detail).toContain('not valid JSON');
+  });
+
+  it('answers an oversized body with 413 before reading it', async () => {
+    const response = await gw.app.request('/admin/agencies', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code: 'BIG', name: 'x'.repeat(200_000) }),
+    });
+    await problem(response, 413);
+  });
+
+  it('answers a wrong method with 405 and an unknown route with 404', async () => {
+    await problem(await gw.app.request('/v1/citizens/001099012345', { method: 'DELETE' }), 405);
+    await problem(await gw.app.request('/admin/nothing-here'), 404);
+  });
+
+  it('answers unknown fields in an admin body with 400 naming them', async () => {
+    const response = await gw.call(admin, 'POST', '/admin/agencies', {
+      code: 'EXTRA',
+      name: 'Thừa',
+      isAdmin: true,
+    });
+    expect((await problem(response, 400)).detail).toContain('isAdmin');
+  });
+});
