@@ -32,6 +32,8 @@ export const LocalSettingsSchema = z.object({
   /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   SEED_BUSINESSES: z.coerce.number().int().min(0).max(10_000_000).default(2000),
+  /** How often the audit sealer links new records into their hash chains; 0 turns it off (benchmarks). */
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
 });
 export type LocalSettings = z.infer<typeof LocalSettingsSchema>;
 
@@ -93,7 +95,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     });
 
     const app = createGatewayApp(deps);
-    const stopSealing = startSealing(deps);
+    const stopSealing = startSealing(deps, settings.AUDIT_SEAL_INTERVAL_MS);
     const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, port: settings.PORT, hostname: settings.HOST }, () =>
         resolveServer(s),
@@ -132,7 +134,8 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
 }
 
 /** Locally the audit sealer runs on a timer (in AWS a scheduled function); one run at a time. */
-function startSealing(deps: GatewayDeps, everyMs = 2000): () => Promise<void> {
+function startSealing(deps: GatewayDeps, everyMs: number): () => Promise<void> {
+  if (everyMs === 0) return async () => undefined;
   const sealer = new AuditSealer(deps.store, deps.tables.ledger, deps.now);
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
