@@ -145,3 +145,45 @@ describe('logs', () => {
     }
   });
 });
+
+describe('quota over HTTP', () => {
+  it('serves exactly 50 of 200 concurrent calls at a quota of 50; the rest get 429 with Retry-After', async () => {
+    const admin = await gw.adminToken();
+    const plan = await gw.call(admin, 'POST', '/admin/plans', {
+      code: 'Q50',
+      name: 'Gói 50 lượt',
+      rateLimit: { perSecond: 1000, burst: 1000 },
+      monthlyQuota: 50,
+      includedCalls: 0,
+      monthlyFeeVnd: 0,
+      unitPricesVnd: { 'citizen:read': 500 },
+    });
+    expect(plan.status).toBe(201);
+    const a = await gw.agencyWithCredential({
+      code: 'Q50-AG',
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/plan`, { planCode: 'Q50' });
+    const t = await gw.token(a.clientId, a.clientSecret);
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        gw.call(t, 'GET', `/v1/citizens/${AN}`, undefined, { 'X-Purpose': '1.001' }),
+      ),
+    );
+    const served = responses.filter((r) => r.status === 200);
+    const refused = responses.filter((r) => r.status === 429);
+    expect(served).toHaveLength(50);
+    expect(refused).toHaveLength(150);
+    for (const r of refused) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
+    const [counters] = await readCounters(
+      gw.deps.store,
+      gw.deps.tables.ledger,
+      a.agencyId,
+      '0000-00',
+      '9999-99',
+    );
+    expect(counters?.calls).toBe(50);
+    expect(counters?.pricing['citizen:read']).toEqual({ 'Q50@1': 50 });
+  });
+});
