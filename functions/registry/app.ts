@@ -3,7 +3,7 @@ import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
 import { AppError, NotFoundError } from '../../shared/errors';
 import { type AppEnv, createBaseApp, newRouter, type Router } from '../../shared/http/app';
-import { OPERATIONS } from '../../shared/identity/model';
+import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import {
   type Authorization,
   authorize,
@@ -99,79 +99,85 @@ export function registryRoutes(deps: GatewayDeps): Router {
     }
   }
 
-  function notFound(detail: string, headers: Record<string, string>): never {
-    const error = new NotFoundError(detail);
-    Object.assign(error.headers, headers);
-    throw error;
+  /**
+   * A brokered lookup of one record: check scope and purpose, read the record with the usage counters,
+   * meter the call (a miss is metered too, as a non-billable 404), and only then hand the record back.
+   */
+  async function lookup<T>(
+    c: Context<AppEnv>,
+    headers: RegistryHeaders,
+    operation: Operation,
+    target: {
+      hosted: boolean;
+      key: Record<string, string>;
+      viaProvider: () => Promise<T | undefined>;
+      subject: string;
+      asked: unknown;
+      missing: string;
+    },
+  ): Promise<{ record: T; auth: Authorization; out: Record<string, string> }> {
+    const auth = authorize(c.get('caller'), operation, headers['X-Purpose']);
+    const at = deps.now();
+    const { record, usage } = await read<T>(
+      auth,
+      c.get('caller').agencyId,
+      at,
+      target.hosted,
+      target.key,
+      target.viaProvider,
+    );
+    const out = await meter(c, auth, headers, at, usage, {
+      subject: target.subject,
+      status: record ? 200 : 404,
+      asked: target.asked,
+    });
+    if (!record) {
+      const error = new NotFoundError(target.missing);
+      Object.assign(error.headers, out);
+      throw error;
+    }
+    return { record, auth, out };
   }
 
   router.openapi(getCitizenRoute, async (c) => {
     const { nationalId } = c.req.valid('param');
     const { fields } = c.req.valid('query');
-    const headers = c.req.valid('header');
-    const auth = authorize(c.get('caller'), 'citizen:read', headers['X-Purpose']);
-    const at = deps.now();
-    const { record, usage } = await read<Citizen>(
-      auth,
-      c.get('caller').agencyId,
-      at,
-      population.kind === 'hosted',
-      registryKeys.citizen(nationalId),
-      () => population.getCitizen(nationalId),
-    );
-    const out = await meter(c, auth, headers, at, usage, {
+    const { record, auth, out } = await lookup<Citizen>(c, c.req.valid('header'), 'citizen:read', {
+      hosted: population.kind === 'hosted',
+      key: registryKeys.citizen(nationalId),
+      viaProvider: () => population.getCitizen(nationalId),
       subject: nationalId,
-      status: record ? 200 : 404,
       asked: { nationalId, fields },
+      missing: `No citizen has national ID ${nationalId}.`,
     });
-    if (!record) notFound(`No citizen has national ID ${nationalId}.`, out);
     const { data, withheld } = minimise(record, fields, auth.fields);
     return c.json({ data, withheld: withheld as CitizenField[], purpose: auth.purpose }, 200, out);
   });
 
   router.openapi(verifyCitizenRoute, async (c) => {
     const { nationalId, ...claims } = c.req.valid('json');
-    const headers = c.req.valid('header');
-    const auth = authorize(c.get('caller'), 'citizen:verify', headers['X-Purpose']);
-    const at = deps.now();
-    const { record, usage } = await read<Citizen>(
-      auth,
-      c.get('caller').agencyId,
-      at,
-      population.kind === 'hosted',
-      registryKeys.citizen(nationalId),
-      () => population.getCitizen(nationalId),
-    );
-    const out = await meter(c, auth, headers, at, usage, {
+    const { record, auth, out } = await lookup<Citizen>(c, c.req.valid('header'), 'citizen:verify', {
+      hosted: population.kind === 'hosted',
+      key: registryKeys.citizen(nationalId),
+      viaProvider: () => population.getCitizen(nationalId),
       subject: nationalId,
-      status: record ? 200 : 404,
       asked: { nationalId, claims },
+      missing: `No citizen has national ID ${nationalId}.`,
     });
-    if (!record) notFound(`No citizen has national ID ${nationalId}.`, out);
-    const verification = verifyCitizen(record, claims, auth.fields);
-    return c.json({ ...verification, purpose: auth.purpose }, 200, out);
+    return c.json({ ...verifyCitizen(record, claims, auth.fields), purpose: auth.purpose }, 200, out);
   });
 
   router.openapi(getBusinessRoute, async (c) => {
     const { enterpriseCode } = c.req.valid('param');
     const { fields } = c.req.valid('query');
-    const headers = c.req.valid('header');
-    const auth = authorize(c.get('caller'), 'business:read', headers['X-Purpose']);
-    const at = deps.now();
-    const { record, usage } = await read<Business>(
-      auth,
-      c.get('caller').agencyId,
-      at,
-      business.kind === 'hosted',
-      registryKeys.business(enterpriseCode),
-      () => business.getBusiness(enterpriseCode),
-    );
-    const out = await meter(c, auth, headers, at, usage, {
+    const { record, auth, out } = await lookup<Business>(c, c.req.valid('header'), 'business:read', {
+      hosted: business.kind === 'hosted',
+      key: registryKeys.business(enterpriseCode),
+      viaProvider: () => business.getBusiness(enterpriseCode),
       subject: enterpriseCode,
-      status: record ? 200 : 404,
       asked: { enterpriseCode, fields },
+      missing: `No enterprise has code ${enterpriseCode}.`,
     });
-    if (!record) notFound(`No enterprise has code ${enterpriseCode}.`, out);
     const { data, withheld } = minimise(record, fields, auth.fields);
     return c.json({ data, withheld: withheld as BusinessField[], purpose: auth.purpose }, 200, out);
   });

@@ -69,6 +69,25 @@ export const counterNames = {
 
 const MAX_CONFLICT_RETRIES = 6;
 
+/** The audit record of a served call: who, what, about whom, why, and how it was metered. */
+function callEvent(call: MeteredCall, extra: Pick<AuditEvent, 'ledger' | 'replayOf'>): AuditEvent {
+  return {
+    id: call.requestId,
+    at: call.at.toISOString(),
+    kind: 'registry-call',
+    actor: { clientId: call.clientId, agencyId: call.agencyId },
+    action: call.operation,
+    subject: call.subject,
+    purpose: call.purpose,
+    officerId: call.officerId,
+    caseId: call.caseId,
+    outcome: 'served',
+    status: call.status,
+    covertUntil: call.covertUntil,
+    ...extra,
+  };
+}
+
 /**
  * The one ledger writer. Each served call is one TransactWriteItems that (1) checks the credential is
  * active, (2) checks the agency is active at the token's policy version, (3) bumps the period counter below
@@ -88,19 +107,7 @@ export class Ledger {
     const window = rateWindow(call.limits, call.at);
     const billable = call.status === 200 ? 1 : 0;
     const entryKey = ledgerKeys.entry(call.agencyId, period, call.idempotencyKey ?? call.requestId);
-    const event: AuditEvent = {
-      id: call.requestId,
-      at: call.at.toISOString(),
-      kind: 'registry-call',
-      actor: { clientId: call.clientId, agencyId: call.agencyId },
-      action: call.operation,
-      subject: call.subject,
-      purpose: call.purpose,
-      officerId: call.officerId,
-      caseId: call.caseId,
-      outcome: 'served',
-      status: call.status,
-      covertUntil: call.covertUntil,
+    const event = callEvent(call, {
       ledger: {
         period,
         day,
@@ -109,7 +116,7 @@ export class Ledger {
         billable: billable === 1,
         idempotencyKey: call.idempotencyKey,
       },
-    };
+    });
     const items = [
       {
         ConditionCheck: {
@@ -231,21 +238,7 @@ export class Ledger {
       await this.client.send(
         new PutCommand({
           TableName: this.tables.ledger,
-          Item: auditItem({
-            id: call.requestId,
-            at: call.at.toISOString(),
-            kind: 'registry-call',
-            actor: { clientId: call.clientId, agencyId: call.agencyId },
-            action: call.operation,
-            subject: call.subject,
-            purpose: call.purpose,
-            officerId: call.officerId,
-            caseId: call.caseId,
-            outcome: 'served',
-            status: call.status,
-            covertUntil: call.covertUntil,
-            replayOf: originalRequestId,
-          }),
+          Item: auditItem(callEvent(call, { replayOf: originalRequestId })),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

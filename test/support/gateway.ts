@@ -1,6 +1,7 @@
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
 import type { Entitlement, Scope } from '../../shared/identity/model';
+import { readCounters } from '../../shared/ledger/usage';
 import { integrationDeps, type TestDepsOptions } from './deps';
 
 export const ADMIN_ID = 'test-admin';
@@ -77,5 +78,9 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     return { agencyId: agency.id, clientId: credential.clientId, clientSecret: credential.clientSecret };
   }
 
-  return { deps, app, basic, token, adminToken, call, agencyWithCredential };
+  /** Every period's usage counters of one agency, oldest first. */
+  const counters = (agencyId: string) =>
+    readCounters(deps.store, deps.tables.ledger, agencyId, '0000-00', '9999-99');
+
+  return { deps, app, basic, token, adminToken, call, agencyWithCredential, counters };
 }

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { readCounters } from '../../../shared/ledger/usage';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -84,12 +83,12 @@ describe('population register', () => {
 
   it('answers a retry with the same Idempotency-Key again but counts it once', async () => {
     const headers = { 'X-Purpose': '1.001', 'Idempotency-Key': 'retry-me-1' };
-    const before = await readCounters(gw.deps.store, gw.deps.tables.ledger, agencyId, '0000-00', '9999-99');
+    const before = await gw.counters(agencyId);
     const first = await get(`/v1/citizens/${AN}?fields=fullName`, headers);
     const second = await get(`/v1/citizens/${AN}?fields=fullName`, headers);
     expect(await second.json()).toEqual(await first.json());
     expect(second.headers.get('idempotent-replayed')).toBe('true');
-    const after = await readCounters(gw.deps.store, gw.deps.tables.ledger, agencyId, '0000-00', '9999-99');
+    const after = await gw.counters(agencyId);
     expect((after[0]?.calls ?? 0) - (before[0]?.calls ?? 0)).toBe(1);
     const other = await get('/v1/citizens/048301000123?fields=fullName', headers);
     expect(other.status).toBe(409);
@@ -176,13 +175,7 @@ describe('quota over HTTP', () => {
     expect(served).toHaveLength(50);
     expect(refused).toHaveLength(150);
     for (const r of refused) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
-    const [counters] = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      a.agencyId,
-      '0000-00',
-      '9999-99',
-    );
+    const [counters] = await gw.counters(a.agencyId);
     expect(counters?.calls).toBe(50);
     expect(counters?.pricing['citizen:read']).toEqual({ 'Q50@1': 50 });
   });

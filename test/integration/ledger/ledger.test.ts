@@ -63,13 +63,7 @@ describe('ledger', () => {
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(50);
     expect(statuses.filter((s) => s === 429)).toHaveLength(150);
-    const [counters] = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      a.agencyId,
-      '0000-00',
-      '9999-99',
-    );
+    const [counters] = await gw.counters(a.agencyId);
     expect(counters?.calls).toBe(50);
     expect(counters?.billable).toBe(50);
   });
@@ -82,13 +76,7 @@ describe('ledger', () => {
     );
     expect(first.outcome).toBe('committed');
     for (const r of again) expect(r.outcome).toBe('replayed');
-    const [counters] = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      a.agencyId,
-      '0000-00',
-      '9999-99',
-    );
+    const [counters] = await gw.counters(a.agencyId);
     expect(counters?.calls).toBe(1);
   });
 
@@ -110,13 +98,7 @@ describe('ledger', () => {
     const b = await agency('SUSPEND-1');
     await gw.call(admin, 'PATCH', `/admin/agencies/${b.agencyId}`, { status: 'suspended' });
     expect(await statusOf(ledger.commit(call(b)))).toBe(403);
-    const [counters] = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      b.agencyId,
-      '0000-00',
-      '9999-99',
-    );
+    const [counters] = await gw.counters(b.agencyId);
     expect(counters).toBeUndefined();
   });
 
@@ -168,13 +150,7 @@ describe('ledger', () => {
   it('meters a lookup of an unknown record as a call but not as billable', async () => {
     const a = await agency('NOTFOUND-1');
     await ledger.commit(call(a, { status: 404 }));
-    const [counters] = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      a.agencyId,
-      '0000-00',
-      '9999-99',
-    );
+    const [counters] = await gw.counters(a.agencyId);
     expect([counters?.calls, counters?.billable]).toEqual([1, 0]);
   });
 });
