@@ -14,6 +14,25 @@ import type { Agency, Credential, Entitlement } from './model';
 /** One item of a TransactWriteItems call: admin writes carry their audit record in the same transaction. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** Runs a transaction; a failed condition (someone else changed or created the item) becomes a 409. */
+export async function transactOrConflict(
+  client: DynamoDBDocumentClient,
+  items: TransactItem[],
+  conflict: string,
+): Promise<void> {
+  try {
+    await client.send(new TransactWriteCommand({ TransactItems: items }));
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+    ) {
+      throw new ConflictError(conflict);
+    }
+    throw error;
+  }
+}
+
 /** Key layout of the control table. */
 export const controlKeys = {
   agency: (id: string) => ({ pk: `AGENCY#${id}`, sk: 'AGENCY' }),
@@ -64,39 +83,26 @@ export class ControlRepository {
 
   /** Creates the agency; its code is unique (enforced by a lock item in the same transaction). */
   async createAgency(agency: Agency, also: TransactItem[] = []): Promise<void> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...controlKeys.agencyCode(agency.code), agencyId: agency.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...controlKeys.agency(agency.id),
-                  gsi1pk: 'AGENCIES',
-                  gsi1sk: agency.code,
-                  ...agency,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...also,
-          ],
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        throw new ConflictError(`An agency with code ${agency.code} already exists.`);
-      }
-      throw error;
-    }
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...controlKeys.agencyCode(agency.code), agencyId: agency.id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...also,
+      ],
+      `An agency with code ${agency.code} already exists.`,
+    );
   }
 
   async getAgency(id: string): Promise<Agency | undefined> {
@@ -174,18 +180,8 @@ export class ControlRepository {
     return { ...(agency ? { agency: strip(agency) as unknown as Agency } : {}), entitlements };
   }
 
-  private async transact(items: TransactItem[], conflict: string): Promise<void> {
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      ) {
-        throw new ConflictError(conflict);
-      }
-      throw error;
-    }
+  private transact(items: TransactItem[], conflict: string): Promise<void> {
+    return transactOrConflict(this.client, items, conflict);
   }
 
   /** Creates (no expected version) or replaces (at the expected version) a credential. */
