@@ -1,4 +1,4 @@
-import { queryAudit } from '../../shared/audit/query';
+import { queryAudit, subjectHistory } from '../../shared/audit/query';
 import { AuditSealer } from '../../shared/audit/sealer';
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
@@ -51,11 +51,9 @@ export function auditRoutes(deps: GatewayDeps): Router {
     const { limit, cursor } = c.req.valid('query');
     const today = periodOf(deps.now()).day;
     const page = await withCursor(() =>
-      queryAudit(deps.store, deps.tables.ledger, { subject, limit, cursor }),
+      subjectHistory(deps.store, deps.tables.ledger, subject, today, limit, cursor),
     );
-    const visible = page.items.filter(
-      (e) => e.kind === 'registry-call' && !(e.covertUntil && e.covertUntil > today),
-    );
+    const visible = page.items;
     const agencies = new Map<string, { code?: string; name?: string }>();
     for (const id of new Set(visible.map((e) => e.actor.agencyId))) {
       const agency = await deps.control.getAgency(id);

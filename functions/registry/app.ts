@@ -85,7 +85,14 @@ export function registryRoutes(deps: GatewayDeps): Router {
         officerId: headers['X-Officer-Id'],
         caseId: headers['X-Case-Id'],
         subject: call.subject,
-        fingerprint: fingerprint({ operation: auth.operation, purpose: auth.purpose, asked: call.asked }),
+        target: call.target,
+        // The status too: a key first used on a miss cannot later fetch the record unbilled.
+        fingerprint: fingerprint({
+          operation: auth.operation,
+          purpose: auth.purpose,
+          asked: call.asked,
+          status: call.status,
+        }),
         status: call.status,
         covertUntil: auth.covertUntil,
       });

@@ -10,7 +10,8 @@ import { compactEntitlements } from '../../shared/auth/tokens';
 import type { GatewayDeps } from '../../shared/deps';
 import { OAuthError } from '../../shared/errors';
 import { type AppEnv, newRouter, type Router } from '../../shared/http/app';
-import { OPERATIONS, type Operation } from '../../shared/identity/model';
+import { PLATFORM_AGENCY_ID } from '../../shared/identity/admin-service';
+import { OPERATIONS, type Operation, PLATFORM_SCOPES } from '../../shared/identity/model';
 import { defaultLimits, limitsOf } from '../../shared/identity/plans';
 
 const OAuthErrorSchema = z
@@ -73,8 +74,6 @@ export const tokenRoute = createRoute({
   },
 });
 
-const platformScopes = new Set(['admin', 'billing:read', 'billing:close', 'audit:read']);
-
 /** Parses the form strictly: one value per parameter (RFC 6749 section 3.2), strings only. */
 async function readForm(c: Context<AppEnv>): Promise<Record<string, string>> {
   const type = c.req.header('Content-Type') ?? '';
@@ -82,10 +81,9 @@ async function readForm(c: Context<AppEnv>): Promise<Record<string, string>> {
     throw new OAuthError('invalid_request', 'Send the token request as application/x-www-form-urlencoded.');
   }
   const params = new URLSearchParams(await c.req.text());
-  const form: Record<string, string> = {};
+  const form: Record<string, string> = Object.create(null);
   for (const [key, value] of params) {
     if (key in form) throw new OAuthError('invalid_request', `Parameter ${key} is repeated.`);
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
     form[key] = value;
   }
   return form;
@@ -143,7 +141,9 @@ function clientAuthFrom(
 export function grantScopes(client: AuthenticatedClient, requested: string | undefined): string[] {
   const entitledOps = new Set<string>(client.entitlements.map((e) => e.operation));
   const allowed: string[] = client.credential.scopes.filter(
-    (s) => platformScopes.has(s) || (OPERATIONS.includes(s as Operation) && entitledOps.has(s)),
+    (s) =>
+      ((PLATFORM_SCOPES as readonly string[]).includes(s) && client.agency.id === PLATFORM_AGENCY_ID) ||
+      (OPERATIONS.includes(s as Operation) && entitledOps.has(s)),
   );
   if (requested === undefined) {
     if (!allowed.length) {

@@ -68,7 +68,7 @@ export function docsRoutes(document: () => unknown): Router {
   );
   router.get('/docs/assets/:file', async (c) => {
     const file = c.req.param('file');
-    const type = swaggerUiAssets[file];
+    const type = Object.hasOwn(swaggerUiAssets, file) ? swaggerUiAssets[file] : undefined;
     if (!type) return problemResponse(c, 404, { detail: `There is no documentation asset named ${file}.` });
     let bytes = cache.get(file);
     if (!bytes) {

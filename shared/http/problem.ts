@@ -93,6 +93,11 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       const detail = describeHttpException(status, err.message);
       return problemResponse(c, status, { detail });
     }
+    if (err.name === 'ValidationException' && /starting key|ExclusiveStartKey/i.test(err.message)) {
+      return problemResponse(c, 400, {
+        detail: 'The cursor is not one this gateway issued; start again without it.',
+      });
+    }
     if (isDependencyUnavailable(err)) {
       logger.warn('dependency unavailable', {
         requestId: c.get('requestId'),

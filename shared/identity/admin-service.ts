@@ -14,6 +14,7 @@ import {
   type Entitlement,
   OPERATIONS,
   type Operation,
+  PLATFORM_SCOPES,
   type Scope,
   toCredentialView,
 } from './model';
@@ -162,8 +163,11 @@ export class AdminService {
     const { agency, entitlements } = await this.deps.control.getAgencyWithEntitlements(agencyId);
     if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
     const scopes = [...new Set(input.scopes)];
-    if (scopes.includes('admin') && agencyId !== PLATFORM_AGENCY_ID) {
-      throw new BadRequestError('Only the platform operator agency may hold the admin scope.');
+    const platformOnly = scopes.filter((s) => (PLATFORM_SCOPES as readonly string[]).includes(s));
+    if (platformOnly.length && agencyId !== PLATFORM_AGENCY_ID) {
+      throw new BadRequestError(
+        `Only the platform operator agency may hold ${platformOnly.join(', ')}: these scopes read or change every agency's data.`,
+      );
     }
     const entitled = new Set(entitlements.map((e) => e.operation));
     const unentitled = scopes.filter(
@@ -276,14 +280,22 @@ export class AdminService {
       let cursor: string | undefined;
       do {
         const page = await this.deps.control.listAgencies(100, cursor);
-        for (const agency of page.items.filter((a) => a.planCode === plan.code)) {
+        for (const listed of page.items.filter((a) => a.planCode === plan.code)) {
+          // Re-read consistently (the list is an index) and audit each move in its own transaction.
+          const agency = await this.getAgency(listed.id);
+          if (agency.planCode !== plan.code) continue;
           const after = {
             ...agency,
             planVersion: plan.version,
             policyVersion: agency.policyVersion + 1,
             updatedAt: plan.createdAt,
           };
-          await this.deps.control.saveAgency(after, agency.updatedAt);
+          await this.deps.control.saveAgency(after, agency.updatedAt, [
+            this.deps.audit.putFor({
+              ...this.event(ctx, 'agency.plan', agency.id, agency, after),
+              id: `${ctx.requestId}:${agency.id}`,
+            }),
+          ]);
         }
         cursor = page.cursor;
       } while (cursor);

@@ -3,7 +3,9 @@ import { z } from 'zod';
 export const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-export const SCOPES = [...OPERATIONS, 'admin', 'billing:read', 'billing:close', 'audit:read'] as const;
+/** Scopes over the whole platform (administration, billing, the audit trail): the operator agency's only. */
+export const PLATFORM_SCOPES = ['admin', 'billing:read', 'billing:close', 'audit:read'] as const;
+export const SCOPES = [...OPERATIONS, ...PLATFORM_SCOPES] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = z.enum(SCOPES);
 

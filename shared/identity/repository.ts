@@ -53,6 +53,25 @@ export interface Page<T> {
   cursor?: string | undefined;
 }
 
+const keyAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+
+/**
+ * A cursor that is a DynamoDB start key: only key attributes, as strings DynamoDB accepts, so a forged
+ * cursor is a 400 and never a store error.
+ */
+export function decodeStartKey(cursor: string | undefined): Record<string, unknown> | undefined {
+  const value = decodeCursor(cursor);
+  if (
+    value &&
+    !Object.entries(value).every(
+      ([k, v]) => keyAttributes.has(k) && typeof v === 'string' && v.length > 0 && v.length <= 1024,
+    )
+  ) {
+    throw new InvalidCursorError();
+  }
+  return value;
+}
+
 export const encodeCursor = (key: Record<string, unknown> | undefined) =>
   key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 
@@ -120,7 +139,7 @@ export class ControlRepository {
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': 'AGENCIES' },
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor),
+        ExclusiveStartKey: decodeStartKey(cursor),
       }),
     );
     return {

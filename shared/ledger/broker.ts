@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../audit/canonical';
 import type { AccessTokenClaims } from '../auth/tokens';
-import { ForbiddenError } from '../errors';
+import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import type { Caller } from '../http/app';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
@@ -77,7 +77,15 @@ export async function readWithUsage(
   if (recordKey) requestItems[tables.registry] = { Keys: [recordKey] };
   let pending: typeof requestItems | undefined = requestItems;
   const found: Record<string, unknown>[] = [];
-  for (let attempt = 0; pending && Object.keys(pending).length && attempt < 4; attempt++) {
+  for (let attempt = 0; pending && Object.keys(pending).length; attempt++) {
+    if (attempt === 4) {
+      // Still throttled: answering "no such record" would be a lie, and answering without it impossible.
+      throw new ServiceUnavailableError(
+        'The register is busy; nothing was served or billed. Retry shortly.',
+        1,
+      );
+    }
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     const result = await client.send(new BatchGetCommand({ RequestItems: pending }));
     for (const items of Object.values(result.Responses ?? {})) found.push(...items);
     pending = result.UnprocessedKeys as typeof requestItems | undefined;

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
@@ -7,7 +7,7 @@ import { invalidToken } from '../auth/tokens';
 import { ConflictError, ForbiddenError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
-import { controlKeys } from '../identity/repository';
+import { controlKeys, type TransactItem } from '../identity/repository';
 import type { Logger } from '../log';
 import type { TableNames } from '../storage/tables';
 import { periodOf } from './period';
@@ -28,6 +28,8 @@ export interface MeteredCall {
   caseId?: string | undefined;
   /** The national ID or enterprise code looked at (absent for a search). */
   subject?: string | undefined;
+  /** What a search asked for (a search has no single subject). */
+  target?: string | undefined;
   /** What was asked, hashed: an idempotency key reused for a different request is refused. */
   fingerprint: string;
   /** The HTTP status the caller gets (200 served, 404 no such record). */
@@ -78,6 +80,7 @@ function callEvent(call: MeteredCall, extra: Pick<AuditEvent, 'ledger' | 'replay
     actor: { clientId: call.clientId, agencyId: call.agencyId },
     action: call.operation,
     subject: call.subject,
+    target: call.target,
     purpose: call.purpose,
     officerId: call.officerId,
     caseId: call.caseId,
@@ -104,7 +107,6 @@ export class Ledger {
 
   async commit(call: MeteredCall): Promise<Commit> {
     const { period, day, nextPeriodStart } = periodOf(call.at);
-    const window = rateWindow(call.limits, call.at);
     const billable = call.status === 200 ? 1 : 0;
     const entryKey = ledgerKeys.entry(call.agencyId, period, call.idempotencyKey ?? call.requestId);
     const event = callEvent(call, {
@@ -117,7 +119,64 @@ export class Ledger {
         idempotencyKey: call.idempotencyKey,
       },
     });
-    const items = [
+    const quota: TransactItem = {
+      Update: {
+        TableName: this.tables.ledger,
+        Key: ledgerKeys.counter(call.agencyId, period),
+        UpdateExpression:
+          'SET agencyId = :agency, #period = :period ADD calls :one, billable :billable, #opCalls :one, #opBillable :billable, #day :one, #purpose :one',
+        // A quota of 0 serves nothing: the first call must also find room.
+        ConditionExpression: '(attribute_not_exists(calls) AND :quota > :zero) OR calls < :quota',
+        ExpressionAttributeNames: {
+          '#period': 'period',
+          '#opCalls': counterNames.opCalls(call.operation),
+          '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.v),
+          '#day': counterNames.dayCalls(day, call.operation),
+          '#purpose': counterNames.purpose(call.operation, call.purpose),
+        },
+        ExpressionAttributeValues: {
+          ':agency': call.agencyId,
+          ':period': period,
+          ':one': 1,
+          ':zero': 0,
+          ':billable': billable,
+          ':quota': call.limits.q,
+        },
+      },
+    };
+    const entry: TransactItem = {
+      Put: {
+        TableName: this.tables.ledger,
+        Item: { ...auditItem(event), ...entryKey, fingerprint: call.fingerprint },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+    const outcome = await this.transact(call, [quota, entry], call.requestId);
+    if (outcome.failed === entry) return this.replay(call, outcome.item);
+    if (outcome.failed === quota) {
+      const retryAfter = Math.max(1, Math.ceil((nextPeriodStart.getTime() - call.at.getTime()) / 1000));
+      throw new TooManyRequestsError(
+        `Agency ${call.agencyId} has used its monthly quota of ${call.limits.q} calls for ${period}; it resets at ${nextPeriodStart.toISOString()}.`,
+        retryAfter,
+        { extensions: { limit: 'monthly-quota', quota: call.limits.q, period } },
+      );
+    }
+    return { outcome: 'committed' };
+  }
+
+  /**
+   * Writes `items` together with the liveness checks (credential, agency at the token's policy version) and
+   * the rate window, in one transaction. Liveness and rate failures are thrown; which of `items` failed its
+   * condition (if any) is returned, with the stored item when the caller asked for it.
+   */
+  private async transact(
+    call: MeteredCall,
+    items: TransactItem[],
+    clientToken?: string,
+  ): Promise<{ failed?: TransactItem; item?: Record<string, unknown> }> {
+    const window = rateWindow(call.limits, call.at);
+    const checks: TransactItem[] = [
       {
         ConditionCheck: {
           TableName: this.tables.control,
@@ -139,29 +198,6 @@ export class Ledger {
       {
         Update: {
           TableName: this.tables.ledger,
-          Key: ledgerKeys.counter(call.agencyId, period),
-          UpdateExpression:
-            'SET agencyId = :agency, #period = :period ADD calls :one, billable :billable, #opCalls :one, #opBillable :billable, #day :one, #purpose :one',
-          ConditionExpression: 'attribute_not_exists(calls) OR calls < :quota',
-          ExpressionAttributeNames: {
-            '#period': 'period',
-            '#opCalls': counterNames.opCalls(call.operation),
-            '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.v),
-            '#day': counterNames.dayCalls(day, call.operation),
-            '#purpose': counterNames.purpose(call.operation, call.purpose),
-          },
-          ExpressionAttributeValues: {
-            ':agency': call.agencyId,
-            ':period': period,
-            ':one': 1,
-            ':billable': billable,
-            ':quota': call.limits.q,
-          },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tables.ledger,
           Key: ledgerKeys.rateWindow(call.agencyId, window.start),
           UpdateExpression: 'SET expiresAt = :ttl ADD n :one',
           ConditionExpression: 'attribute_not_exists(n) OR n < :burst',
@@ -172,23 +208,19 @@ export class Ledger {
           },
         },
       },
-      {
-        Put: {
-          TableName: this.tables.ledger,
-          Item: { ...auditItem(event), ...entryKey, fingerprint: call.fingerprint },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-        },
-      },
     ];
-
+    const all = [...checks, ...items];
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-        return { outcome: 'committed' };
+        // The request id as client token: if a timeout hides a write that did happen, a retry is a no-op.
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: all, ClientRequestToken: clientToken }),
+        );
+        return {};
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw this.unavailable(call, error);
-        const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+        const reasons = error.CancellationReasons ?? [];
+        const codes = reasons.map((r) => r.Code ?? 'None');
         if (codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed')) {
           if (attempt >= MAX_CONFLICT_RETRIES) throw this.unavailable(call, error);
           await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
@@ -204,27 +236,31 @@ export class Ledger {
             },
           );
         }
-        if (failed(4)) return this.replay(call, error.CancellationReasons?.[4]?.Item);
-        if (failed(2)) {
-          const retryAfter = Math.max(1, Math.ceil((nextPeriodStart.getTime() - call.at.getTime()) / 1000));
-          throw new TooManyRequestsError(
-            `Agency ${call.agencyId} has used its monthly quota of ${call.limits.q} calls for ${period}; it resets at ${nextPeriodStart.toISOString()}.`,
-            retryAfter,
-            { extensions: { limit: 'monthly-quota', quota: call.limits.q, period } },
-          );
+        const index = items.findIndex((_, i) => failed(checks.length + i));
+        // An idempotent replay is answered whatever the rate; a new call over the rate is refused.
+        if (index >= 0 && items[index]?.Put?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') {
+          return {
+            failed: items[index],
+            item: reasons[checks.length + index]?.Item as Record<string, unknown>,
+          };
         }
-        if (failed(3)) {
+        if (failed(2)) {
           throw new TooManyRequestsError(
             `Rate limit: at most ${call.limits.b} calls per ${window.seconds} s (${call.limits.r}/s sustained) for agency ${call.agencyId}.`,
             window.resetsIn,
             { extensions: { limit: 'rate', burst: call.limits.b, perSecond: call.limits.r } },
           );
         }
+        if (index >= 0) return { failed: items[index] };
         throw this.unavailable(call, error);
       }
     }
   }
 
+  /**
+   * A retry with a used Idempotency-Key. It must be the same request (fingerprint); the data leaves again, so
+   * it is audited, and it passes the same liveness and rate checks as a new call, but it is not counted.
+   */
   private async replay(call: MeteredCall, stored: Record<string, unknown> | undefined): Promise<Commit> {
     const original = stored ? unmarshall(stored as never) : undefined;
     if (!original || original.fingerprint !== call.fingerprint) {
@@ -233,18 +269,15 @@ export class Ledger {
       );
     }
     const originalRequestId = (original.event as AuditEvent).id;
-    // The data leaves again, so the trail records it; the call is not counted or billed a second time.
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tables.ledger,
-          Item: auditItem(callEvent(call, { replayOf: originalRequestId })),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      throw this.unavailable(call, error);
-    }
+    const record: TransactItem = {
+      Put: {
+        TableName: this.tables.ledger,
+        Item: auditItem(callEvent(call, { replayOf: originalRequestId })),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    };
+    const outcome = await this.transact(call, [record]);
+    if (outcome.failed) throw this.unavailable(call, new Error('replay record already written'));
     return { outcome: 'replayed', originalRequestId };
   }
 

@@ -171,7 +171,8 @@ export function resumeKey(
   } catch {
     throw new InvalidSearchCursorError();
   }
-  if (value?.f !== plan.fingerprint || typeof value.k !== 'string') throw new InvalidSearchCursorError();
+  if (value?.f !== plan.fingerprint || typeof value.k !== 'string' || !value.k || value.k.length > 1024)
+    throw new InvalidSearchCursorError();
   if (plan.skPrefix && !value.k.startsWith(plan.skPrefix)) throw new InvalidSearchCursorError();
   return { pk: `${INDEX_PREFIX}${plan.word}`, sk: value.k };
 }

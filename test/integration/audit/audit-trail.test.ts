@@ -175,3 +175,37 @@ describe('audit trail', () => {
     expect(response.status).toBe(400);
   });
 });
+
+describe('subject history paging', () => {
+  it('pages a subject history one by one without any trace of covert lookups in items or cursors', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await gw.call(
+        auditor,
+        'GET',
+        `/audit/subjects/001099012345/history?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      const page = (await response.json()) as { items: { agency: { id: string } }[]; cursor?: string };
+      expect(page.items).toHaveLength(1);
+      seen.push(...page.items.map((i) => i.agency.id));
+      cursor = page.cursor;
+      if (cursor) {
+        const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+        expect(Object.keys(JSON.parse(decoded))).toEqual(['before']);
+        expect(decoded).not.toContain(covert.agencyId);
+      }
+    } while (cursor);
+    expect(seen).toHaveLength(30);
+    expect(seen).not.toContain(covert.agencyId);
+  });
+
+  it('answers a forged cursor with 400, not a store error', async () => {
+    const forged = Buffer.from('{}').toString('base64url');
+    expect(
+      (await gw.call(auditor, 'GET', `/audit/events?agency=${a.agencyId}&cursor=${forged}`)).status,
+    ).toBe(400);
+    const wrongKeys = Buffer.from('{"pk":"x","zz":"y"}').toString('base64url');
+    expect((await gw.call(auditor, 'GET', `/admin/agencies?cursor=${wrongKeys}`)).status).toBe(400);
+  });
+});

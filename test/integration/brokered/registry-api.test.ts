@@ -108,6 +108,12 @@ describe('business register', () => {
       const { items } = (await search.json()) as { items: { enterpriseCode: string }[] };
       expect(items.map((b) => b.enterpriseCode)).toContain('0401234567');
     }
+    const admin = await gw.adminToken();
+    const trail = await gw.call(admin, 'GET', `/audit/events?agency=${agencyId}&limit=200`);
+    const { items } = (await trail.json()) as { items: { action: string; target?: string }[] };
+    expect(items.filter((e) => e.action === 'business:search').map((e) => e.target)).toEqual(
+      expect.arrayContaining(['search:song han', 'search:SÔNG HÀN']),
+    );
   });
 });
 

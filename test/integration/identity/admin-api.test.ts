@@ -80,10 +80,12 @@ describe('admin API: agencies', () => {
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { detail: string }).detail).toContain('not entitled to citizen:read');
-    const adminScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
-      scopes: ['admin'],
-    });
-    expect(adminScope.status).toBe(400);
+    for (const scope of ['admin', 'audit:read', 'billing:read', 'billing:close']) {
+      const platformScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
+        scopes: [scope],
+      });
+      expect(platformScope.status, scope).toBe(400);
+    }
   });
 });
 

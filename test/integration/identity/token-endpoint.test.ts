@@ -99,6 +99,18 @@ describe('token endpoint', () => {
     expect(unknown.body.error_description).toBe('Client authentication failed.');
   });
 
+  it('answers an absurdly long client id with invalid_client, not a store error', async () => {
+    const long = 'x'.repeat(3000);
+    const basic = await postToken(form({ grant_type: 'client_credentials' }), {
+      Authorization: gw.basic(long, 's'),
+    });
+    expect(basic.response.status).toBe(401);
+    const post = await postToken(
+      form({ grant_type: 'client_credentials', client_id: long, client_secret: 's' }),
+    );
+    expect(post.response.status).toBe(401);
+  });
+
   it('answers unsupported_grant_type and invalid_request per RFC 6749', async () => {
     const auth = { Authorization: gw.basic(agency.clientId, agency.clientSecret) };
     expect((await postToken(form({ grant_type: 'password' }), auth)).body.error).toBe(

@@ -154,3 +154,21 @@ describe('ledger', () => {
     expect([counters?.calls, counters?.billable]).toEqual([1, 0]);
   });
 });
+
+describe('ledger edges', () => {
+  it('serves nothing at a monthly quota of 0', async () => {
+    const a = await agency('QUOTA-0');
+    const limits = { plan: 'NONE', v: 0, q: 0, r: 10, b: 10 };
+    expect(await statusOf(ledger.commit(call(a, { limits })))).toBe(429);
+  });
+
+  it('rate-limits idempotent replays too, though it never counts them', async () => {
+    const a = await agency('IDEM-RATE');
+    const limits = { plan: 'NONE', v: 0, q: 1000, r: 1, b: 1 };
+    const at = new Date(Math.floor(Date.now() / 10_000) * 10_000);
+    const same = { idempotencyKey: 'k-rate', fingerprint: 'same', limits, at };
+    expect(await statusOf(ledger.commit(call(a, same)))).toBe(200);
+    expect(await statusOf(ledger.commit(call(a, same)))).toBe(429);
+    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(1);
+  });
+});

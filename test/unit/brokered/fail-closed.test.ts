@@ -104,6 +104,16 @@ describe('brokered call, fail closed', () => {
     ]);
   });
 
+  it('answers 503, not "no such citizen", when the store keeps the record read unprocessed', async () => {
+    store.on(BatchGetCommand).resolves({
+      Responses: { [deps.tables.ledger]: [] },
+      UnprocessedKeys: { [deps.tables.registry]: { Keys: [registryKeys.citizen(citizen.nationalId)] } },
+    });
+    const response = await lookup();
+    expect(response.status).toBe(503);
+    expect(store.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('answers 503 and writes nothing when the record read fails', async () => {
     store
       .on(BatchGetCommand)

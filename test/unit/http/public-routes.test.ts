@@ -53,8 +53,10 @@ describe('public routes', () => {
   });
 
   it('answers an unknown documentation asset with 404 problem+json', async () => {
-    const response = await createApp(deps).request('/docs/assets/..%2Fpackage.json');
-    expect(response.status).toBe(404);
-    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    for (const name of ['..%2Fpackage.json', 'constructor', '__proto__', 'toString']) {
+      const response = await createApp(deps).request(`/docs/assets/${name}`);
+      expect(response.status, name).toBe(404);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+    }
   });
 });
