@@ -4,11 +4,14 @@ import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { docsRoutes } from '../../shared/http/docs';
 import { discoveryRoutes } from './discovery';
 import { oauthRoutes } from './oauth';
-import { buildOpenApiDocument } from './openapi';
 import { healthRoute } from './routes';
 
-/** Public routes: health, API description and documentation. */
-export function publicRoutes(deps: GatewayDeps): Router {
+/**
+ * Public routes: health, API description and documentation, discovery, the token endpoint. The OpenAPI
+ * document is handed in: the local host builds it from every area's route definitions, while the token
+ * Lambda serves the copy written at build time, so its bundle carries no other area's code.
+ */
+export function publicRoutes(deps: GatewayDeps, openApiDocument: () => unknown): Router {
   const router = newRouter();
   router.openapi(healthRoute, async (c) => {
     const time = deps.now().toISOString();
@@ -22,18 +25,15 @@ export function publicRoutes(deps: GatewayDeps): Router {
       return c.json({ status: 'unavailable' as const, store: 'unreachable' as const, time }, 503);
     }
   });
-  router.route(
-    '/',
-    docsRoutes(() => buildOpenApiDocument(deps.config.TOKEN_ISSUER)),
-  );
+  router.route('/', docsRoutes(openApiDocument));
   router.route('/', discoveryRoutes(deps));
   router.route('/', oauthRoutes(deps));
   return router;
 }
 
 /** The public function: discovery, documentation and the token endpoint. */
-export function createApp(deps: GatewayDeps): Router {
+export function createApp(deps: GatewayDeps, openApiDocument: () => unknown): Router {
   const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
-  app.route('/', publicRoutes(deps));
+  app.route('/', publicRoutes(deps, openApiDocument));
   return app;
 }

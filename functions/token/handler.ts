@@ -1,5 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { handle } from 'hono/aws-lambda';
 import { createDeps } from '../../shared/deps';
 import { createApp } from './app';
 
-export const handler = handle(createApp(createDeps()));
+const deps = createDeps();
+
+/** The OpenAPI document written beside this bundle at build time, with this deployment's server URL. */
+const openApiDocument = () => ({
+  ...JSON.parse(readFileSync(new URL('./openapi.json', import.meta.url), 'utf8')),
+  servers: [{ url: deps.config.TOKEN_ISSUER }],
+});
+
+export const handler = handle(createApp(deps, openApiDocument));

@@ -235,5 +235,7 @@ const swaggerUiHooks: ICommandHooks = {
     ...swaggerUiFiles.map(
       (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/swagger-ui/${file}"`,
     ),
+    // The OpenAPI document, written at build time so the token bundle need not carry every area's routes.
+    `"${inputDir}/node_modules/.bin/tsx" "${inputDir}/scripts/write-openapi.ts" "${outputDir}/openapi.json"`,
   ],
 };

@@ -144,6 +144,21 @@ describe('function bundles', () => {
     expect(code.audit).not.toContain('audit records sealed');
   });
 
+  it("writes the whole OpenAPI document beside the token bundle, which carries no other area's routes", () => {
+    const document = JSON.parse(readFileSync(join(assetDirs.token, 'openapi.json'), 'utf8')) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/oauth/token',
+        '/v1/citizens/{nationalId}',
+        '/admin/agencies',
+        '/audit/verify',
+      ]),
+    );
+    expect(code.token).not.toContain('/v1/citizens/{nationalId}');
+  });
+
   it('copies the Swagger UI files beside the token bundle only', () => {
     const copied = join(assetDirs.token, 'swagger-ui');
     expect(readdirSync(copied).sort()).toEqual(swaggerUiFiles);

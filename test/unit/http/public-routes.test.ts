@@ -1,11 +1,13 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../../functions/token/app';
+import { createApp as createTokenApp } from '../../../functions/token/app';
+import { buildOpenApiDocument } from '../../../functions/token/openapi';
 import { unitDeps } from '../../support/deps';
 
 describe('public routes', () => {
   const deps = unitDeps();
+  const createApp = (d: typeof deps) => createTokenApp(d, () => buildOpenApiDocument(d.config.TOKEN_ISSUER));
   const store = mockClient(deps.store);
   afterEach(() => store.reset());
 
