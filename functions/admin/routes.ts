@@ -262,6 +262,13 @@ const PlanSchema = z
     includedCalls: z.number().int().openapi({ example: 1000 }),
     monthlyFeeVnd: z.number().int().openapi({ example: 2000000 }),
     unitPricesVnd: z.record(z.string(), z.number().int()).openapi({ example: { 'citizen:read': 500 } }),
+    tiersVnd: z
+      .record(
+        z.string(),
+        z.array(z.object({ upTo: z.number().int().optional(), priceVnd: z.number().int() })),
+      )
+      .optional()
+      .openapi({ example: { 'citizen:read': [{ upTo: 10000, priceVnd: 500 }, { priceVnd: 300 }] } }),
     createdAt: z.string(),
   })
   .openapi('Plan');

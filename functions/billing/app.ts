@@ -1,14 +1,26 @@
 import { requireAuth } from '../../shared/auth/middleware';
+import { type BillingSettings, loadBillingSettings } from '../../shared/billing/config';
+import { statementCsv, toCsv } from '../../shared/billing/csv';
+import { allAgencies, BillingService } from '../../shared/billing/service';
+import { signedStatementFile } from '../../shared/billing/signed';
 import type { GatewayDeps } from '../../shared/deps';
-import { BadRequestError } from '../../shared/errors';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { periodOf } from '../../shared/ledger/period';
 import { readCounters } from '../../shared/ledger/usage';
 import * as r from './routes';
 
+const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
+
+const csvHeaders = (filename: string) => ({
+  'Content-Type': 'text/csv; charset=utf-8',
+  'Content-Disposition': `attachment; filename="${filename}"`,
+});
+
 /** Everything under /billing: scope billing:read (closing a period needs billing:close). */
-export function billingRoutes(deps: GatewayDeps): Router {
+export function billingRoutes(deps: GatewayDeps, settings: BillingSettings = loadBillingSettings()): Router {
   const router = newRouter();
+  const billing = new BillingService(deps, settings);
   router.use('/billing/*', requireAuth(deps, { anyOf: ['billing:read', 'billing:close'], liveCheck: true }));
 
   router.openapi(r.usageRoute, async (c) => {
@@ -19,7 +31,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
     if (from.slice(0, 7) > to.slice(0, 7) || (from.length === 10 && to.length === 10 && from > to)) {
       throw new BadRequestError(`from (${from}) is after to (${to}).`);
     }
-    const agencyIds = q.agency ? [q.agency] : await allAgencyIds(deps);
+    const agencyIds = q.agency ? [q.agency] : (await allAgencies(deps.control)).map((a) => a.id);
     const items = [];
     for (const agencyId of agencyIds) {
       for (const counters of await readCounters(
@@ -55,18 +67,74 @@ export function billingRoutes(deps: GatewayDeps): Router {
     }
     return c.json({ granularity: q.granularity, from, to, items }, 200);
   });
-  return router;
-}
 
-async function allAgencyIds(deps: GatewayDeps): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.control.listAgencies(100, cursor);
-    ids.push(...page.items.map((a) => a.id));
-    cursor = page.cursor;
-  } while (cursor);
-  return ids;
+  router.openapi(r.statementRoute, async (c) => {
+    const { period } = c.req.valid('param');
+    const { agency } = c.req.valid('query');
+    const view = await billing.statement(agency, period);
+    if (wantsCsv(c.req.header('Accept'))) {
+      return c.body(statementCsv(view.statement), 200, csvHeaders(`statement-${agency}-${period}.csv`));
+    }
+    return c.json(view, 200);
+  });
+
+  router.openapi(r.signedStatementRoute, async (c) => {
+    const { period } = c.req.valid('param');
+    const { agency } = c.req.valid('query');
+    const view = await billing.statement(agency, period);
+    if (!view.signed)
+      throw new NotFoundError(`Period ${period} is not closed yet: there is no signed statement.`);
+    // Parsed back from the canonical text, its keys are in canonical order, so the body is that exact text.
+    return c.json(JSON.parse(signedStatementFile(view.signed)) as typeof view.signed, 200, {
+      'Content-Disposition': `attachment; filename="statement-${agency}-${period}.json"`,
+    });
+  });
+
+  router.openapi(r.statementEntriesRoute, async (c) => {
+    const { period } = c.req.valid('param');
+    const q = c.req.valid('query');
+    const page = await billing.entries(q.agency, period, q);
+    if (wantsCsv(c.req.header('Accept'))) {
+      const rows = [
+        ['requestId', 'at', 'operation', 'purpose', 'status', 'billable', 'plan', 'idempotencyKey'],
+        ...page.items.map((e) => [
+          e.requestId,
+          e.at,
+          e.operation,
+          e.purpose,
+          e.status,
+          e.billable ? 'yes' : 'no',
+          `${e.plan}@${e.planVersion}`,
+          e.idempotencyKey,
+        ]),
+      ];
+      return c.body(toCsv(rows), 200, {
+        ...csvHeaders(`entries-${q.agency}-${period}.csv`),
+        ...(page.cursor ? { 'X-Next-Cursor': page.cursor } : {}),
+      });
+    }
+    return c.json(page, 200);
+  });
+
+  router.openapi(r.closePeriodRoute, async (c) => {
+    const caller = c.get('caller');
+    if (!caller.scopes.includes('billing:close')) {
+      throw new ForbiddenError('Closing a period needs scope billing:close.', {
+        headers: {
+          'WWW-Authenticate':
+            'Bearer realm="national-data-gateway", error="insufficient_scope", scope="billing:close"',
+        },
+      });
+    }
+    const { period } = c.req.valid('param');
+    return c.json(await billing.close(period, { ...caller, requestId: c.get('requestId') }), 200);
+  });
+
+  router.openapi(r.summaryRoute, async (c) => {
+    const { period } = c.req.valid('param');
+    return c.json(await billing.summary(period, c.req.valid('query').top), 200);
+  });
+  return router;
 }
 
 export function createApp(deps: GatewayDeps): Router {

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '../../shared/http/openapi';
+import { OPERATIONS } from '../../shared/identity/model';
 
 const Day = z.iso.date();
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM');
@@ -57,4 +58,248 @@ export const usageRoute = createRoute({
   },
 });
 
-export const billingRoutes = [usageRoute];
+const AgencyId = z
+  .string()
+  .regex(/^ag_[a-z0-9]{1,32}$/, 'an agency id looks like ag_0123456789abcdef')
+  .openapi({ example: 'ag_3f2a9c0d1e4b5a67' });
+
+const PeriodParam = z.object({
+  period: Month.openapi({
+    param: { name: 'period', in: 'path' },
+    example: '2026-11',
+    description: 'A calendar month in Asia/Ho_Chi_Minh',
+  }),
+});
+
+const TierLineSchema = z.object({
+  plan: z.string(),
+  version: z.number().int(),
+  fromCall: z.number().int(),
+  toCall: z.number().int(),
+  calls: z.number().int(),
+  unitPriceVnd: z.number().int(),
+  amountVnd: z.number().int(),
+});
+
+const AdjustmentLineSchema = z
+  .object({
+    period: z.string(),
+    operation: z.string(),
+    reason: z.enum(['late-usage']),
+    calls: z.number().int(),
+    billable: z.number().int(),
+    amountVnd: z.number().int(),
+    description: z.string(),
+  })
+  .openapi('StatementAdjustment');
+
+export const StatementSchema = z
+  .object({
+    agencyId: z.string(),
+    agencyName: z.string().openapi({ example: 'Bảo hiểm xã hội thành phố Đà Nẵng' }),
+    period: z.string(),
+    currency: z.literal('VND'),
+    plans: z.array(z.object({ code: z.string(), version: z.number().int(), name: z.string() })),
+    feePlan: z.object({ code: z.string(), version: z.number().int() }),
+    lines: z.array(
+      z.object({
+        operation: z.string(),
+        calls: z.number().int(),
+        billable: z.number().int(),
+        included: z.number().int(),
+        chargeable: z.number().int(),
+        tiers: z.array(TierLineSchema),
+        amountVnd: z.number().int(),
+      }),
+    ),
+    usageVnd: z.number().int(),
+    monthlyFeeVnd: z.number().int(),
+    adjustments: z.array(AdjustmentLineSchema),
+    adjustmentsVnd: z.number().int(),
+    subtotalVnd: z.number().int(),
+    vatPercent: z.number().int(),
+    vatVnd: z.number().int(),
+    totalVnd: z.number().int(),
+  })
+  .openapi('Statement');
+
+const SignedStatementSchema = z
+  .object({
+    statement: StatementSchema,
+    closedAt: z.string(),
+    sha256: z
+      .string()
+      .openapi({ description: 'SHA-256 (hex) of the canonical JSON of {closedAt, statement}' }),
+    kid: z.string(),
+    jws: z.string().openapi({ description: 'Compact JWS (ES256, gateway key) over those canonical bytes' }),
+  })
+  .openapi('SignedStatement');
+
+const csv = (description: string) => ({
+  'text/csv': { schema: z.string().openapi({ description }) },
+});
+
+export const statementRoute = createRoute({
+  method: 'get',
+  path: '/billing/statements/{period}',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: "An agency's monthly statement in integer VND (Accept: text/csv for a spreadsheet)",
+  description:
+    'Open periods are computed from the ledger counters on each request; a closed period answers with its ' +
+    'stored, signed statement, which never changes.',
+  request: { params: PeriodParam, query: z.object({ agency: AgencyId }) },
+  responses: {
+    200: {
+      description: 'The statement',
+      content: {
+        'application/json': {
+          schema: z.object({
+            status: z.enum(['open', 'closed']),
+            statement: StatementSchema,
+            signed: SignedStatementSchema.optional(),
+          }),
+        },
+        ...csv('The same statement as UTF-8 CSV with a byte order mark'),
+      },
+    },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+export const signedStatementRoute = createRoute({
+  method: 'get',
+  path: '/billing/statements/{period}/signed',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: 'The closed statement as a signed file, for `npm run verify-statement -- file.json`',
+  request: { params: PeriodParam, query: z.object({ agency: AgencyId }) },
+  responses: {
+    200: {
+      description: 'Canonical JSON: verify it offline with the JWKS at /.well-known/jwks.json',
+      content: { 'application/json': { schema: SignedStatementSchema } },
+    },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+const EntrySchema = z
+  .object({
+    requestId: z.string(),
+    at: z.string(),
+    operation: z.string(),
+    purpose: z.string().optional(),
+    status: z.number().int().optional(),
+    billable: z.boolean(),
+    plan: z.string(),
+    planVersion: z.number().int(),
+    idempotencyKey: z.string().optional(),
+  })
+  .openapi('StatementEntry');
+
+export const statementEntriesRoute = createRoute({
+  method: 'get',
+  path: '/billing/statements/{period}/entries',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: 'The request ids behind each statement line, oldest first (Accept: text/csv for a spreadsheet)',
+  request: {
+    params: PeriodParam,
+    query: z.object({
+      agency: AgencyId,
+      operation: z.enum(OPERATIONS).optional(),
+      cursor: z.string().max(2000).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(500),
+    }),
+  },
+  responses: {
+    200: {
+      description:
+        'One page of ledger entries; pass `cursor` back for the next (CSV: the X-Next-Cursor header)',
+      content: {
+        'application/json': {
+          schema: z.object({ items: z.array(EntrySchema), cursor: z.string().optional() }),
+        },
+        ...csv('The same page as UTF-8 CSV with a byte order mark'),
+      },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+export const closePeriodRoute = createRoute({
+  method: 'post',
+  path: '/billing/periods/{period}/close',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: "Close a month: store, hash and sign every agency's statement (scope billing:close)",
+  description:
+    'Only after the month has ended in Asia/Ho_Chi_Minh (409 before). Closing again returns the same stored ' +
+    'statements and signatures. Usage metered later for a closed month appears as an adjustment on the next ' +
+    'statement generated.',
+  request: { params: PeriodParam },
+  responses: {
+    200: {
+      description: 'The closed period and its signed statements',
+      content: {
+        'application/json': {
+          schema: z.object({
+            period: z.string(),
+            closedAt: z.string(),
+            statements: z.array(SignedStatementSchema),
+          }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403, 409),
+  },
+});
+
+const Totals = z.object({ calls: z.number().int(), billable: z.number().int(), amountVnd: z.number().int() });
+const AgencyTotals = z.object({
+  agencyId: z.string(),
+  agencyName: z.string(),
+  status: z.enum(['open', 'closed']),
+  calls: z.number().int(),
+  billable: z.number().int(),
+  totalVnd: z.number().int(),
+});
+
+export const summaryRoute = createRoute({
+  method: 'get',
+  path: '/billing/summary/{period}',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: 'Finance view of a month: totals by agency, operation and purpose, and the top agencies by spend',
+  request: {
+    params: PeriodParam,
+    query: z.object({ top: z.coerce.number().int().min(1).max(100).default(10) }),
+  },
+  responses: {
+    200: {
+      description: 'Totals (VAT included in agency totals)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            period: z.string(),
+            totalVnd: z.number().int(),
+            agencies: z.array(AgencyTotals),
+            byOperation: z.record(z.string(), Totals),
+            byPurpose: z.record(z.string(), z.record(z.string(), z.number().int())),
+            topAgencies: z.array(AgencyTotals),
+          }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
+export const billingRoutes = [
+  usageRoute,
+  statementRoute,
+  signedStatementRoute,
+  statementEntriesRoute,
+  closePeriodRoute,
+  summaryRoute,
+];

@@ -12,6 +12,30 @@ import type { TransactItem } from './repository';
 
 const vnd = z.number().int('money is integer VND').min(0).max(1_000_000_000_000);
 
+/** One step of a graduated price: calls up to and including `upTo` (counted from the month's first) at `priceVnd`. */
+export const PriceTierSchema = z
+  .object({
+    upTo: z.number().int().min(1).max(1_000_000_000).optional(),
+    priceVnd: vnd,
+  })
+  .strict();
+export type PriceTier = z.infer<typeof PriceTierSchema>;
+
+/** Tiers ascend strictly by `upTo`; only the last is open-ended (no `upTo`), and it must be there. */
+const TiersSchema = z
+  .array(PriceTierSchema)
+  .min(1)
+  .max(20)
+  .refine(
+    (tiers) =>
+      tiers.every((t, i) =>
+        i === tiers.length - 1
+          ? t.upTo === undefined
+          : t.upTo !== undefined && (i === 0 || t.upTo > (tiers[i - 1]?.upTo ?? 0)),
+      ),
+    'tiers ascend strictly by upTo, and only the last one leaves upTo out',
+  );
+
 /** A price plan as admins write it. Every money amount is integer VND. */
 export const PlanInputSchema = z
   .object({
@@ -27,6 +51,8 @@ export const PlanInputSchema = z
     includedCalls: z.number().int().min(0).max(1_000_000_000),
     monthlyFeeVnd: vnd,
     unitPricesVnd: z.partialRecord(z.enum(OPERATIONS), vnd),
+    /** Graduated prices per operation; where given they replace that operation's unit price. */
+    tiersVnd: z.partialRecord(z.enum(OPERATIONS), TiersSchema).optional(),
   })
   .strict()
   .refine((p) => p.rateLimit.burst >= p.rateLimit.perSecond, {

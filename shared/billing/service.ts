@@ -1,0 +1,529 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../audit/model';
+import type { AuditTrail } from '../audit/trail';
+import type { SigningKeys } from '../auth/keys';
+import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import type { Agency } from '../identity/model';
+import type { PlanRepository } from '../identity/plans';
+import type { ControlRepository } from '../identity/repository';
+import { periodOf, startOfVietnamDay } from '../ledger/period';
+import { type PeriodCounters, readCounters } from '../ledger/usage';
+import type { TableNames } from '../storage/tables';
+import type { BillingSettings } from './config';
+import { toVnd } from './money';
+import { type SignedStatement, signStatement } from './signed';
+import {
+  type AdjustmentLine,
+  buildStatement,
+  lateUsageAdjustments,
+  NO_PLAN,
+  type PricingPlan,
+  parsePlanRef,
+  planRef,
+  type Statement,
+} from './statement';
+
+export interface BillingDeps {
+  store: DynamoDBDocumentClient;
+  tables: TableNames;
+  control: ControlRepository;
+  plans: PlanRepository;
+  keys: SigningKeys;
+  audit: AuditTrail;
+  now: () => Date;
+}
+
+/** Closed periods looked back on for late usage when a statement is generated. */
+export const LATE_USAGE_LOOKBACK_PERIODS = 12;
+
+/** Key layout of billing's items in the ledger table. */
+export const billingKeys = {
+  statement: (agencyId: string, period: string) => ({ pk: `STATEMENT#${agencyId}`, sk: `PERIOD#${period}` }),
+  statementsOf: (period: string) => `STATEMENTS#${period}`,
+  close: (period: string) => ({ pk: `CLOSE#${period}`, sk: 'CLOSE' }),
+};
+
+export interface StatementView {
+  statement: Statement;
+  status: 'open' | 'closed';
+  /** For a closed period: the stored, hashed and signed statement. */
+  signed?: SignedStatement | undefined;
+}
+
+/** One ledger entry behind a statement line. */
+export interface StatementEntry {
+  requestId: string;
+  at: string;
+  operation: string;
+  purpose: string | undefined;
+  status: number | undefined;
+  billable: boolean;
+  plan: string;
+  planVersion: number;
+  idempotencyKey: string | undefined;
+}
+
+export interface PeriodClose {
+  period: string;
+  closedAt: string;
+  statements: SignedStatement[];
+}
+
+const encodeCursor = (key: Record<string, unknown> | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+
+/** A cursor from a previous page of the same agency's entries: a gsi1 key of four strings, nothing else. */
+function decodeCursor(cursor: string | undefined, gsi1pk: string): Record<string, string> | undefined {
+  if (!cursor) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const fields = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    Object.keys(key).length === fields.length &&
+    fields.every((f) => typeof (key as Record<string, unknown>)[f] === 'string') &&
+    (key as Record<string, string>).gsi1pk === gsi1pk;
+  if (!valid) throw new BadRequestError('The cursor is not one this gateway issued; start again without it.');
+  return key as Record<string, string>;
+}
+
+/** The UTC instants bounding a period (`YYYY-MM`) in Asia/Ho_Chi_Minh. */
+export function periodBounds(period: string) {
+  const position = periodOf(startOfVietnamDay(`${period}-01`));
+  return { start: position.periodStart, end: position.nextPeriodStart };
+}
+
+const previousPeriod = (period: string, back: number) => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const index = y * 12 + (m - 1) - back;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+};
+
+/**
+ * Statements from the ledger counters, the close of a period, and the entries behind a line. Every read is a
+ * fixed number of queries per agency (counters, plan versions, stored statements), whatever the call count.
+ */
+export class BillingService {
+  constructor(
+    private readonly deps: BillingDeps,
+    private readonly settings: BillingSettings,
+  ) {}
+
+  /** The period's statement: the stored one once closed, else computed now (with late-usage adjustments). */
+  async statement(agencyId: string, period: string): Promise<StatementView> {
+    const stored = await this.stored(agencyId, period);
+    if (stored) return { statement: stored.statement, status: 'closed', signed: stored };
+    const agency = await this.agency(agencyId);
+    return { statement: (await this.compute(agency, period)).statement, status: 'open' };
+  }
+
+  private async agency(agencyId: string): Promise<Agency> {
+    const agency = await this.deps.control.getAgency(agencyId);
+    if (!agency) throw new NotFoundError(`No agency ${agencyId}.`);
+    return agency;
+  }
+
+  private async compute(agency: Agency, period: string): Promise<{ statement: Statement; metered: boolean }> {
+    const first = previousPeriod(period, LATE_USAGE_LOOKBACK_PERIODS);
+    const last = previousPeriod(period, 1);
+    const [counters, closed, earlier] = await Promise.all([
+      this.counters(agency.id, period, period),
+      this.storedRange(agency.id, first, last),
+      this.counters(agency.id, first, last),
+    ]);
+    const current = counters[0];
+    const feePlan =
+      (current && (await this.lastPlanMetered(agency.id, period))) ??
+      (agency.planCode && agency.planVersion
+        ? { code: agency.planCode, version: agency.planVersion }
+        : { code: NO_PLAN.code, version: NO_PLAN.version });
+    const plans = new Map<string, Promise<PricingPlan | undefined>>();
+    const adjustments: AdjustmentLine[] = [];
+    for (const signed of closed) {
+      const q = signed.statement.period;
+      const carried = closed.filter((s) => s.statement.period > q).flatMap((s) => s.statement.adjustments);
+      const recomputed = await this.price(
+        agency,
+        q,
+        earlier.find((c) => c.period === q),
+        signed.statement.feePlan,
+        [],
+        plans,
+      );
+      adjustments.push(...lateUsageAdjustments(signed.statement, recomputed, carried));
+    }
+    const statement = await this.price(agency, period, current, feePlan, adjustments, plans);
+    return { statement, metered: current !== undefined || adjustments.length > 0 };
+  }
+
+  private async price(
+    agency: Agency,
+    period: string,
+    counters: PeriodCounters | undefined,
+    feePlan: { code: string; version: number },
+    adjustments: AdjustmentLine[],
+    /** Plan versions already read for this agency's statement (versions never change). */
+    cache: Map<string, Promise<PricingPlan | undefined>>,
+  ): Promise<Statement> {
+    const refs = new Set([planRef(feePlan.code, feePlan.version)]);
+    for (const slices of Object.values(counters?.pricing ?? {}))
+      for (const ref of Object.keys(slices)) refs.add(ref);
+    const plans = new Map<string, PricingPlan>();
+    await Promise.all(
+      [...refs].map(async (ref) => {
+        const { code, version } = parsePlanRef(ref);
+        if (code === NO_PLAN.code) return;
+        if (!cache.has(ref)) cache.set(ref, this.deps.plans.version(code, version));
+        const plan = await cache.get(ref);
+        if (!plan) throw new Error(`Plan version ${ref} is metered in the ledger but missing.`);
+        plans.set(ref, plan);
+      }),
+    );
+    return buildStatement({
+      agency: { id: agency.id, name: agency.name },
+      period,
+      counters,
+      plans,
+      feePlan,
+      adjustments,
+      vatPercent: this.settings.vatPercent,
+    });
+  }
+
+  private counters(agencyId: string, from: string, to: string) {
+    return readCounters(this.deps.store, this.deps.tables.ledger, agencyId, from, to);
+  }
+
+  /**
+   * The plan version that metered the agency's last call of the period: the one in force at period end, whose
+   * monthly fee and included calls apply. Reads the newest entries first, so it stops after a page or two.
+   */
+  private async lastPlanMetered(agencyId: string, period: string) {
+    const { start, end } = periodBounds(period);
+    let cursor: Record<string, unknown> | undefined;
+    for (let page = 0; page < 20; page++) {
+      const result = await this.deps.store.send(
+        new QueryCommand({
+          TableName: this.deps.tables.ledger,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          FilterExpression: '#event.#ledger.#period = :period',
+          ExpressionAttributeNames: { '#event': 'event', '#ledger': 'ledger', '#period': 'period' },
+          ExpressionAttributeValues: {
+            ':pk': `AUDIT#AGENCY#${agencyId}`,
+            ':from': start.toISOString(),
+            ':to': `${new Date(end.getTime() - 1).toISOString()}#\uffff`,
+            ':period': period,
+          },
+          ScanIndexForward: false,
+          Limit: 25,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      const ledger = (result.Items?.[0]?.event as AuditEvent | undefined)?.ledger;
+      if (ledger) return { code: ledger.plan, version: ledger.planVersion };
+      cursor = result.LastEvaluatedKey;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
+  private async stored(agencyId: string, period: string): Promise<SignedStatement | undefined> {
+    const { Item } = await this.deps.store.send(
+      new GetCommand({
+        TableName: this.deps.tables.ledger,
+        Key: billingKeys.statement(agencyId, period),
+        ConsistentRead: true,
+      }),
+    );
+    return Item?.signed as SignedStatement | undefined;
+  }
+
+  private async storedRange(agencyId: string, from: string, to: string): Promise<SignedStatement[]> {
+    const { Items = [] } = await this.deps.store.send(
+      new QueryCommand({
+        TableName: this.deps.tables.ledger,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': billingKeys.statement(agencyId, '').pk,
+          ':from': billingKeys.statement(agencyId, from).sk,
+          ':to': billingKeys.statement(agencyId, to).sk,
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((i) => i.signed as SignedStatement);
+  }
+
+  private async closedStatements(period: string): Promise<SignedStatement[]> {
+    const out: SignedStatement[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.store.send(
+        new QueryCommand({
+          TableName: this.deps.tables.ledger,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': billingKeys.statementsOf(period) },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      out.push(...(page.Items ?? []).map((i) => i.signed as SignedStatement));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return out;
+  }
+
+  /**
+   * Freezes a period once it has ended in Asia/Ho_Chi_Minh: stores, hashes and signs the statement of every
+   * agency with usage (or adjustments). A statement already stored is kept as it is, so closing again (or
+   * finishing an interrupted close) returns the same statements and signatures.
+   */
+  async close(
+    period: string,
+    actor: { clientId: string; agencyId: string; requestId: string },
+  ): Promise<PeriodClose> {
+    const { end } = periodBounds(period);
+    const now = this.deps.now();
+    if (now.getTime() < end.getTime()) {
+      throw new ConflictError(
+        `Period ${period} ends at ${end.toISOString()} (midnight Asia/Ho_Chi_Minh); it can be closed only after that.`,
+        { extensions: { period, endsAt: end.toISOString() } },
+      );
+    }
+    const marker = await this.deps.store.send(
+      new GetCommand({
+        TableName: this.deps.tables.ledger,
+        Key: billingKeys.close(period),
+        ConsistentRead: true,
+      }),
+    );
+    if (marker.Item) {
+      return {
+        period,
+        closedAt: marker.Item.closedAt as string,
+        statements: await this.closedStatements(period),
+      };
+    }
+
+    const closedAt = now.toISOString();
+    const key = await this.deps.keys.signingKey();
+    const statements: SignedStatement[] = [];
+    for (const agency of await this.allAgencies()) {
+      const existing = await this.stored(agency.id, period);
+      if (existing) {
+        statements.push(existing);
+        continue;
+      }
+      const { statement, metered } = await this.compute(agency, period);
+      if (!metered) continue;
+      const signed = await signStatement(statement, closedAt, key);
+      try {
+        await this.deps.store.send(
+          new PutCommand({
+            TableName: this.deps.tables.ledger,
+            Item: {
+              ...billingKeys.statement(agency.id, period),
+              gsi1pk: billingKeys.statementsOf(period),
+              gsi1sk: agency.id,
+              signed,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        statements.push(signed);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Another close stored this agency's statement first: that one stands.
+        const raced = await this.stored(agency.id, period);
+        if (!raced) throw error;
+        statements.push(raced);
+      }
+    }
+
+    const event: AuditEvent = {
+      id: actor.requestId,
+      at: closedAt,
+      kind: 'billing-action',
+      actor: { clientId: actor.clientId, agencyId: actor.agencyId },
+      action: 'billing.period.close',
+      target: period,
+      outcome: 'done',
+      after: {
+        period,
+        statements: statements.map((s) => ({ agencyId: s.statement.agencyId, sha256: s.sha256 })),
+      },
+    };
+    try {
+      await this.deps.store.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.deps.tables.ledger,
+                Item: {
+                  ...billingKeys.close(period),
+                  period,
+                  closedAt,
+                  kid: key.kid,
+                  statements: statements.length,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            this.deps.audit.putFor(event),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      // A concurrent close wrote the marker first: answer with what it stored.
+      if (await this.isClosed(period)) return this.close(period, actor);
+      throw error;
+    }
+    return { period, closedAt, statements };
+  }
+
+  private async isClosed(period: string): Promise<boolean> {
+    const { Item } = await this.deps.store.send(
+      new GetCommand({
+        TableName: this.deps.tables.ledger,
+        Key: billingKeys.close(period),
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
+
+  /** The ledger entries behind a statement's lines, oldest first, a page at a time. */
+  async entries(
+    agencyId: string,
+    period: string,
+    options: { operation?: string | undefined; cursor?: string | undefined; limit: number },
+  ): Promise<{ items: StatementEntry[]; cursor?: string | undefined }> {
+    const { start, end } = periodBounds(period);
+    const names: Record<string, string> = { '#event': 'event', '#ledger': 'ledger', '#period': 'period' };
+    const values: Record<string, unknown> = {
+      ':pk': `AUDIT#AGENCY#${agencyId}`,
+      ':from': start.toISOString(),
+      ':to': `${new Date(end.getTime() - 1).toISOString()}#\uffff`,
+      ':period': period,
+    };
+    let filter = '#event.#ledger.#period = :period';
+    if (options.operation) {
+      names['#action'] = 'action';
+      values[':operation'] = options.operation;
+      filter += ' AND #event.#action = :operation';
+    }
+    const items: StatementEntry[] = [];
+    let cursor: Record<string, unknown> | undefined = decodeCursor(options.cursor, values[':pk'] as string);
+    // A filtered page can come back short: keep reading until the page is full or the period is done.
+    do {
+      const page = await this.deps.store.send(
+        new QueryCommand({
+          TableName: this.deps.tables.ledger,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          FilterExpression: filter,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          Limit: options.limit - items.length,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const event = item.event as AuditEvent;
+        if (!event.ledger) continue;
+        items.push({
+          requestId: event.id,
+          at: event.at,
+          operation: event.action,
+          purpose: event.purpose,
+          status: event.status,
+          billable: event.ledger.billable,
+          plan: event.ledger.plan,
+          planVersion: event.ledger.planVersion,
+          idempotencyKey: event.ledger.idempotencyKey,
+        });
+      }
+      cursor = page.LastEvaluatedKey;
+    } while (cursor && items.length < options.limit);
+    return { items, cursor: encodeCursor(cursor) };
+  }
+
+  /**
+   * Finance view of a period: totals by agency, operation and purpose, and the agencies that spend the most.
+   * One statement per agency (a fixed number of reads each), never a scan of the entries.
+   */
+  async summary(period: string, top: number) {
+    const byOperation: Record<string, { calls: number; billable: number; amountVnd: number }> = {};
+    const byPurpose: Record<string, Record<string, number>> = {};
+    const agencies: {
+      agencyId: string;
+      agencyName: string;
+      status: 'open' | 'closed';
+      calls: number;
+      billable: number;
+      totalVnd: number;
+    }[] = [];
+    let totalVnd = 0n;
+    for (const agency of await this.allAgencies()) {
+      const [counters] = await this.counters(agency.id, period, period);
+      const view = await this.statement(agency.id, period);
+      if (!counters && view.status === 'open' && view.statement.adjustments.length === 0) continue;
+      for (const line of view.statement.lines) {
+        const row = byOperation[line.operation] ?? { calls: 0, billable: 0, amountVnd: 0 };
+        byOperation[line.operation] = row;
+        row.calls += line.calls;
+        row.billable += line.billable;
+        row.amountVnd = toVnd(BigInt(row.amountVnd) + BigInt(line.amountVnd));
+      }
+      for (const [operation, purposes] of Object.entries(counters?.purposes ?? {})) {
+        const row = byPurpose[operation] ?? {};
+        byPurpose[operation] = row;
+        for (const [purpose, calls] of Object.entries(purposes)) row[purpose] = (row[purpose] ?? 0) + calls;
+      }
+      totalVnd += BigInt(view.statement.totalVnd);
+      agencies.push({
+        agencyId: agency.id,
+        agencyName: agency.name,
+        status: view.status,
+        calls: counters?.calls ?? 0,
+        billable: counters?.billable ?? 0,
+        totalVnd: view.statement.totalVnd,
+      });
+    }
+    const topAgencies = [...agencies]
+      .sort((a, b) => b.totalVnd - a.totalVnd || b.calls - a.calls || (a.agencyId < b.agencyId ? -1 : 1))
+      .slice(0, top);
+    return { period, totalVnd: toVnd(totalVnd), agencies, byOperation, byPurpose, topAgencies };
+  }
+
+  private allAgencies(): Promise<Agency[]> {
+    return allAgencies(this.deps.control);
+  }
+}
+
+/** Every agency, page by page. */
+export async function allAgencies(control: ControlRepository): Promise<Agency[]> {
+  const out: Agency[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await control.listAgencies(100, cursor);
+    out.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
