@@ -58,6 +58,11 @@ if (defaultLimits.rateBurst < defaultLimits.ratePerSecond) {
     `Context defaultRateBurst (${defaultLimits.rateBurst}) must be at least defaultRatePerSecond (${defaultLimits.ratePerSecond})`,
   );
 }
+const vatPercent = context('vatPercent') === undefined ? 10 : Number(context('vatPercent'));
+if (!Number.isInteger(vatPercent) || vatPercent < 0 || vatPercent > 100) {
+  // The same rule shared/config.ts enforces at cold start.
+  throw new Error(`Context vatPercent must be an integer from 0 to 100, got ${context('vatPercent')}`);
+}
 const stage = context('stage') ?? 'dev';
 if (!/^[a-z][a-z0-9-]{1,20}$/.test(stage)) {
   throw new Error(`Context stage must be lowercase kebab-case (it names tables and stacks), got ${stage}`);
@@ -75,6 +80,7 @@ const settings: GatewaySettings = {
   tokenTtlSeconds,
   secretRotationOverlapSeconds,
   defaultLimits,
+  vatPercent,
   maxBodyBytes: numberContext('maxBodyBytes', 64 * 1024),
   logLevel: logLevel as GatewaySettings['logLevel'],
   logRetention: retentionDays as RetentionDays,

@@ -12,6 +12,7 @@ export interface GatewaySettings {
   readonly tokenTtlSeconds: number;
   readonly secretRotationOverlapSeconds: number;
   readonly defaultLimits: ApiStackProps['defaultLimits'];
+  readonly vatPercent: number;
   readonly maxBodyBytes: number;
   readonly logLevel: ApiStackProps['logLevel'];
   readonly logRetention: RetentionDays;

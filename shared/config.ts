@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
   DEFAULT_MONTHLY_QUOTA: positiveInt(10_000),
   DEFAULT_RATE_PER_SECOND: positiveInt(10),
   DEFAULT_RATE_BURST: positiveInt(20),
+  /** VAT on statements, an integer percent applied once on the subtotal. */
+  BILLING_VAT_PERCENT: z.coerce.number().int().min(0).max(100).default(10),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

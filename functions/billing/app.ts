@@ -1,5 +1,4 @@
 import { requireAuth } from '../../shared/auth/middleware';
-import { type BillingSettings, loadBillingSettings } from '../../shared/billing/config';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
 import { allAgencies, BillingService } from '../../shared/billing/service';
 import { signedStatementFile } from '../../shared/billing/signed';
@@ -18,9 +17,9 @@ const csvHeaders = (filename: string) => ({
 });
 
 /** Everything under /billing: scope billing:read (closing a period needs billing:close). */
-export function billingRoutes(deps: GatewayDeps, settings: BillingSettings = loadBillingSettings()): Router {
+export function billingRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
-  const billing = new BillingService(deps, settings);
+  const billing = new BillingService(deps, { vatPercent: deps.config.BILLING_VAT_PERCENT });
   router.use('/billing/*', requireAuth(deps, { anyOf: ['billing:read', 'billing:close'], liveCheck: true }));
 
   router.openapi(r.usageRoute, async (c) => {

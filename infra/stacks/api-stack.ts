@@ -41,6 +41,8 @@ export interface ApiStackProps extends StackProps {
   /** How long a rotated client secret keeps working beside the new one (SECRET_ROTATION_OVERLAP_SECONDS). */
   readonly secretRotationOverlapSeconds: number;
   /** Limits for an agency with no price plan (DEFAULT_MONTHLY_QUOTA, DEFAULT_RATE_PER_SECOND, DEFAULT_RATE_BURST). */
+  /** VAT on statements, an integer percent. */
+  readonly vatPercent: number;
   readonly defaultLimits: {
     readonly monthlyQuota: number;
     readonly ratePerSecond: number;
@@ -118,6 +120,7 @@ export class ApiStack extends Stack {
       DEFAULT_MONTHLY_QUOTA: String(props.defaultLimits.monthlyQuota),
       DEFAULT_RATE_PER_SECOND: String(props.defaultLimits.ratePerSecond),
       DEFAULT_RATE_BURST: String(props.defaultLimits.rateBurst),
+      BILLING_VAT_PERCENT: String(props.vatPercent),
       MAX_BODY_BYTES: String(props.maxBodyBytes),
       LOG_LEVEL: props.logLevel,
     };

@@ -78,6 +78,7 @@ describe('api stack', () => {
           DEFAULT_MONTHLY_QUOTA: '10000',
           DEFAULT_RATE_PER_SECOND: '10',
           DEFAULT_RATE_BURST: '20',
+          BILLING_VAT_PERCENT: '10',
           MAX_BODY_BYTES: '65536',
           LOG_LEVEL: 'info',
           SIGNING_KEYS_SECRET_ARN: expect.anything(),

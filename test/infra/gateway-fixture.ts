@@ -16,6 +16,7 @@ export const testSettings: GatewaySettings = {
   tokenTtlSeconds: 600,
   secretRotationOverlapSeconds: 86400,
   defaultLimits: { monthlyQuota: 10000, ratePerSecond: 10, rateBurst: 20 },
+  vatPercent: 10,
   maxBodyBytes: 65536,
   logLevel: 'info',
   logRetention: RetentionDays.ONE_YEAR,
