@@ -14,7 +14,7 @@ import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
 import type { ControlRepository } from '../identity/repository';
 import { periodOf, startOfVietnamDay } from '../ledger/period';
-import { type PeriodCounters, readCounters } from '../ledger/usage';
+import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
 import type { TableNames } from '../storage/tables';
 import type { BillingSettings } from './config';
 import { toVnd } from './money';
@@ -252,19 +252,14 @@ export class BillingService {
   }
 
   private async storedRange(agencyId: string, from: string, to: string): Promise<SignedStatement[]> {
-    const { Items = [] } = await this.deps.store.send(
-      new QueryCommand({
-        TableName: this.deps.tables.ledger,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': billingKeys.statement(agencyId, '').pk,
-          ':from': billingKeys.statement(agencyId, from).sk,
-          ':to': billingKeys.statement(agencyId, to).sk,
-        },
-        ConsistentRead: true,
-      }),
+    const items = await queryPeriods(
+      this.deps.store,
+      this.deps.tables.ledger,
+      (p) => billingKeys.statement(agencyId, p),
+      from,
+      to,
     );
-    return Items.map((i) => i.signed as SignedStatement);
+    return items.map((i) => i.signed as SignedStatement);
   }
 
   private async closedStatements(period: string): Promise<SignedStatement[]> {

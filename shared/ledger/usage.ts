@@ -60,17 +60,35 @@ export async function readCounters(
   fromPeriod: string,
   toPeriod: string,
 ): Promise<PeriodCounters[]> {
+  const items = await queryPeriods(
+    client,
+    ledgerTable,
+    (p) => ledgerKeys.counter(agencyId, p),
+    fromPeriod,
+    toPeriod,
+  );
+  return items.map(parseCounters);
+}
+
+/** The items of one partition whose sort keys name the periods from..to (inclusive), consistently read. */
+export async function queryPeriods(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keyOf: (period: string) => { pk: string; sk: string },
+  fromPeriod: string,
+  toPeriod: string,
+): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await client.send(
     new QueryCommand({
-      TableName: ledgerTable,
+      TableName: tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
-        ':pk': ledgerKeys.counter(agencyId, '').pk,
-        ':from': ledgerKeys.counter(agencyId, fromPeriod).sk,
-        ':to': ledgerKeys.counter(agencyId, toPeriod).sk,
+        ':pk': keyOf('').pk,
+        ':from': keyOf(fromPeriod).sk,
+        ':to': keyOf(toPeriod).sk,
       },
       ConsistentRead: true,
     }),
   );
-  return Items.map(parseCounters);
+  return Items;
 }
