@@ -166,10 +166,17 @@ export class SigningKeys {
     return { keys: this.loaded.map((k) => k.stored.publicJwk) };
   }
 
-  /** Makes a new current key; the old current stays for verification until the next rotation. */
-  async rotate(): Promise<{ kid: string; previousKid?: string | undefined }> {
+  /**
+   * Makes a new current key; the old current stays for verification until the next rotation. `beforeSave`
+   * runs with the new kid before anything changes (the admin service writes its audit record there, so no
+   * key is ever installed without one).
+   */
+  async rotate(
+    beforeSave: (change: { kid: string; previousKid?: string | undefined }) => Promise<void> = async () => {},
+  ): Promise<{ kid: string; previousKid?: string | undefined }> {
     const stored = await this.store.load();
     const fresh = await createStoredKey(this.now());
+    await beforeSave({ kid: fresh.kid, previousKid: stored[0]?.kid });
     await this.store.save([fresh, ...stored].slice(0, 2));
     await this.ensureLoaded(true);
     return { kid: fresh.kid, previousKid: stored[0]?.kid };

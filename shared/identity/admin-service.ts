@@ -326,11 +326,11 @@ export class AdminService {
   }
 
   async rotateSigningKeys(ctx: AdminContext): Promise<{ kid: string; previousKid?: string | undefined }> {
-    const result = await this.deps.keys.rotate();
-    await this.deps.audit.record(
-      this.event(ctx, 'signing-key.rotate', result.kid, result.previousKid ?? null, result.kid),
+    return this.deps.keys.rotate((change) =>
+      this.deps.audit.record(
+        this.event(ctx, 'signing-key.rotate', change.kid, change.previousKid ?? null, change.kid),
+      ),
     );
-    return result;
   }
 }
 

@@ -199,6 +199,7 @@ describe('signing keys', () => {
     const rotated = await gw.call(admin, 'POST', '/admin/signing-keys/rotate');
     expect(rotated.status).toBe(200);
     const { kid } = (await rotated.json()) as { kid: string };
+    expect((await auditEvents('signing-key.rotate')).map((e) => e.target)).toContain(kid);
     expect((await gw.call(before, 'GET', '/admin/agencies')).status).toBe(200);
     const after = await gw.adminToken();
     expect(JSON.parse(Buffer.from(after.split('.')[0]!, 'base64url').toString()).kid).toBe(kid);
