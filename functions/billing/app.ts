@@ -16,6 +16,17 @@ const csvHeaders = (filename: string) => ({
   'Content-Disposition': `attachment; filename="${filename}"`,
 });
 
+/** Closing a month and refunding a call change what is billed: they need billing:close. */
+function requireClose(scopes: string[], what: string): void {
+  if (scopes.includes('billing:close')) return;
+  throw new ForbiddenError(`${what} needs scope billing:close.`, {
+    headers: {
+      'WWW-Authenticate':
+        'Bearer realm="national-data-gateway", error="insufficient_scope", scope="billing:close"',
+    },
+  });
+}
+
 /** Everything under /billing: scope billing:read (closing a period needs billing:close). */
 export function billingRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
@@ -117,16 +128,23 @@ export function billingRoutes(deps: GatewayDeps): Router {
 
   router.openapi(r.closePeriodRoute, async (c) => {
     const caller = c.get('caller');
-    if (!caller.scopes.includes('billing:close')) {
-      throw new ForbiddenError('Closing a period needs scope billing:close.', {
-        headers: {
-          'WWW-Authenticate':
-            'Bearer realm="national-data-gateway", error="insufficient_scope", scope="billing:close"',
-        },
-      });
-    }
+    requireClose(caller.scopes, 'Closing a period');
     const { period } = c.req.valid('param');
     return c.json(await billing.close(period, { ...caller, requestId: c.get('requestId') }), 200);
+  });
+
+  router.openapi(r.reverseCallRoute, async (c) => {
+    const caller = c.get('caller');
+    requireClose(caller.scopes, 'Refunding a call');
+    return c.json(
+      await billing.reverse(c.req.valid('json'), { ...caller, requestId: c.get('requestId') }),
+      201,
+    );
+  });
+
+  router.openapi(r.reversalsRoute, async (c) => {
+    const { agency, period } = c.req.valid('query');
+    return c.json({ items: await billing.reversals(agency, period) }, 200);
   });
 
   router.openapi(r.summaryRoute, async (c) => {

@@ -85,7 +85,7 @@ const AdjustmentLineSchema = z
   .object({
     period: z.string(),
     operation: z.string(),
-    reason: z.enum(['late-usage']),
+    reason: z.enum(['late-usage', 'reversal']),
     calls: z.number().int(),
     billable: z.number().int(),
     amountVnd: z.number().int(),
@@ -295,7 +295,81 @@ export const summaryRoute = createRoute({
   },
 });
 
+const ReversalSchema = z
+  .object({
+    agencyId: z.string(),
+    period: z.string(),
+    requestId: z.string(),
+    operation: z.string(),
+    plan: z.string(),
+    planVersion: z.number().int(),
+    reason: z.string(),
+    reversedAt: z.string(),
+    reversedBy: z.string(),
+  })
+  .openapi('Reversal');
+
+export const reverseCallRoute = createRoute({
+  method: 'post',
+  path: '/billing/reversals',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: 'Refund one billed call (scope billing:close)',
+  description:
+    'Appends a reversal: the call stays in the ledger and the audit trail, and the refund appears as an ' +
+    'adjustment line on the statement (the next open one when its month is closed). A call is refunded once.',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              agencyId: AgencyId,
+              period: Month,
+              requestId: z.string().min(1).max(128),
+              idempotencyKey: z
+                .string()
+                .regex(/^[\x20-\x7E]{1,128}$/)
+                .optional()
+                .openapi({ description: 'The Idempotency-Key the call was made with, if any.' }),
+              reason: z
+                .string()
+                .trim()
+                .min(3)
+                .max(500)
+                .openapi({ example: 'Dữ liệu sai do lỗi đồng bộ của cơ quan quản lý' }),
+            })
+            .strict(),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'The reversal', content: { 'application/json': { schema: ReversalSchema } } },
+    ...problemResponses(400, 401, 403, 404, 409),
+  },
+});
+
+export const reversalsRoute = createRoute({
+  method: 'get',
+  path: '/billing/reversals',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: "An agency's refunds for a month, each naming the call it refunds",
+  request: { query: z.object({ agency: AgencyId, period: Month }) },
+  responses: {
+    200: {
+      description: 'Reversals',
+      content: { 'application/json': { schema: z.object({ items: z.array(ReversalSchema) }) } },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
 export const billingRoutes = [
+  reverseCallRoute,
+  reversalsRoute,
   usageRoute,
   statementRoute,
   signedStatementRoute,

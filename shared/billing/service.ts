@@ -13,6 +13,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
 import type { ControlRepository } from '../identity/repository';
+import { counterNames, ledgerKeys } from '../ledger/ledger';
 import { periodOf, startOfVietnamDay } from '../ledger/period';
 import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
 import type { TableNames } from '../storage/tables';
@@ -24,9 +25,11 @@ import {
   buildStatement,
   lateUsageAdjustments,
   NO_PLAN,
+  netOfReversals,
   type PricingPlan,
   parsePlanRef,
   planRef,
+  reversalAdjustments,
   type Statement,
 } from './statement';
 
@@ -48,7 +51,25 @@ export const billingKeys = {
   statement: (agencyId: string, period: string) => ({ pk: `STATEMENT#${agencyId}`, sk: `PERIOD#${period}` }),
   statementsOf: (period: string) => `STATEMENTS#${period}`,
   close: (period: string) => ({ pk: `CLOSE#${period}`, sk: 'CLOSE' }),
+  reversal: (agencyId: string, period: string, entryKey: string) => ({
+    pk: `REVERSAL#${agencyId}#${period}`,
+    sk: entryKey,
+  }),
 };
+
+/** A refund of one billed call: appended, never an edit; priced as an adjustment line. */
+export interface Reversal {
+  agencyId: string;
+  period: string;
+  /** The request id of the refunded call (its ledger entry and audit record). */
+  requestId: string;
+  operation: string;
+  plan: string;
+  planVersion: number;
+  reason: string;
+  reversedAt: string;
+  reversedBy: string;
+}
 
 export interface StatementView {
   statement: Statement;
@@ -163,6 +184,14 @@ export class BillingService {
         plans,
       );
       adjustments.push(...lateUsageAdjustments(signed.statement, recomputed, carried));
+      const counted = earlier.find((c) => c.period === q);
+      const net = await this.price(agency, q, netOfReversals(counted), signed.statement.feePlan, [], plans);
+      adjustments.push(...reversalAdjustments(recomputed, net, carried));
+    }
+    if (current && Object.keys(current.reversed).length) {
+      const gross = await this.price(agency, period, current, feePlan, [], plans);
+      const net = await this.price(agency, period, netOfReversals(current), feePlan, [], plans);
+      adjustments.push(...reversalAdjustments(gross, net, []));
     }
     const statement = await this.price(agency, period, current, feePlan, adjustments, plans);
     return { statement, metered: current !== undefined || adjustments.length > 0 };
@@ -279,6 +308,107 @@ export class BillingService {
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return out;
+  }
+
+  /**
+   * Refunds one billed call (e.g. served from a custodian copy later found wrong): appends a reversal, bumps
+   * the period's reversed counter and writes the audit record, in one transaction. The call's entry and its
+   * counters are never edited; the refund shows as an adjustment line (in the next open period if closed).
+   */
+  async reverse(
+    input: {
+      agencyId: string;
+      period: string;
+      requestId: string;
+      idempotencyKey?: string | undefined;
+      reason: string;
+    },
+    actor: { clientId: string; agencyId: string; requestId: string },
+  ): Promise<Reversal> {
+    const entryKey = input.idempotencyKey ?? input.requestId;
+    const { Item } = await this.deps.store.send(
+      new GetCommand({
+        TableName: this.deps.tables.ledger,
+        Key: ledgerKeys.entry(input.agencyId, input.period, entryKey),
+        ConsistentRead: true,
+      }),
+    );
+    const event = Item?.event as AuditEvent | undefined;
+    if (!event?.ledger || event.id !== input.requestId) {
+      throw new NotFoundError(
+        `No call ${input.requestId} of agency ${input.agencyId} is in the ledger for ${input.period}.`,
+      );
+    }
+    if (!event.ledger.billable)
+      throw new ConflictError(`Call ${input.requestId} was not billed; there is nothing to refund.`);
+    const reversal: Reversal = {
+      agencyId: input.agencyId,
+      period: input.period,
+      requestId: input.requestId,
+      operation: event.action,
+      plan: event.ledger.plan,
+      planVersion: event.ledger.planVersion,
+      reason: input.reason.normalize('NFC'),
+      reversedAt: this.deps.now().toISOString(),
+      reversedBy: actor.clientId,
+    };
+    try {
+      await this.deps.store.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.deps.tables.ledger,
+                Item: { ...billingKeys.reversal(input.agencyId, input.period, entryKey), reversal },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.deps.tables.ledger,
+                Key: ledgerKeys.counter(input.agencyId, input.period),
+                UpdateExpression: 'ADD #reversed :one',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeNames: {
+                  '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
+                },
+                ExpressionAttributeValues: { ':one': 1 },
+              },
+            },
+            this.deps.audit.putFor({
+              id: actor.requestId,
+              at: reversal.reversedAt,
+              kind: 'billing-action',
+              actor: { clientId: actor.clientId, agencyId: actor.agencyId },
+              action: 'billing.reversal',
+              target: input.requestId,
+              outcome: 'done',
+              before: null,
+              after: reversal,
+            }),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(`Call ${input.requestId} was already refunded.`);
+      }
+      throw error;
+    }
+    return reversal;
+  }
+
+  /** The refunds of an agency's period, each naming the call it refunds. */
+  async reversals(agencyId: string, period: string): Promise<Reversal[]> {
+    const { Items = [] } = await this.deps.store.send(
+      new QueryCommand({
+        TableName: this.deps.tables.ledger,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': billingKeys.reversal(agencyId, period, '').pk },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((i) => i.reversal as Reversal);
   }
 
   /**

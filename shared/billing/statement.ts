@@ -54,7 +54,7 @@ export interface StatementLine {
 export interface AdjustmentLine {
   period: string;
   operation: string;
-  reason: 'late-usage';
+  reason: 'late-usage' | 'reversal';
   calls: number;
   billable: number;
   amountVnd: number;
@@ -233,7 +233,9 @@ export function lateUsageAdjustments(
   for (const operation of operations) {
     const before = closed.lines.find((l) => l.operation === operation);
     const now = recomputed.lines.find((l) => l.operation === operation);
-    const already = carried.filter((a) => a.period === closed.period && a.operation === operation);
+    const already = carried.filter(
+      (a) => a.reason === 'late-usage' && a.period === closed.period && a.operation === operation,
+    );
     const sum = (pick: (x: { calls: number; billable: number; amountVnd: number }) => number) =>
       BigInt(now ? pick(now) : 0) -
       BigInt(before ? pick(before) : 0) -
@@ -250,6 +252,62 @@ export function lateUsageAdjustments(
       billable: toVnd(billable),
       amountVnd: toVnd(amount),
       description: `Calls metered for ${closed.period} after it was closed`,
+    });
+  }
+  return out;
+}
+
+/** The counters as if the reversed (refunded) calls had never been billable. */
+export function netOfReversals(counters: PeriodCounters | undefined): PeriodCounters | undefined {
+  if (!counters || Object.keys(counters.reversed).length === 0) return counters;
+  const pricing: Record<string, Record<string, number>> = {};
+  const operations: PeriodCounters['operations'] = {};
+  for (const [op, slices] of Object.entries(counters.pricing)) {
+    pricing[op] = {};
+    for (const [ref, billable] of Object.entries(slices)) {
+      pricing[op][ref] = Math.max(0, billable - (counters.reversed[op]?.[ref] ?? 0));
+    }
+  }
+  for (const [op, totals] of Object.entries(counters.operations)) {
+    const reversed = Object.values(counters.reversed[op] ?? {}).reduce((a, b) => a + b, 0);
+    operations[op] = { ...totals, billable: Math.max(0, totals.billable - reversed) };
+  }
+  return { ...counters, pricing, operations };
+}
+
+/**
+ * Reversals of a period's calls, as adjustment lines: what the period costs net of its reversed calls,
+ * minus what it costs with them, minus what earlier statements already credited. Lines are never edited;
+ * a refund always shows as its own (negative) line.
+ */
+export function reversalAdjustments(
+  gross: Statement,
+  net: Statement,
+  carried: AdjustmentLine[],
+): AdjustmentLine[] {
+  const out: AdjustmentLine[] = [];
+  for (const line of gross.lines) {
+    const after = net.lines.find((l) => l.operation === line.operation);
+    const already = carried.filter(
+      (a) => a.reason === 'reversal' && a.period === gross.period && a.operation === line.operation,
+    );
+    const billable =
+      BigInt(after?.billable ?? 0) -
+      BigInt(line.billable) -
+      already.reduce((s, a) => s + BigInt(a.billable), 0n);
+    const amount =
+      BigInt(after?.amountVnd ?? 0) -
+      BigInt(line.amountVnd) -
+      already.reduce((s, a) => s + BigInt(a.amountVnd), 0n);
+    if (billable === 0n && amount === 0n) continue;
+    out.push({
+      period: gross.period,
+      operation: line.operation,
+      reason: 'reversal',
+      calls: 0,
+      billable: toVnd(billable),
+      amountVnd: toVnd(amount),
+      description: `Calls of ${gross.period} refunded (see GET /billing/reversals?agency=${gross.agencyId}&period=${gross.period})`,
     });
   }
   return out;

@@ -67,6 +67,7 @@ export const counterNames = {
   opBillable: (op: string, plan: string, version: number) => `billable#${op}#${plan}@${version}`,
   dayCalls: (day: string, op: string) => `day#${day.slice(8, 10)}#${op}`,
   purpose: (op: string, purpose: string) => `purpose#${op}#${purpose}`,
+  reversed: (op: string, plan: string, version: number) => `reversed#${op}#${plan}@${version}`,
 };
 
 const MAX_CONFLICT_RETRIES = 6;

@@ -14,6 +14,8 @@ export interface PeriodCounters {
   days: Record<string, Record<string, number>>;
   /** Billable calls per operation and plan version (`PLAN@v`): what a statement prices. */
   pricing: Record<string, Record<string, number>>;
+  /** Billable calls reversed later (refunds), per operation and plan version; `pricing` keeps them. */
+  reversed: Record<string, Record<string, number>>;
 }
 
 export function parseCounters(item: Record<string, unknown>): PeriodCounters {
@@ -26,6 +28,7 @@ export function parseCounters(item: Record<string, unknown>): PeriodCounters {
     purposes: {},
     days: {},
     pricing: {},
+    reversed: {},
   };
   const op = (name: string) => {
     counters.operations[name] ??= { calls: 0, billable: 0 };
@@ -39,6 +42,10 @@ export function parseCounters(item: Record<string, unknown>): PeriodCounters {
       op(parts[1]).billable += value;
       counters.pricing[parts[1]] ??= {};
       counters.pricing[parts[1]]![parts[2]] = value;
+    }
+    if (parts[0] === 'reversed' && parts[1] && parts[2]) {
+      counters.reversed[parts[1]] ??= {};
+      counters.reversed[parts[1]]![parts[2]] = value;
     }
     if (parts[0] === 'day' && parts[1] && parts[2]) {
       counters.days[parts[1]] ??= {};

@@ -31,6 +31,7 @@ function sample(): Statement {
       operations: { 'citizen:read': { calls: 5, billable: 4 }, 'business:read': { calls: 1, billable: 1 } },
       purposes: {},
       days: {},
+      reversed: {},
       pricing: { 'citizen:read': { 'STD@1': 4 }, 'business:read': { 'STD@1': 1 } },
     },
     plans: new Map([['STD@1', plan]]),

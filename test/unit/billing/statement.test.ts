@@ -5,7 +5,9 @@ import {
   buildStatement,
   lateUsageAdjustments,
   NO_PLAN,
+  netOfReversals,
   type PricingPlan,
+  reversalAdjustments,
   type StatementInput,
 } from '../../../shared/billing/statement';
 import { PlanInputSchema } from '../../../shared/identity/plans';
@@ -39,6 +41,7 @@ function counters(
     operations,
     purposes: {},
     days: {},
+    reversed: {},
     pricing,
   };
 }
@@ -356,5 +359,49 @@ describe('plan tiers', () => {
     ]) {
       expect(PlanInputSchema.safeParse({ ...base, tiersVnd: { 'citizen:read': tiers } }).success).toBe(false);
     }
+  });
+});
+
+describe('reversals', () => {
+  const tiered = plan({
+    code: 'STD',
+    version: 1,
+    tiersVnd: { 'citizen:read': [{ upTo: 3, priceVnd: 500 }, { priceVnd: 200 }] },
+  });
+  const gross = counters({ 'citizen:read': { 'STD@1': 4 } });
+  const refunded = { ...gross, reversed: { 'citizen:read': { 'STD@1': 1 } } };
+
+  it('refunds at the marginal price: the last call sold, not the first', () => {
+    const before = statement([tiered], refunded, { code: 'STD', version: 1 });
+    const after = statement([tiered], netOfReversals(refunded), { code: 'STD', version: 1 });
+    expect(reversalAdjustments(before, after, [])).toEqual([
+      expect.objectContaining({
+        operation: 'citizen:read',
+        reason: 'reversal',
+        billable: -1,
+        amountVnd: -200,
+      }),
+    ]);
+  });
+
+  it('credits a refund once: a line already carried is not credited again', () => {
+    const before = statement([tiered], refunded, { code: 'STD', version: 1 });
+    const after = statement([tiered], netOfReversals(refunded), { code: 'STD', version: 1 });
+    const carried = reversalAdjustments(before, after, []);
+    expect(reversalAdjustments(before, after, carried)).toEqual([]);
+  });
+
+  it('does not mistake a refund for late usage', () => {
+    const closed = statement([tiered], gross, { code: 'STD', version: 1 });
+    const refund: AdjustmentLine = {
+      period: '2026-11',
+      operation: 'citizen:read',
+      reason: 'reversal',
+      calls: 0,
+      billable: -1,
+      amountVnd: -200,
+      description: 'refund',
+    };
+    expect(lateUsageAdjustments(closed, closed, [refund])).toEqual([]);
   });
 });

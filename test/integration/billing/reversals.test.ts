@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Statement } from '../../../shared/billing/statement';
+import { Ledger } from '../../../shared/ledger/ledger';
+import { createTestGateway, type TestGateway } from '../../support/gateway';
+
+let clock = new Date('2026-11-20T03:00:00Z');
+let gw: TestGateway;
+let ledger: Ledger;
+let finance: string;
+let reader: string;
+let agency: { agencyId: string; clientId: string };
+const november: string[] = [];
+let missed = '';
+let december = '';
+
+async function commit(at: string, status = 200): Promise<string> {
+  const a = (await gw.deps.control.getAgency(agency.agencyId))!;
+  const requestId = randomUUID();
+  await ledger.commit({
+    requestId,
+    at: new Date(at),
+    clientId: agency.clientId,
+    agencyId: agency.agencyId,
+    policyVersion: a.policyVersion,
+    limits: { plan: a.planCode!, v: a.planVersion!, q: 1_000, r: 1_000, b: 1_000 },
+    operation: 'citizen:read',
+    purpose: '1.001',
+    subject: '001099012345',
+    fingerprint: requestId,
+    status,
+  });
+  return requestId;
+}
+
+const statement = async (period: string) => {
+  const response = await gw.call(finance, 'GET', `/billing/statements/${period}?agency=${agency.agencyId}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as { statement: Statement; status: string };
+};
+const reverse = (token: string, requestId: string, period: string) =>
+  gw.call(token, 'POST', '/billing/reversals', {
+    agencyId: agency.agencyId,
+    period,
+    requestId,
+    reason: 'Dữ liệu sai do lỗi đồng bộ của cơ quan quản lý',
+  });
+
+beforeAll(async () => {
+  gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => clock });
+  ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
+  const admin = await gw.adminToken();
+  const issue = async (scopes: string[]) => {
+    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
+    return (await issued.json()) as { clientId: string; clientSecret: string };
+  };
+  const fin = await issue(['billing:read', 'billing:close']);
+  const read = await issue(['billing:read']);
+  await gw.call(admin, 'POST', '/admin/plans', {
+    code: 'REFUND',
+    name: 'Gói thử hoàn tiền',
+    rateLimit: { perSecond: 100, burst: 100 },
+    monthlyQuota: 1_000,
+    includedCalls: 0,
+    monthlyFeeVnd: 0,
+    unitPricesVnd: { 'citizen:read': 500 },
+  });
+  agency = await gw.agencyWithCredential({
+    code: 'REFUND-AG',
+    entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+    scopes: ['citizen:read'],
+  });
+  await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'REFUND' });
+  for (let i = 0; i < 3; i++) november.push(await commit('2026-11-20T03:00:00Z'));
+  missed = await commit('2026-11-20T04:00:00Z', 404);
+
+  clock = new Date('2026-11-30T17:10:00Z'); // 01/12 00:10 in Hà Nội: November has ended
+  finance = await gw.token(fin.clientId, fin.clientSecret);
+  reader = await gw.token(read.clientId, read.clientSecret);
+  expect((await gw.call(finance, 'POST', '/billing/periods/2026-11/close')).status).toBe(200);
+  december = await commit('2026-12-01T02:00:00Z');
+});
+
+describe('reversals', () => {
+  it('refunds a call of a closed month as an adjustment on the next statement, leaving the closed one as it was', async () => {
+    const closedBefore = await statement('2026-11');
+    expect(closedBefore.statement.totalVnd).toBe(1_650); // 3 x 500 + 10% VAT
+
+    const response = await reverse(finance, november[0]!, '2026-11');
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({
+      requestId: november[0],
+      operation: 'citizen:read',
+      plan: 'REFUND',
+    });
+
+    expect(await statement('2026-11')).toEqual(closedBefore);
+    const next = await statement('2026-12');
+    expect(next.statement.adjustments).toContainEqual(
+      expect.objectContaining({ period: '2026-11', reason: 'reversal', billable: -1, amountVnd: -500 }),
+    );
+  });
+
+  it('refunds a call of the open month as its own negative line; the usage line is not edited', async () => {
+    expect((await reverse(finance, december, '2026-12')).status).toBe(201);
+    const { statement: dec } = await statement('2026-12');
+    expect(dec.lines.find((l) => l.operation === 'citizen:read')?.billable).toBe(1);
+    expect(dec.adjustments).toContainEqual(
+      expect.objectContaining({ period: '2026-12', reason: 'reversal', billable: -1, amountVnd: -500 }),
+    );
+    // 500 usage - 500 (December refund) - 500 (November refund) = -500, VAT -50: a credit.
+    expect(dec.subtotalVnd).toBe(-500);
+    expect(dec.totalVnd).toBe(-550);
+  });
+
+  it('refunds a call once, never an unbilled one, and only calls that exist', async () => {
+    expect((await reverse(finance, november[0]!, '2026-11')).status).toBe(409);
+    expect((await reverse(finance, missed, '2026-11')).status).toBe(409);
+    expect((await reverse(finance, randomUUID(), '2026-11')).status).toBe(404);
+  });
+
+  it('needs billing:close to refund, and lists refunds traceable to their calls', async () => {
+    expect((await reverse(reader, november[1]!, '2026-11')).status).toBe(403);
+    const listed = await gw.call(
+      reader,
+      'GET',
+      `/billing/reversals?agency=${agency.agencyId}&period=2026-11`,
+    );
+    const { items } = (await listed.json()) as { items: { requestId: string; reason: string }[] };
+    expect(items.map((r) => r.requestId)).toEqual([november[0]]);
+    expect(items[0]?.reason).toBe('Dữ liệu sai do lỗi đồng bộ của cơ quan quản lý');
+    const trail = await gw.call(await gw.adminToken(), 'GET', '/audit/events?agency=ag_platform&limit=200');
+    const { items: events } = (await trail.json()) as { items: { action: string; target?: string }[] };
+    expect(events).toContainEqual(
+      expect.objectContaining({ action: 'billing.reversal', target: november[0] }),
+    );
+  });
+});
