@@ -98,6 +98,13 @@ export class ServiceUnavailableError extends AppError {
   }
 }
 
+export class PaymentRequiredError extends AppError {
+  override name = 'PaymentRequiredError';
+  constructor(detail: string, fields?: ProblemFields) {
+    super(402, 'budget-exhausted', 'Budget Exhausted', detail, fields);
+  }
+}
+
 export class BadGatewayError extends AppError {
   override name = 'BadGatewayError';
   constructor(detail: string, fields?: ProblemFields) {

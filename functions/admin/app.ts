@@ -96,6 +96,11 @@ export function adminRoutes(deps: GatewayDeps): Router {
   router.openapi(r.assignPlanRoute, async (c) =>
     c.json(await service.assignPlan(ctx(c), c.req.valid('param').id, c.req.valid('json').planCode), 200),
   );
+  router.openapi(r.setBudgetRoute, async (c) => {
+    const { capVnd, enforce } = c.req.valid('json');
+    const budget = capVnd === null ? null : { capVnd, enforce };
+    return c.json(await service.setBudget(ctx(c), c.req.valid('param').id, budget), 200);
+  });
   router.openapi(r.rotateSigningKeysRoute, async (c) => c.json(await service.rotateSigningKeys(ctx(c)), 200));
   return router;
 }

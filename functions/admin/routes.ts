@@ -29,6 +29,7 @@ export const AgencySchema = z
     policyVersion: z.number().int(),
     planCode: z.string().optional(),
     planVersion: z.number().int().optional(),
+    budget: z.object({ capVnd: z.number().int(), enforce: z.boolean() }).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -305,7 +306,31 @@ export const assignPlanRoute = createRoute({
   responses: { 200: json(AgencySchema, 'The agency'), ...errors },
 });
 
+export const setBudgetRoute = createRoute({
+  method: 'put',
+  path: '/admin/agencies/{id}/budget',
+  tags,
+  security,
+  summary: "Set an agency's monthly budget cap in VND, VAT included (null removes it)",
+  description:
+    'Finance sees month-to-date spend against the cap (GET /billing/budgets/{YYYY-MM}); with `enforce`, ' +
+    'registry calls are refused with 402 once the cap is reached, from the next call.',
+  request: {
+    params: AgencyIdParam,
+    body: body(
+      z
+        .object({
+          capVnd: z.number().int('money is integer VND').min(0).max(1_000_000_000_000).nullable(),
+          enforce: z.boolean().default(false),
+        })
+        .strict(),
+    ),
+  },
+  responses: { 200: json(AgencySchema, 'The agency'), ...errors },
+});
+
 export const adminRoutes = [
+  setBudgetRoute,
   savePlanRoute,
   listPlansRoute,
   assignPlanRoute,

@@ -147,6 +147,10 @@ export function billingRoutes(deps: GatewayDeps): Router {
     return c.json({ items: await billing.reversals(agency, period) }, 200);
   });
 
+  router.openapi(r.budgetsRoute, async (c) =>
+    c.json(await billing.budgets(c.req.valid('param').period), 200),
+  );
+
   router.openapi(r.summaryRoute, async (c) => {
     const { period } = c.req.valid('param');
     return c.json(await billing.summary(period, c.req.valid('query').top), 200);

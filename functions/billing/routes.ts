@@ -367,7 +367,41 @@ export const reversalsRoute = createRoute({
   },
 });
 
+export const budgetsRoute = createRoute({
+  method: 'get',
+  path: '/billing/budgets/{period}',
+  tags: ['Billing'],
+  security: [{ bearer: [] }],
+  summary: 'Month-to-date spend against each agency budget cap (VAT included)',
+  request: { params: PeriodParam },
+  responses: {
+    200: {
+      description: 'Agencies with a budget cap',
+      content: {
+        'application/json': {
+          schema: z.object({
+            period: z.string(),
+            items: z.array(
+              z.object({
+                agencyId: z.string(),
+                agencyName: z.string(),
+                capVnd: z.number().int(),
+                enforce: z.boolean(),
+                spentVnd: z.number().int(),
+                remainingVnd: z.number().int(),
+                reached: z.boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403),
+  },
+});
+
 export const billingRoutes = [
+  budgetsRoute,
   reverseCallRoute,
   reversalsRoute,
   usageRoute,

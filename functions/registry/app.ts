@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { requireAuth } from '../../shared/auth/middleware';
+import { BudgetGuard } from '../../shared/billing/budget';
 import type { GatewayDeps } from '../../shared/deps';
 import { AppError, NotFoundError } from '../../shared/errors';
 import { type AppEnv, createBaseApp, newRouter, type Router } from '../../shared/http/app';
@@ -38,6 +39,7 @@ const withoutKeys = <T>(item: Record<string, unknown>): T => {
 export function registryRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
+  const budget = new BudgetGuard(deps.plans, deps.config.BILLING_VAT_PERCENT);
   const { population, business } = deps.registers;
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
@@ -72,6 +74,8 @@ export function registryRoutes(deps: GatewayDeps): Router {
   ): Promise<Record<string, string>> {
     const caller = c.get('caller');
     try {
+      // Refused past an enforced budget cap; a 404 (not billable) still counts as a call, so it is refused too.
+      await budget.check(auth, caller.agencyId, usage, at);
       const result = await ledger.commit({
         requestId: c.get('requestId'),
         idempotencyKey: headers['Idempotency-Key'],

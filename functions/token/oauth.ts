@@ -193,6 +193,7 @@ export function oauthRoutes(deps: GatewayDeps): Router {
       policyVersion: client.agency.policyVersion,
       entitlements: compactEntitlements(client.entitlements.filter((e) => operations.has(e.operation))),
       limits: plan ? limitsOf(plan) : defaultLimits(deps.config),
+      budget: client.agency.budget,
     });
     deps.logger.info('token issued', {
       clientId: client.credential.clientId,

@@ -22,6 +22,8 @@ export interface AccessTokenClaims extends JWTPayload {
   ent: TokenEntitlements;
   /** Quota and rate limit of the agency's plan version, enforced by the ledger transaction. */
   lim: PlanLimits;
+  /** The agency's enforced monthly budget cap in VND, if any. */
+  bud?: { cap: number } | undefined;
   jti: string;
   iat: number;
   exp: number;
@@ -60,6 +62,7 @@ export class TokenService {
     policyVersion: number;
     entitlements: TokenEntitlements;
     limits: PlanLimits;
+    budget?: { capVnd: number; enforce: boolean } | undefined;
   }): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.signingKey();
     const iat = Math.floor(this.options.now().getTime() / 1000);
@@ -70,6 +73,7 @@ export class TokenService {
       pv: subject.policyVersion,
       ent: subject.entitlements,
       lim: subject.limits,
+      ...(subject.budget?.enforce ? { bud: { cap: subject.budget.capVnd } } : {}),
     })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
       .setIssuer(this.options.issuer)

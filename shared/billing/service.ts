@@ -22,13 +22,11 @@ import { toVnd } from './money';
 import { type SignedStatement, signStatement } from './signed';
 import {
   type AdjustmentLine,
-  buildStatement,
   lateUsageAdjustments,
   NO_PLAN,
   netOfReversals,
   type PricingPlan,
-  parsePlanRef,
-  planRef,
+  priceStatement,
   reversalAdjustments,
   type Statement,
 } from './statement';
@@ -197,7 +195,7 @@ export class BillingService {
     return { statement, metered: current !== undefined || adjustments.length > 0 };
   }
 
-  private async price(
+  private price(
     agency: Agency,
     period: string,
     counters: PeriodCounters | undefined,
@@ -206,25 +204,10 @@ export class BillingService {
     /** Plan versions already read for this agency's statement (versions never change). */
     cache: Map<string, Promise<PricingPlan | undefined>>,
   ): Promise<Statement> {
-    const refs = new Set([planRef(feePlan.code, feePlan.version)]);
-    for (const slices of Object.values(counters?.pricing ?? {}))
-      for (const ref of Object.keys(slices)) refs.add(ref);
-    const plans = new Map<string, PricingPlan>();
-    await Promise.all(
-      [...refs].map(async (ref) => {
-        const { code, version } = parsePlanRef(ref);
-        if (code === NO_PLAN.code) return;
-        if (!cache.has(ref)) cache.set(ref, this.deps.plans.version(code, version));
-        const plan = await cache.get(ref);
-        if (!plan) throw new Error(`Plan version ${ref} is metered in the ledger but missing.`);
-        plans.set(ref, plan);
-      }),
-    );
-    return buildStatement({
+    return priceStatement(this.deps.plans, cache, {
       agency: { id: agency.id, name: agency.name },
       period,
       counters,
-      plans,
       feePlan,
       adjustments,
       vatPercent: this.settings.vatPercent,
@@ -592,6 +575,25 @@ export class BillingService {
    * Finance view of a period: totals by agency, operation and purpose, and the agencies that spend the most.
    * One statement per agency (a fixed number of reads each), never a scan of the entries.
    */
+  /** Month-to-date spend (the period's statement total, VAT included) of every agency with a budget cap. */
+  async budgets(period: string) {
+    const items = [];
+    for (const agency of await this.allAgencies()) {
+      if (!agency.budget) continue;
+      const { statement } = await this.statement(agency.id, period);
+      items.push({
+        agencyId: agency.id,
+        agencyName: agency.name,
+        capVnd: agency.budget.capVnd,
+        enforce: agency.budget.enforce,
+        spentVnd: statement.totalVnd,
+        remainingVnd: Math.max(0, agency.budget.capVnd - statement.totalVnd),
+        reached: statement.totalVnd >= agency.budget.capVnd,
+      });
+    }
+    return { period, items };
+  }
+
   async summary(period: string, top: number) {
     const byOperation: Record<string, { calls: number; billable: number; amountVnd: number }> = {};
     const byPurpose: Record<string, Record<string, number>> = {};

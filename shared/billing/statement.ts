@@ -1,5 +1,5 @@
 import { OPERATIONS } from '../identity/model';
-import type { Plan, PriceTier } from '../identity/plans';
+import type { Plan, PlanRepository, PriceTier } from '../identity/plans';
 import type { PeriodCounters } from '../ledger/usage';
 import { times, toVnd, vatOn } from './money';
 
@@ -311,4 +311,30 @@ export function reversalAdjustments(
     });
   }
   return out;
+}
+
+/**
+ * Prices a period from its counters: reads the plan versions they name (through `cache`; versions never
+ * change, so a cache may live as long as the process) and builds the statement.
+ */
+export async function priceStatement(
+  plans: Pick<PlanRepository, 'version'>,
+  cache: Map<string, Promise<PricingPlan | undefined>>,
+  input: Omit<StatementInput, 'plans'>,
+): Promise<Statement> {
+  const refs = new Set([planRef(input.feePlan.code, input.feePlan.version)]);
+  for (const slices of Object.values(input.counters?.pricing ?? {}))
+    for (const ref of Object.keys(slices)) refs.add(ref);
+  const loaded = new Map<string, PricingPlan>();
+  await Promise.all(
+    [...refs].map(async (ref) => {
+      const { code, version } = parsePlanRef(ref);
+      if (code === NO_PLAN.code) return;
+      if (!cache.has(ref)) cache.set(ref, plans.version(code, version));
+      const plan = await cache.get(ref);
+      if (!plan) throw new Error(`Plan version ${ref} is metered in the ledger but missing.`);
+      loaded.set(ref, plan);
+    }),
+  );
+  return buildStatement({ ...input, plans: loaded });
 }

@@ -307,6 +307,28 @@ export class AdminService {
     return this.deps.plans.list();
   }
 
+  /**
+   * Sets (or, with null, removes) an agency's monthly budget cap in VND, VAT included. An enforced cap is
+   * carried by the agency's tokens, so the change bumps the policy version: it applies from the next call.
+   */
+  async setBudget(
+    ctx: AdminContext,
+    agencyId: string,
+    budget: { capVnd: number; enforce: boolean } | null,
+  ): Promise<Agency> {
+    const before = await this.getAgency(agencyId);
+    const after: Agency = {
+      ...before,
+      budget: budget ?? undefined,
+      policyVersion: before.policyVersion + 1,
+      updatedAt: this.deps.now().toISOString(),
+    };
+    await this.deps.control.saveAgency(after, before.updatedAt, [
+      this.deps.audit.putFor(this.event(ctx, 'agency.budget', agencyId, before.budget ?? null, budget)),
+    ]);
+    return after;
+  }
+
   /** Puts an agency on a plan's current version, from its next call (see README: mid-month changes). */
   async assignPlan(ctx: AdminContext, agencyId: string, planCode: string): Promise<Agency> {
     const before = await this.getAgency(agencyId);

@@ -24,6 +24,8 @@ export interface Agency {
   planCode?: string | undefined;
   /** The plan version the agency's calls are priced and limited by (moves with each new plan version). */
   planVersion?: number | undefined;
+  /** A monthly budget cap in VND (VAT included), watched by finance and, if `enforce`, refused past. */
+  budget?: { capVnd: number; enforce: boolean } | undefined;
   createdAt: string;
   updatedAt: string;
 }

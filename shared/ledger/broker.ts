@@ -9,6 +9,7 @@ import type { PlanLimits } from '../identity/plans';
 import type { TableNames } from '../storage/tables';
 import { type Commit, type Ledger, ledgerKeys, rateWindow } from './ledger';
 import { periodOf } from './period';
+import { type PeriodCounters, parseCounters } from './usage';
 
 /** What the caller's token allows for one operation. */
 export interface Authorization {
@@ -18,6 +19,8 @@ export interface Authorization {
   covertUntil?: string | undefined;
   limits: PlanLimits;
   policyVersion: number;
+  /** An enforced monthly budget cap (VND, VAT included). */
+  budgetCapVnd?: number | undefined;
 }
 
 /**
@@ -48,6 +51,7 @@ export function authorize(caller: Caller, operation: Operation, purpose: string)
     covertUntil: entitlement.c,
     limits: claims.lim,
     policyVersion: claims.pv,
+    budgetCapVnd: claims.bud?.cap,
   };
 }
 
@@ -55,6 +59,8 @@ export function authorize(caller: Caller, operation: Operation, purpose: string)
 export interface UsageSnapshot {
   callsBefore: number;
   windowBefore: number;
+  /** The agency's counters for the period as read (for the budget check); absent before its first call. */
+  counters?: PeriodCounters | undefined;
 }
 
 /**
@@ -95,6 +101,7 @@ export async function readWithUsage(
   return {
     ...(record ? { record } : {}),
     usage: {
+      counters: match(counterKey) ? parseCounters(match(counterKey)!) : undefined,
       callsBefore: Number(match(counterKey)?.calls ?? 0),
       windowBefore: Number(match(windowKey)?.n ?? 0),
     },
