@@ -14,10 +14,12 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startLocalGateway } from '../local/host';
 import { readWithUsage } from '../shared/ledger/broker';
-import { Ledger } from '../shared/ledger/ledger';
+import { counterNames, Ledger, ledgerKeys } from '../shared/ledger/ledger';
+import { periodOf } from '../shared/ledger/period';
 import { registryKeys } from '../shared/registry/model';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -227,6 +229,41 @@ try {
   );
   const storeRps = round(direct / seconds, 0);
 
+  say('Statement generation at 1k and 1M metered calls (it reads counters, not entries)...');
+  const financeClient = await api('POST', '/admin/agencies/ag_platform/credentials', {
+    scopes: ['billing:read'],
+  });
+  const financeToken = await tokenFor(financeClient.clientId as string, financeClient.clientSecret as string);
+  const { period } = periodOf(new Date());
+  const statementAt = async (calls: number) => {
+    const a = await api('POST', '/admin/agencies', { code: `STMT-${calls}`, name: `Đo bảng kê ${calls}` });
+    await api('PUT', `/admin/agencies/${a.id}/plan`, { planCode: 'BENCH' });
+    // The counters exactly as the ledger leaves them after `calls` served calls.
+    await deps.store.send(
+      new PutCommand({
+        TableName: deps.tables.ledger,
+        Item: {
+          ...ledgerKeys.counter(a.id as string, period),
+          agencyId: a.id,
+          period,
+          calls,
+          billable: calls,
+          [counterNames.opCalls('citizen:read')]: calls,
+          [counterNames.opBillable('citizen:read', 'BENCH', 1)]: calls,
+        },
+      }),
+    );
+    return timeSequential(quick ? 20 : 50, async () => {
+      const response = await fetch(`${url}/billing/statements/${period}?agency=${a.id}`, {
+        headers: { Authorization: `Bearer ${financeToken}` },
+      });
+      if (response.status !== 200) throw new Error(`statement: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    });
+  };
+  const statementSmall = await statementAt(1_000);
+  const statementLarge = await statementAt(1_000_000);
+
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -245,6 +282,11 @@ try {
     ratioToStoreLimit: round(brokered.requests.average / Math.max(1, storeRps), 2),
     cpuMsPerCall: { brokered: cpuMsPerCall },
     roundTripsPerCall,
+    statement: {
+      small: statementSmall.p50Ms,
+      large: statementLarge.p50Ms,
+      ratio: round(statementLarge.p50Ms / Math.max(0.01, statementSmall.p50Ms), 2),
+    },
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   const rows: [string, string][] = [
@@ -259,6 +301,10 @@ try {
     ['ratio to the store limit', String(results.ratioToStoreLimit)],
     ['gateway CPU per brokered call', `${cpuMsPerCall} ms`],
     ['store round trips per call', String(roundTripsPerCall)],
+    [
+      'statement p50 at 1k / 1M metered calls',
+      `${statementSmall.p50Ms} / ${statementLarge.p50Ms} ms (ratio ${results.statement.ratio})`,
+    ],
   ];
   process.stdout.write(
     `\n${rows.map(([k, v]) => `${k.padEnd(46)} ${v}`).join('\n')}\n\nWritten to bench/results.json\n`,
