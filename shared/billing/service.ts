@@ -12,7 +12,7 @@ import type { SigningKeys } from '../auth/keys';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
-import type { ControlRepository } from '../identity/repository';
+import { type ControlRepository, transactOrConflict } from '../identity/repository';
 import { counterNames, ledgerKeys } from '../ledger/ledger';
 import { periodOf, startOfVietnamDay } from '../ledger/period';
 import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
@@ -335,49 +335,42 @@ export class BillingService {
       reversedAt: this.deps.now().toISOString(),
       reversedBy: actor.clientId,
     };
-    try {
-      await this.deps.store.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.deps.tables.ledger,
-                Item: { ...billingKeys.reversal(input.agencyId, input.period, entryKey), reversal },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    await transactOrConflict(
+      this.deps.store,
+      [
+        {
+          Put: {
+            TableName: this.deps.tables.ledger,
+            Item: { ...billingKeys.reversal(input.agencyId, input.period, entryKey), reversal },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Update: {
+            TableName: this.deps.tables.ledger,
+            Key: ledgerKeys.counter(input.agencyId, input.period),
+            UpdateExpression: 'ADD #reversed :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: {
+              '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
             },
-            {
-              Update: {
-                TableName: this.deps.tables.ledger,
-                Key: ledgerKeys.counter(input.agencyId, input.period),
-                UpdateExpression: 'ADD #reversed :one',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeNames: {
-                  '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
-                },
-                ExpressionAttributeValues: { ':one': 1 },
-              },
-            },
-            this.deps.audit.putFor({
-              id: actor.requestId,
-              at: reversal.reversedAt,
-              kind: 'billing-action',
-              actor: { clientId: actor.clientId, agencyId: actor.agencyId },
-              action: 'billing.reversal',
-              target: input.requestId,
-              outcome: 'done',
-              before: null,
-              after: reversal,
-            }),
-          ],
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+        this.deps.audit.putFor({
+          id: actor.requestId,
+          at: reversal.reversedAt,
+          kind: 'billing-action',
+          actor: { clientId: actor.clientId, agencyId: actor.agencyId },
+          action: 'billing.reversal',
+          target: input.requestId,
+          outcome: 'done',
+          before: null,
+          after: reversal,
         }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        throw new ConflictError(`Call ${input.requestId} was already refunded.`);
-      }
-      throw error;
-    }
+      ],
+      `Call ${input.requestId} was already refunded.`,
+    );
     return reversal;
   }
 
