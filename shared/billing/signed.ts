@@ -58,6 +58,15 @@ export async function verifyStatementFile(
   if (canonicalJson(parsed) !== text) {
     throw new StatementVerificationError('The file is not byte for byte the document the gateway issued.');
   }
+  // Base64url's last character can carry unused bits: a decoder ignores them, so a second spelling of the
+  // same signature would verify. Only the canonical spelling of each part is accepted.
+  const parts = parsed.jws.split('.');
+  if (
+    parts.length !== 3 ||
+    parts.some((part) => Buffer.from(part, 'base64url').toString('base64url') !== part)
+  ) {
+    throw new StatementVerificationError('The signature is not in the canonical form the gateway issues.');
+  }
   let verified: Awaited<ReturnType<typeof compactVerify>>;
   try {
     verified = await compactVerify(parsed.jws, createLocalJWKSet(jwks), { algorithms: [SIGNING_ALG] });

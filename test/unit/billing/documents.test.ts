@@ -110,6 +110,21 @@ describe('signed statement file', () => {
     expect(passed).toEqual([]);
   });
 
+  it('refuses a second spelling of the same signature (unused bits of the last base64url character)', async () => {
+    const key = await keyPair('k1');
+    const signed = await signStatement(sample(), '2026-12-01T01:00:00.000Z', key);
+    const [header, payload, signature] = signed.jws.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    // 64 signature bytes leave 4 unused bits in the last character: flip one, the bytes decode the same.
+    const respelled = `${signature.slice(0, -1)}${alphabet[last ^ 1]}`;
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    const forged = { ...signed, jws: `${header}.${payload}.${respelled}` };
+    await expect(verifyStatementFile(Buffer.from(signedStatementFile(forged)), key.jwks)).rejects.toThrow(
+      'canonical',
+    );
+  });
+
   it('fails when the statement and its hash are both rewritten to match each other', async () => {
     const key = await keyPair('k1');
     const signed = await signStatement(sample(), '2026-12-01T01:00:00.000Z', key);
