@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
-import type { Entitlement, Scope } from '../../shared/identity/model';
+import type { Entitlement, Operation, Scope } from '../../shared/identity/model';
+import { Ledger } from '../../shared/ledger/ledger';
 import { readCounters } from '../../shared/ledger/usage';
 import { integrationDeps, type TestDepsOptions } from './deps';
 
@@ -78,9 +80,38 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     return { agencyId: agency.id, clientId: credential.clientId, clientSecret: credential.clientSecret };
   }
 
+  const ledger = new Ledger(deps.store, deps.tables, deps.logger);
+
+  /**
+   * Meters one call of an agency at a chosen instant, straight through the ledger (as the registry route
+   * would, at the agency's current policy and plan version); returns its request id.
+   */
+  async function meter(
+    agency: { agencyId: string; clientId: string },
+    at: string,
+    call: { operation?: Operation; status?: number; subject?: string } = {},
+  ): Promise<string> {
+    const current = (await deps.control.getAgency(agency.agencyId))!;
+    const requestId = randomUUID();
+    await ledger.commit({
+      requestId,
+      at: new Date(at),
+      clientId: agency.clientId,
+      agencyId: agency.agencyId,
+      policyVersion: current.policyVersion,
+      limits: { plan: current.planCode ?? 'NONE', v: current.planVersion ?? 0, q: 1_000, r: 1_000, b: 1_000 },
+      operation: call.operation ?? 'citizen:read',
+      purpose: '1.001',
+      subject: call.subject,
+      fingerprint: requestId,
+      status: call.status ?? 200,
+    });
+    return requestId;
+  }
+
   /** Every period's usage counters of one agency, oldest first. */
   const counters = (agencyId: string) =>
     readCounters(deps.store, deps.tables.ledger, agencyId, '0000-00', '9999-99');
 
-  return { deps, app, basic, token, adminToken, call, agencyWithCredential, counters };
+  return { deps, app, basic, token, adminToken, call, agencyWithCredential, counters, meter };
 }

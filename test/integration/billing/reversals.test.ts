@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Statement } from '../../../shared/billing/statement';
-import { Ledger } from '../../../shared/ledger/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let clock = new Date('2026-11-20T03:00:00Z');
 let gw: TestGateway;
-let ledger: Ledger;
 let finance: string;
 let reader: string;
 let agency: { agencyId: string; clientId: string };
@@ -14,24 +12,7 @@ const november: string[] = [];
 let missed = '';
 let december = '';
 
-async function commit(at: string, status = 200): Promise<string> {
-  const a = (await gw.deps.control.getAgency(agency.agencyId))!;
-  const requestId = randomUUID();
-  await ledger.commit({
-    requestId,
-    at: new Date(at),
-    clientId: agency.clientId,
-    agencyId: agency.agencyId,
-    policyVersion: a.policyVersion,
-    limits: { plan: a.planCode!, v: a.planVersion!, q: 1_000, r: 1_000, b: 1_000 },
-    operation: 'citizen:read',
-    purpose: '1.001',
-    subject: '001099012345',
-    fingerprint: requestId,
-    status,
-  });
-  return requestId;
-}
+const commit = (at: string, status = 200) => gw.meter(agency, at, { status, subject: '001099012345' });
 
 const statement = async (period: string) => {
   const response = await gw.call(finance, 'GET', `/billing/statements/${period}?agency=${agency.agencyId}`);
@@ -48,7 +29,6 @@ const reverse = (token: string, requestId: string, period: string) =>
 
 beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => clock });
-  ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
   const admin = await gw.adminToken();
   const issue = async (scopes: string[]) => {
     const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });

@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,13 +8,12 @@ import { canonicalJson, sha256Hex } from '../../../shared/audit/canonical';
 import { type SignedStatement, verifyStatementFile } from '../../../shared/billing/signed';
 import type { Statement } from '../../../shared/billing/statement';
 import type { Operation } from '../../../shared/identity/model';
-import { counterNames, Ledger, ledgerKeys } from '../../../shared/ledger/ledger';
+import { counterNames, ledgerKeys } from '../../../shared/ledger/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 // 30/11 23:50 in Hà Nội: November has not ended yet.
 let clock = new Date('2026-11-30T16:50:00Z');
 let gw: TestGateway;
-let ledger: Ledger;
 let finance: string;
 let reader: string;
 const danang = { name: 'Bảo hiểm xã hội thành phố Đà Nẵng', agencyId: '', clientId: '' };
@@ -34,28 +32,12 @@ const std = {
   tiersVnd: { 'citizen:read': [{ upTo: 3, priceVnd: 500 }, { priceVnd: 200 }] },
 };
 
-async function commit(
+const commit = (
   agency: { agencyId: string; clientId: string },
   at: string,
   operation: Operation,
   status = 200,
-): Promise<string> {
-  const a = (await gw.deps.control.getAgency(agency.agencyId))!;
-  const requestId = randomUUID();
-  await ledger.commit({
-    requestId,
-    at: new Date(at),
-    clientId: agency.clientId,
-    agencyId: agency.agencyId,
-    policyVersion: a.policyVersion,
-    limits: { plan: a.planCode ?? 'NONE', v: a.planVersion ?? 0, q: 1_000, r: 1_000, b: 1_000 },
-    operation,
-    purpose: '1.001',
-    fingerprint: requestId,
-    status,
-  });
-  return requestId;
-}
+): Promise<string> => gw.meter(agency, at, { operation, status });
 
 async function json<T>(response: Response): Promise<T> {
   if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
@@ -76,7 +58,6 @@ const statementOf = (agencyId: string, period: string) =>
 
 beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => clock });
-  ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
   const admin = await gw.adminToken();
   const credential = async (scopes: string[]): Promise<[string, string]> => {
     const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
