@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AuditSealer } from '../shared/audit/sealer';
 import { type Config, loadConfig } from '../shared/config';
 import { createDeps, type GatewayDeps } from '../shared/deps';
+import { CLIENT_ID_PATTERN } from '../shared/identity/model';
 import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
@@ -26,7 +27,7 @@ export const LocalSettingsSchema = z.object({
   DYNAMODB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   BOOTSTRAP_ADMIN_CLIENT_ID: z
     .string()
-    .regex(/^[A-Za-z0-9._-]{3,64}$/, 'use 3-64 letters, digits, dot, dash or underscore')
+    .regex(CLIENT_ID_PATTERN, 'use 3-64 letters, digits, dot, dash or underscore')
     .optional(),
   BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */

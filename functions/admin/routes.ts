@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '../../shared/http/openapi';
-import { EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
+import { CLIENT_ID_PATTERN, EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
 import { PlanInputSchema } from '../../shared/identity/plans';
 
 const security = [{ bearer: [] }];
@@ -16,7 +16,7 @@ export const AgencyIdParam = z.object({
 export const ClientIdParam = z.object({
   clientId: z
     .string()
-    .regex(/^[A-Za-z0-9._-]{3,64}$/, 'a client id is 3-64 letters, digits, dot, dash or underscore')
+    .regex(CLIENT_ID_PATTERN, 'a client id is 3-64 letters, digits, dot, dash or underscore')
     .openapi({ param: { name: 'clientId', in: 'path' }, example: 'ndgc_5d41402abc4b2a76b971' }),
 });
 

@@ -5,14 +5,14 @@ import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError } from '../../shared/errors';
 import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { InvalidCursorError } from '../../shared/identity/repository';
-import { periodOf } from '../../shared/ledger/period';
+import { periodOf, startOfVietnamDay } from '../../shared/ledger/period';
 import * as r from './routes';
 
 const normalizeInstant = (value: string | undefined, end: boolean) => {
   if (!value) return undefined;
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     // A calendar date means that day in Vietnam.
-    const start = Date.parse(`${value}T00:00:00+07:00`);
+    const start = startOfVietnamDay(value).getTime();
     return new Date(end ? start + 86_400_000 - 1 : start).toISOString();
   }
   return new Date(value).toISOString();

@@ -1,6 +1,6 @@
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
-import { allAgencies, BillingService } from '../../shared/billing/service';
+import { BillingService } from '../../shared/billing/service';
 import { signedStatementFile } from '../../shared/billing/signed';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
@@ -41,7 +41,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
     if (from.slice(0, 7) > to.slice(0, 7) || (from.length === 10 && to.length === 10 && from > to)) {
       throw new BadRequestError(`from (${from}) is after to (${to}).`);
     }
-    const agencyIds = q.agency ? [q.agency] : (await allAgencies(deps.control)).map((a) => a.id);
+    const agencyIds = q.agency ? [q.agency] : (await deps.control.allAgencies()).map((a) => a.id);
     const items = [];
     for (const agencyId of agencyIds) {
       for (const counters of await readCounters(

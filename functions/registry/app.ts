@@ -15,6 +15,7 @@ import {
 } from '../../shared/ledger/broker';
 import { Ledger } from '../../shared/ledger/ledger';
 import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
+import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
 import {
   type BusinessField,
@@ -25,11 +26,6 @@ import {
   searchBusinessesRoute,
   verifyCitizenRoute,
 } from './routes';
-
-const withoutKeys = <T>(item: Record<string, unknown>): T => {
-  const { pk: _pk, sk: _sk, ...record } = item;
-  return record as T;
-};
 
 /**
  * The registry routes. Each brokered call: verify the token (no read), check scope and purpose against the

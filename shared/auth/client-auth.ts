@@ -1,14 +1,12 @@
 import { importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import { OAuthError } from '../errors';
-import type { Agency, Credential, Entitlement } from '../identity/model';
+import { type Agency, CLIENT_ID_PATTERN, type Credential, type Entitlement } from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
 import { hashSecret, verifySecret } from '../identity/secrets';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** A client assertion may live at most this long: it bounds how long its jti must be remembered. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 300;
-/** The shape of every client id the gateway issues; anything else cannot exist and is not looked up. */
-const CLIENT_ID = /^[A-Za-z0-9._-]{3,64}$/;
 
 export type ClientAuthInput =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
@@ -59,7 +57,7 @@ export async function authenticateClient(
   if (input.method === 'private_key_jwt') {
     const clientId = input.clientId ?? unverifiedIssuer(input.assertion);
     if (!clientId) throw fail('The client assertion names no client (iss).');
-    if (!CLIENT_ID.test(clientId)) throw fail('Client authentication failed.');
+    if (!CLIENT_ID_PATTERN.test(clientId)) throw fail('Client authentication failed.');
     const credential = await deps.control.getCredential(clientId);
     if (credential?.authMethod !== 'private_key_jwt' || !credential.publicJwk) {
       throw fail('Client authentication failed.');
@@ -68,7 +66,7 @@ export async function authenticateClient(
     return finish(deps, credential, input.method, fail);
   }
 
-  const credential = CLIENT_ID.test(input.clientId)
+  const credential = CLIENT_ID_PATTERN.test(input.clientId)
     ? await deps.control.getCredential(input.clientId)
     : undefined;
   const now = deps.now().toISOString();

@@ -2,18 +2,16 @@ import { PaymentRequiredError } from '../errors';
 import type { PlanRepository } from '../identity/plans';
 import type { Authorization, UsageSnapshot } from '../ledger/broker';
 import { periodOf } from '../ledger/period';
-import { type PricingPlan, priceStatement } from './statement';
+import { priceStatement } from './statement';
 
 /**
  * Enforces an agency's monthly budget cap on the registry path. The month-to-date spend (VAT included) is
  * priced from the counters read with the record, so it costs no extra round trip; plan versions never
- * change, so they are read once per process. Accuracy: calls already in flight when the cap is reached
+ * change, so the plan repository reads each once per process. Accuracy: calls already in flight when the cap is reached
  * still complete, so spend can pass the cap by those calls' price; adjustments for earlier months are not
  * counted against the cap.
  */
 export class BudgetGuard {
-  private readonly cache = new Map<string, Promise<PricingPlan | undefined>>();
-
   constructor(
     private readonly plans: Pick<PlanRepository, 'version'>,
     private readonly vatPercent: number,
@@ -22,7 +20,7 @@ export class BudgetGuard {
   async check(auth: Authorization, agencyId: string, usage: UsageSnapshot, at: Date): Promise<void> {
     if (auth.budgetCapVnd === undefined) return;
     const { period, nextPeriodStart } = periodOf(at);
-    const statement = await priceStatement(this.plans, this.cache, {
+    const statement = await priceStatement(this.plans, new Map(), {
       agency: { id: agencyId, name: '' },
       period,
       counters: usage.counters,

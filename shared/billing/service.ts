@@ -632,18 +632,6 @@ export class BillingService {
   }
 
   private allAgencies(): Promise<Agency[]> {
-    return allAgencies(this.deps.control);
+    return this.deps.control.allAgencies();
   }
-}
-
-/** Every agency, page by page. */
-export async function allAgencies(control: ControlRepository): Promise<Agency[]> {
-  const out: Agency[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await control.listAgencies(100, cursor);
-    out.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor);
-  return out;
 }

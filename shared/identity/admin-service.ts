@@ -277,28 +277,23 @@ export class AdminService {
       ),
     ]);
     if (previous) {
-      let cursor: string | undefined;
-      do {
-        const page = await this.deps.control.listAgencies(100, cursor);
-        for (const listed of page.items.filter((a) => a.planCode === plan.code)) {
-          // Re-read consistently (the list is an index) and audit each move in its own transaction.
-          const agency = await this.getAgency(listed.id);
-          if (agency.planCode !== plan.code) continue;
-          const after = {
-            ...agency,
-            planVersion: plan.version,
-            policyVersion: agency.policyVersion + 1,
-            updatedAt: plan.createdAt,
-          };
-          await this.deps.control.saveAgency(after, agency.updatedAt, [
-            this.deps.audit.putFor({
-              ...this.event(ctx, 'agency.plan', agency.id, agency, after),
-              id: `${ctx.requestId}:${agency.id}`,
-            }),
-          ]);
-        }
-        cursor = page.cursor;
-      } while (cursor);
+      for (const listed of (await this.deps.control.allAgencies()).filter((a) => a.planCode === plan.code)) {
+        // Re-read consistently (the list is an index) and audit each move in its own transaction.
+        const agency = await this.getAgency(listed.id);
+        if (agency.planCode !== plan.code) continue;
+        const after = {
+          ...agency,
+          planVersion: plan.version,
+          policyVersion: agency.policyVersion + 1,
+          updatedAt: plan.createdAt,
+        };
+        await this.deps.control.saveAgency(after, agency.updatedAt, [
+          this.deps.audit.putFor({
+            ...this.event(ctx, 'agency.plan', agency.id, agency, after),
+            id: `${ctx.requestId}:${agency.id}`,
+          }),
+        ]);
+      }
     }
     return plan;
   }

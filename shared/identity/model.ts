@@ -9,6 +9,9 @@ export const SCOPES = [...OPERATIONS, ...PLATFORM_SCOPES] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = z.enum(SCOPES);
 
+/** The shape of every client id (issued `ndgc_…`, or a bootstrap admin id chosen by the operator). */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
+
 export type AgencyStatus = 'active' | 'suspended';
 
 export interface Agency {

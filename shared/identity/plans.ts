@@ -118,7 +118,12 @@ export class PlanRepository {
     return Item ? this.version(code, Item.version as number) : undefined;
   }
 
+  /** Plan versions never change once written: each is read once per process (token endpoint, budgets). */
+  private readonly versions = new Map<string, Plan>();
+
   async version(code: string, version: number): Promise<Plan | undefined> {
+    const cached = this.versions.get(`${code}@${version}`);
+    if (cached) return cached;
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -126,7 +131,9 @@ export class PlanRepository {
         ConsistentRead: true,
       }),
     );
-    return Item?.plan as Plan | undefined;
+    const plan = Item?.plan as Plan | undefined;
+    if (plan) this.versions.set(`${code}@${version}`, plan);
+    return plan;
   }
 
   async list(): Promise<Plan[]> {

@@ -148,6 +148,18 @@ export class ControlRepository {
     };
   }
 
+  /** Every agency, page by page (admin and finance views; a few hundred agencies at national scale). */
+  async allAgencies(): Promise<Agency[]> {
+    const out: Agency[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listAgencies(100, cursor);
+      out.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+    return out;
+  }
+
   /** Replaces the agency if it is still at `expectedUpdatedAt` (optimistic concurrency for admin edits). */
   async saveAgency(agency: Agency, expectedUpdatedAt: string, also: TransactItem[] = []): Promise<void> {
     await this.transact(

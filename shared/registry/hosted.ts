@@ -9,7 +9,8 @@ import {
 } from './provider';
 import { INDEX_PREFIX, itemMatches, planSearch, resumeKey, searchCursor } from './search-index';
 
-function withoutKeys<T>(item: Record<string, unknown>): T {
+/** A register item as its record: the table's key attributes dropped. */
+export function withoutKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, ...record } = item;
   return record as T;
 }
