@@ -5,11 +5,11 @@ import { registryRoutes } from '../functions/registry/app';
 import { publicRoutes } from '../functions/token/app';
 import { buildOpenApiDocument } from '../functions/token/openapi';
 import type { GatewayDeps } from '../shared/deps';
-import { createBaseApp, type Router } from '../shared/http/app';
+import { baseAppOptions, createBaseApp, type Router } from '../shared/http/app';
 
 /** Every area's routes on one app: the local host serves the whole gateway on one port. */
 export function createGatewayApp(deps: GatewayDeps): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route(
     '/',
     publicRoutes(deps, () => buildOpenApiDocument(deps.config.TOKEN_ISSUER)),

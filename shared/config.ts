@@ -20,6 +20,28 @@ export const ConfigSchema = z.object({
   /** How long a rotated client secret keeps working beside the new one. */
   SECRET_ROTATION_OVERLAP_SECONDS: positiveInt(24 * 3600).pipe(z.number().max(7 * 24 * 3600)),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
+  /**
+   * Total request header bytes (names and values) the gateway accepts; larger is a 431. Below Node's own 16 KiB
+   * and API Gateway's 10 KB, so a caller gets the gateway's problem+json rather than a host's bare refusal.
+   */
+  HEADER_LIMIT_BYTES: positiveInt(8 * 1024),
+  /** Browser origins allowed to call the API (comma list). Unset: no CORS headers at all, preflights included. */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) =>
+      list
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^/\s*]+$/, 'an origin is scheme://host[:port], no path and no wildcard'),
+      ),
+    ),
   /** Limits for an agency with no price plan assigned (its calls are metered, and priced at zero). */
   DEFAULT_MONTHLY_QUOTA: positiveInt(10_000),
   DEFAULT_RATE_PER_SECOND: positiveInt(10),

@@ -1,7 +1,7 @@
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError } from '../../shared/errors';
-import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { type AdminContext, AdminService } from '../../shared/identity/admin-service';
 import { InvalidCursorError } from '../../shared/identity/repository';
 import * as r from './routes';
@@ -106,7 +106,7 @@ export function adminRoutes(deps: GatewayDeps): Router {
 }
 
 export function createApp(deps: GatewayDeps): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route('/', adminRoutes(deps));
   return app;
 }

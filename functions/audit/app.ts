@@ -3,7 +3,7 @@ import { AuditSealer } from '../../shared/audit/sealer';
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError } from '../../shared/errors';
-import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { InvalidCursorError } from '../../shared/identity/repository';
 import { periodOf, startOfVietnamDay } from '../../shared/ledger/period';
 import * as r from './routes';
@@ -77,7 +77,7 @@ export function auditRoutes(deps: GatewayDeps): Router {
 }
 
 export function createApp(deps: GatewayDeps): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route('/', auditRoutes(deps));
   return app;
 }

@@ -4,7 +4,7 @@ import { BillingService } from '../../shared/billing/service';
 import { signedStatementFile } from '../../shared/billing/signed';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
-import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { periodOf } from '../../shared/ledger/period';
 import { readCounters } from '../../shared/ledger/usage';
 import * as r from './routes';
@@ -159,7 +159,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
 }
 
 export function createApp(deps: GatewayDeps): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route('/', billingRoutes(deps));
   return app;
 }

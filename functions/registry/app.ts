@@ -3,7 +3,7 @@ import { requireAuth } from '../../shared/auth/middleware';
 import { BudgetGuard } from '../../shared/billing/budget';
 import type { GatewayDeps } from '../../shared/deps';
 import { AppError, NotFoundError } from '../../shared/errors';
-import { type AppEnv, createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { type AppEnv, baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import {
   type Authorization,
@@ -225,7 +225,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
 }
 
 export function createApp(deps: GatewayDeps): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route('/', registryRoutes(deps));
   return app;
 }

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayDeps } from '../../shared/deps';
-import { createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { docsRoutes } from '../../shared/http/docs';
 import { discoveryRoutes } from './discovery';
 import { oauthRoutes } from './oauth';
@@ -33,7 +33,7 @@ export function publicRoutes(deps: GatewayDeps, openApiDocument: () => unknown):
 
 /** The public function: discovery, documentation and the token endpoint. */
 export function createApp(deps: GatewayDeps, openApiDocument: () => unknown): Router {
-  const app = createBaseApp({ logger: deps.logger, maxBodyBytes: deps.config.MAX_BODY_BYTES });
+  const app = createBaseApp(baseAppOptions(deps));
   app.route('/', publicRoutes(deps, openApiDocument));
   return app;
 }

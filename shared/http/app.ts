@@ -1,9 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config';
 import type { Logger } from '../log';
 import { createErrorHandler, notFoundHandler, problemResponse, toValidationError } from './problem';
 
@@ -46,13 +48,55 @@ export function newRouter(): Router {
 export interface BaseAppOptions {
   logger: Logger;
   maxBodyBytes: number;
+  /** Total request header bytes accepted (431 above); see HEADER_LIMIT_BYTES. */
+  headerLimitBytes?: number | undefined;
+  /** Browser origins allowed by CORS; none (the default) sends no CORS header at all. */
+  corsAllowedOrigins?: readonly string[] | undefined;
 }
+
+/** The base app's options from the configuration, so every function and the local host apply the same limits. */
+export const baseAppOptions = (deps: {
+  logger: Logger;
+  config: Pick<Config, 'MAX_BODY_BYTES' | 'HEADER_LIMIT_BYTES' | 'CORS_ALLOWED_ORIGINS'>;
+}): BaseAppOptions => ({
+  logger: deps.logger,
+  maxBodyBytes: deps.config.MAX_BODY_BYTES,
+  headerLimitBytes: deps.config.HEADER_LIMIT_BYTES,
+  corsAllowedOrigins: deps.config.CORS_ALLOWED_ORIGINS,
+});
+
+const DEFAULT_HEADER_LIMIT_BYTES = 8 * 1024;
+
+/** Headers a browser client sends and may read; everything else stays hidden from cross-origin scripts. */
+const corsRequestHeaders = [
+  'Authorization',
+  'Content-Type',
+  'Accept',
+  'X-Purpose',
+  'X-Officer-Id',
+  'X-Case-Id',
+  'Idempotency-Key',
+];
+const corsResponseHeaders = [
+  'X-Request-Id',
+  'RateLimit',
+  'RateLimit-Policy',
+  'X-Quota-Remaining',
+  'Retry-After',
+  'Idempotent-Replayed',
+  'X-Next-Cursor',
+];
 
 /**
  * The gateway's outer shell, the same for every Lambda and the local host: request id, security headers,
  * body limit, access log, 404/405 and the one error boundary. Area routes are mounted on it with `app.route`.
  */
-export function createBaseApp({ logger, maxBodyBytes }: BaseAppOptions): Router {
+export function createBaseApp({
+  logger,
+  maxBodyBytes,
+  headerLimitBytes = DEFAULT_HEADER_LIMIT_BYTES,
+  corsAllowedOrigins = [],
+}: BaseAppOptions): Router {
   const app = newRouter();
   // The gateway always mints its own request id: it keys the ledger, so a caller must not choose it.
   app.use(requestId({ headerName: '', generator: () => crypto.randomUUID() }));
@@ -76,6 +120,8 @@ export function createBaseApp({ logger, maxBodyBytes }: BaseAppOptions): Router 
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
+  app.use(headerLimit(headerLimitBytes));
+  if (corsAllowedOrigins.length) app.use(allowOrigins(corsAllowedOrigins));
   app.use(
     bodyLimit({
       maxSize: maxBodyBytes,
@@ -100,6 +146,46 @@ export function createBaseApp({ logger, maxBodyBytes }: BaseAppOptions): Router 
   app.onError(createErrorHandler(logger));
   app.notFound(notFoundHandler);
   return app;
+}
+
+/** Refuses a request whose header names and values together exceed `limit` bytes (431 problem+json). */
+function headerLimit(limit: number): MiddlewareHandler<AppEnv> {
+  return async function headerLimit(c, next) {
+    let bytes = 0;
+    // As on the wire: "name: value" and CRLF per header.
+    c.req.raw.headers.forEach((value, name) => {
+      bytes += Buffer.byteLength(name) + Buffer.byteLength(value) + 4;
+    });
+    if (bytes > limit) {
+      return problemResponse(c, 431, {
+        slug: 'request-header-fields-too-large',
+        detail: `The request headers total ${bytes} bytes; the gateway accepts at most ${limit}.`,
+      });
+    }
+    await next();
+  };
+}
+
+/**
+ * CORS for the configured origins only. A request from any other origin (or none) goes through without a
+ * single Access-Control-* header, preflights included, so a browser refuses it.
+ */
+function allowOrigins(origins: readonly string[]): MiddlewareHandler<AppEnv> {
+  const allowed = new Set(origins);
+  const withCors = cors({
+    origin: (origin) => (allowed.has(origin) ? origin : null),
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: corsRequestHeaders,
+    exposeHeaders: corsResponseHeaders,
+    maxAge: 600,
+  });
+  return async function allowOrigins(c, next) {
+    const origin = c.req.header('Origin');
+    if (origin && allowed.has(origin)) return withCors(c, next);
+    await next();
+    // The answer depends on Origin: a shared cache must not hand one origin's answer to another.
+    c.header('Vary', 'Origin', { append: true });
+  };
 }
 
 /**
