@@ -53,10 +53,17 @@ export const unbundledCredentialProviders = [
   '@aws-sdk/credential-provider-http',
   '@aws-sdk/token-providers',
   '@aws-sdk/nested-clients',
+  // The instance/container metadata provider, imported only by those same unused links of the chain.
+  '@smithy/credential-provider-imds',
+  // Event streams, imported on demand by the protocol layer; neither DynamoDB nor Secrets Manager streams.
+  '@smithy/core/event-streams',
 ];
 
 /** What `zod` resolves to in the bundles: zod without its 50 translations (see the file's comment). */
 export const zodWithoutLocales = './infra/bundling/zod/index.mjs';
+
+/** What zod-to-openapi resolves to in the bundles: `.openapi()` and a route registry, no generator (see the file). */
+export const zodToOpenApiAtRuntime = './infra/bundling/zod-to-openapi/index.mjs';
 
 export interface GatewayFunctionProps {
   /** The function's name: its folder under functions/ unless `entry` says otherwise, and its description. */
@@ -127,8 +134,9 @@ export class GatewayFunction extends Construct {
         // Prefer packages' ESM builds: they tree-shake better.
         mainFields: ['module', 'main'],
         minify: true,
-        // Minified, but class and function names survive for error names in logs.
-        keepNames: true,
+        // No keepNames (about 40 KB a bundle): every error class the code maps or logs sets its `name` itself,
+        // as the SDK's exceptions do, so names in logs and problem mapping survive minification.
+        keepNames: false,
         // Errors are logged by name and request id, never by stack, so a source map would only add weight.
         sourceMap: false,
         // Pin the SDK the code was tested with instead of whatever version the runtime ships, less the credential
@@ -136,7 +144,9 @@ export class GatewayFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: unbundledCredentialProviders,
         // Resolved from the project root, where esbuild runs.
-        esbuildArgs: { '--alias': `zod=${zodWithoutLocales}` },
+        esbuildArgs: {
+          '--alias': [`zod=${zodWithoutLocales}`, `@asteasolutions/zod-to-openapi=${zodToOpenApiAtRuntime}`],
+        },
         forceDockerBundling: false,
         commandHooks: props.serveSwaggerUi ? swaggerUiHooks : undefined,
       },

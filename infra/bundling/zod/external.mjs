@@ -5,7 +5,6 @@ export * as coerce from '../../../node_modules/zod/v4/classic/coerce.js';
 export * from '../../../node_modules/zod/v4/classic/compat.js';
 export { deepPartial } from '../../../node_modules/zod/v4/classic/deep-partial.js';
 export * from '../../../node_modules/zod/v4/classic/errors.js';
-export { fromJSONSchema } from '../../../node_modules/zod/v4/classic/from-json-schema.js';
 // Types and values both, from one module — re-exporting the types from core would collide.
 export { input, output } from '../../../node_modules/zod/v4/classic/in-out.js';
 export * as iso from '../../../node_modules/zod/v4/classic/iso.js';
@@ -25,13 +24,11 @@ export {
   $input,
   $output,
   clone,
-  compile,
   config,
   flattenError,
   formatError,
   getDiscriminatedOption,
   globalRegistry,
-  INVALID,
   memoizer,
   NEVER,
   prettifyError,
@@ -41,7 +38,4 @@ export {
   toZod,
   treeifyError,
   util,
-  withParser,
-  ZodCompileAsyncError,
-  ZodCompileUnsupportedError,
 } from './core.mjs';
