@@ -48,8 +48,26 @@ export function compactEntitlements(entitlements: Entitlement[]): TokenEntitleme
   return out;
 }
 
+/** Seconds of clock skew accepted on exp and nbf, by jose and by the verified-token cache alike. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+/**
+ * How many verified tokens one process remembers. A client reuses its token for its whole lifetime (10 min),
+ * so nearly every brokered call presents a token this process has already verified; an ES256 verification
+ * costs ~0.2 ms of CPU, a lookup nothing. At ~1 KB a token the cache stays under ~5 MB.
+ */
+const VERIFIED_CACHE_SIZE = 5_000;
+
+interface VerifiedToken {
+  claims: AccessTokenClaims;
+  kid: string;
+}
+
 /** One token signer and one verifier for the whole gateway. */
 export class TokenService {
+  /** Exact token strings whose signature, typ, iss and aud verified; exp/nbf and the key are checked each use. */
+  private readonly verified = new Map<string, VerifiedToken>();
+
   constructor(
     private readonly keys: SigningKeys,
     private readonly options: TokenServiceOptions,
@@ -92,7 +110,10 @@ export class TokenService {
    * Any failure is a 401 with a Bearer challenge; the detail says what was wrong without echoing the token.
    */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const cached = await this.fromCache(token);
+    if (cached) return cached;
     try {
+      let kid = '';
       const { payload } = await jwtVerify(
         token,
         async (header) => {
@@ -101,6 +122,7 @@ export class TokenService {
           if (!header.kid) throw new InvalidTokenError('the token names no key (kid)');
           const key = await this.keys.verificationKey(header.kid);
           if (!key) throw new InvalidTokenError('the token is signed with a key the gateway does not know');
+          kid = header.kid;
           return key;
         },
         {
@@ -109,18 +131,55 @@ export class TokenService {
           audience: this.options.audience,
           typ: ACCESS_TOKEN_TYP,
           currentDate: this.options.now(),
-          clockTolerance: 5,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti'],
         },
       );
       if (typeof payload.client_id !== 'string' || typeof payload.agency !== 'string') {
         throw new InvalidTokenError('the token lacks the gateway claims');
       }
-      return payload as AccessTokenClaims;
+      // Frozen: the same claims object answers every later request with this token.
+      const claims = deepFreeze(payload) as AccessTokenClaims;
+      this.remember(token, { claims, kid });
+      return claims;
     } catch (error) {
       throw invalidToken(describe(error));
     }
   }
+
+  /**
+   * A token verified before, if it is still within exp/nbf and its key is still one the gateway verifies with
+   * (a key dropped by rotation ends its tokens here as it does in jwtVerify). Anything else goes the full way,
+   * so every refusal is explained by jose's checks.
+   */
+  private async fromCache(token: string): Promise<AccessTokenClaims | undefined> {
+    const hit = this.verified.get(token);
+    if (!hit) return undefined;
+    const now = this.options.now().getTime() / 1000;
+    const { exp, nbf } = hit.claims;
+    const timely =
+      now < exp + CLOCK_TOLERANCE_SECONDS && (nbf === undefined || now >= nbf - CLOCK_TOLERANCE_SECONDS);
+    if (timely && (await this.keys.verificationKey(hit.kid))) return hit.claims;
+    this.verified.delete(token);
+    return undefined;
+  }
+
+  private remember(token: string, entry: VerifiedToken): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      // Oldest first (a Map keeps insertion order): those are the tokens closest to expiry.
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, entry);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 class InvalidTokenError extends Error {

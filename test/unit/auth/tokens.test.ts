@@ -144,6 +144,26 @@ describe('access tokens', () => {
     for (const key of published) expect(key).not.toHaveProperty('d');
   });
 
+  it('answers a token it has verified from memory, with claims no request can alter', async () => {
+    const { token } = await tokens.issue(subject);
+    const first = await tokens.verify(token);
+    expect(await tokens.verify(token)).toBe(first);
+    expect(() => {
+      (first as { scope: string }).scope = 'admin';
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.lim as { q: number }).q = 1e9;
+    }).toThrow(TypeError);
+  });
+
+  it('refuses a token it accepted before once its signing key has been rotated out', async () => {
+    const { token } = await tokens.issue(subject);
+    expect((await tokens.verify(token)).sub).toBe('ndgc_1');
+    await keys.rotate();
+    await keys.rotate();
+    expect((await rejection(token)).detail).toContain('key the gateway does not know');
+  });
+
   it('publishes only public key material', async () => {
     const { keys: published } = await keys.jwks();
     const exported = await exportJWK((await generateKeyPair('ES256')).publicKey);
