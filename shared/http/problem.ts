@@ -132,14 +132,35 @@ const transientNames = new Set([
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
+  // The SDK's name for a store call cut short (an abort signal, a closed socket): nothing was answered.
+  'AbortError',
+  'TransactionConflictException',
+]);
+
+const transientCancellations = new Set([
+  'None',
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
 ]);
 
 /** A store or network failure that a retry may cure: answered 503 with Retry-After, never 500. */
 export function isDependencyUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  const sdk = err as Error & { $fault?: string; $retryable?: unknown; code?: string };
+  const sdk = err as Error & {
+    $fault?: string;
+    $retryable?: unknown;
+    code?: string;
+    CancellationReasons?: { Code?: string }[];
+  };
+  // A transaction cancelled only by conflicts or throttled items (no condition failed) may pass on a retry.
+  const cancelledTransiently =
+    err.name === 'TransactionCanceledException' &&
+    (sdk.CancellationReasons ?? []).every((r) => !r.Code || transientCancellations.has(r.Code));
   return (
     transientNames.has(err.name) ||
+    cancelledTransiently ||
     sdk.$fault === 'server' ||
     sdk.$retryable !== undefined ||
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(sdk.code ?? '')

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../errors';
+import { ConflictError, ServiceUnavailableError } from '../errors';
 import type { Agency, Credential, Entitlement } from './model';
 
 /** One item of a TransactWriteItems call: admin writes carry their audit record in the same transaction. */
@@ -286,17 +286,21 @@ export class ControlRepository {
       if (!credential) return {};
       return { credential, agency: await this.getAgency(credential.agencyId) };
     }
-    const result = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [this.tableName]: {
-            Keys: [controlKeys.credential(clientId), controlKeys.agency(agencyId)],
-            ConsistentRead: true,
-          },
-        },
-      }),
-    );
-    const items = result.Responses?.[this.tableName] ?? [];
+    let pending: Record<string, unknown>[] = [controlKeys.credential(clientId), controlKeys.agency(agencyId)];
+    const items: Record<string, unknown>[] = [];
+    for (let attempt = 0; pending.length; attempt++) {
+      // Keys left unprocessed (throttling) are not "no such credential": that would call a live one revoked.
+      if (attempt === 3)
+        throw new ServiceUnavailableError('The gateway could not check this token; retry shortly.', 1);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      const result = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
     const credential = items.find((i) => i.sk === 'CLIENT');
     const agency = items.find((i) => i.sk === 'AGENCY');
     return {

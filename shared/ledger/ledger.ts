@@ -5,6 +5,7 @@ import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
 import { invalidToken } from '../auth/tokens';
 import { ConflictError, ForbiddenError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
+import { isDependencyUnavailable } from '../http/problem';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
 import { controlKeys, type TransactItem } from '../identity/repository';
@@ -71,6 +72,7 @@ export const counterNames = {
 };
 
 const MAX_CONFLICT_RETRIES = 6;
+const MAX_TRANSIENT_RETRIES = 2;
 
 /** The audit record of a served call: who, what, about whom, why, and how it was metered. */
 function callEvent(call: MeteredCall, extra: Pick<AuditEvent, 'ledger' | 'replayOf'>): AuditEvent {
@@ -154,7 +156,12 @@ export class Ledger {
       },
     };
     const outcome = await this.transact(call, [quota, entry], call.requestId);
-    if (outcome.failed === entry) return this.replay(call, outcome.item);
+    if (outcome.failed === entry) {
+      // Our own first attempt landed and only its answer was lost (see transact): it is this call's entry.
+      const stored = outcome.item ? unmarshall(outcome.item as never) : undefined;
+      if ((stored?.event as AuditEvent | undefined)?.id === call.requestId) return { outcome: 'committed' };
+      return this.replay(call, outcome.item);
+    }
     if (outcome.failed === quota) {
       const retryAfter = Math.max(1, Math.ceil((nextPeriodStart.getTime() - call.at.getTime()) / 1000));
       throw new TooManyRequestsError(
@@ -211,6 +218,7 @@ export class Ledger {
       },
     ];
     const all = [...checks, ...items];
+    let lostAnswers = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         // The request id as client token: if a timeout hides a write that did happen, a retry is a no-op.
@@ -219,6 +227,18 @@ export class Ledger {
         );
         return {};
       } catch (error) {
+        // A timeout or 5xx may hide a write that landed: answering 503 then would bill a call never served.
+        // The same transaction again (same client token) either lands now or finds this call's own entry.
+        const cancelled = error instanceof TransactionCanceledException;
+        if (
+          clientToken &&
+          !cancelled &&
+          isDependencyUnavailable(error) &&
+          lostAnswers < MAX_TRANSIENT_RETRIES
+        ) {
+          await new Promise((r) => setTimeout(r, 25 * 2 ** lostAnswers++));
+          continue;
+        }
         if (!(error instanceof TransactionCanceledException)) throw this.unavailable(call, error);
         const reasons = error.CancellationReasons ?? [];
         const codes = reasons.map((r) => r.Code ?? 'None');
