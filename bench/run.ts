@@ -1,49 +1,64 @@
 /**
  * `npm run bench [-- --quick]`: what users pay for, measured on this machine against DynamoDB Local.
  *
- * - token endpoint latency (client_secret_basic, private_key_jwt) and access-token verification cost
- * - brokered lookup throughput and latency (autocannon, in a separate process) beside the store's own
- *   limit for the same two operations (the record+counters read and the ledger transaction) issued directly
- * - the gateway process's CPU per brokered call, and store round trips per call counted at the SDK
+ * 1. Brokered call throughput and latency (autocannon, in its own process) beside the store's own limit for
+ *    the same two operations (record+counters read, ledger transaction) issued straight to DynamoDB Local.
+ * 2. The gateway process's CPU per brokered call, and per call of a bare record-read route (no auth, no
+ *    ledger) served by the same process: the difference is what the gateway adds.
+ * 3. Store round trips per brokered call, counted at the SDK.
+ * 4. Cold start of every Lambda bundle as `cdk synth` builds it: bytes, and import + first request in a fresh
+ *    Node process.
+ * 5. Scale: business search at a small and a large register, statements at 1k and 1M metered calls.
+ * 6. A peer: fast-gateway (key auth + rate limit + proxy to the bare route), side by side.
+ * Plus token endpoint latency and access-token verification cost.
  *
- * Absolute numbers drift on a shared 2-core machine; the ratio to the store limit, taken in the same run,
- * is the figure that matters. Results go to bench/results.json and a table on stdout.
+ * Absolute numbers drift on a shared 2-core machine; ratios taken in the same run are the figures that matter.
+ * Results go to bench/results.json (the shape of issue 7) and a table on stdout. Never part of `npm test`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startLocalGateway } from '../local/host';
+import { progressBar, seedSyntheticRegisters } from '../local/synthetic';
 import { readWithUsage } from '../shared/ledger/broker';
 import { counterNames, Ledger, ledgerKeys } from '../shared/ledger/ledger';
 import { periodOf } from '../shared/ledger/period';
 import { registryKeys } from '../shared/registry/model';
+import {
+  type ColdStart,
+  coldStart,
+  type FirstRequest,
+  type FunctionName,
+  synthesizeBundles,
+} from './cold-start';
+import { cpuPerCall, load, round, timeSequential } from './load';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = values.quick;
-const seconds = quick ? 8 : 20;
+const seconds = quick ? 6 : 20;
 const connections = 16;
+const searchSizes = quick ? { small: 2_000, large: 20_000 } : { small: 10_000, large: 200_000 };
+const targets = {
+  ratioToStoreLimit: 0.8,
+  cpuMsPerBrokeredCall: 1,
+  roundTripsPerCall: 2,
+  bundleBytes: 500_000,
+  firstResponseMs: 150,
+};
 const say = (line: string) => process.stderr.write(`${line}\n`);
+const started = performance.now();
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-async function timeSequential(n: number, fn: () => Promise<void>) {
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50Ms: round(percentile(times, 0.5)), p99Ms: round(percentile(times, 0.99)) };
-}
+const scratch = mkdtempSync(join(tmpdir(), 'ndg-bench-'));
+const keysFile = join(scratch, 'signing-keys.json');
 
 say('Starting the local gateway with DynamoDB Local (in memory)...');
 const gateway = await startLocalGateway({
@@ -54,6 +69,8 @@ const gateway = await startLocalGateway({
     LOG_LEVEL: 'silent',
     SEED_CITIZENS: '0',
     SEED_BUSINESSES: '0',
+    // A key file, so the cold-started bundles verify the tokens this gateway signs.
+    SIGNING_KEYS_FILE: keysFile,
     // In AWS the sealer is its own scheduled function: keep its work out of the gateway's CPU figure.
     AUDIT_SEAL_INTERVAL_MS: '0',
   },
@@ -69,8 +86,24 @@ deps.store.middlewareStack.add(
   { step: 'initialize', name: 'countRoundTrips' },
 );
 
+// The bare route: the same record read with nothing around it, served by this same process.
+const bareApp = new Hono();
+bareApp.get('/bare/citizens/:id', async (c) => {
+  const { Item } = await deps.store.send(
+    new GetCommand({ TableName: deps.tables.registry, Key: registryKeys.citizen(c.req.param('id')) }),
+  );
+  return Item ? c.json(Item) : c.json({ title: 'Not Found' }, 404);
+});
+const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const s = serve({ fetch: bareApp.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+});
+const barePort = (bareServer.address() as { port: number }).port;
+const bareUrl = `http://127.0.0.1:${barePort}`;
+
+let peer: ReturnType<typeof spawn> | undefined;
+let cleanupSynth: (() => void) | undefined;
+
 try {
-  const adminSecret = gateway.bootstrap.clientSecret!;
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
   const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
   const tokenFor = async (id: string, secret: string) => {
@@ -79,8 +112,10 @@ try {
       headers: { ...form, Authorization: basic(id, secret) },
       body: 'grant_type=client_credentials',
     });
+    if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { access_token: string }).access_token;
   };
+  const adminSecret = gateway.bootstrap.clientSecret!;
   const admin = await tokenFor(gateway.bootstrap.clientId, adminSecret);
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url}${path}`, {
@@ -93,7 +128,10 @@ try {
   };
   const agency = await api('POST', '/admin/agencies', { code: 'BENCH', name: 'Cơ quan đo hiệu năng' });
   await api('PUT', `/admin/agencies/${agency.id}/entitlements`, {
-    entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+    entitlements: [
+      { operation: 'citizen:read', purposes: ['1.001'] },
+      { operation: 'business:search', purposes: ['1.001'] },
+    ],
   });
   await api('POST', '/admin/plans', {
     code: 'BENCH',
@@ -102,17 +140,27 @@ try {
     monthlyQuota: 100_000_000,
     includedCalls: 0,
     monthlyFeeVnd: 0,
-    unitPricesVnd: { 'citizen:read': 500 },
+    unitPricesVnd: { 'citizen:read': 500, 'business:search': 300 },
   });
   await api('PUT', `/admin/agencies/${agency.id}/plan`, { planCode: 'BENCH' });
   const secretClient = await api('POST', `/admin/agencies/${agency.id}/credentials`, {
     scopes: ['citizen:read'],
+  });
+  const searchClient = await api('POST', `/admin/agencies/${agency.id}/credentials`, {
+    scopes: ['business:search'],
   });
   const pair = await generateKeyPair('ES256', { extractable: true });
   const jwtClient = await api('POST', `/admin/agencies/${agency.id}/credentials`, {
     scopes: ['citizen:read'],
     publicJwk: await exportJWK(pair.publicKey),
   });
+  const platformClient = await api('POST', '/admin/agencies/ag_platform/credentials', {
+    scopes: ['billing:read', 'audit:read'],
+  });
+  const platformToken = await tokenFor(
+    platformClient.clientId as string,
+    platformClient.clientSecret as string,
+  );
 
   say('Token endpoint latency...');
   const n = quick ? 30 : 100;
@@ -129,7 +177,7 @@ try {
       .setIssuedAt()
       .setExpirationTime('60s')
       .sign(pair.privateKey);
-    await fetch(`${url}/oauth/token`, {
+    const response = await fetch(`${url}/oauth/token`, {
       method: 'POST',
       headers: form,
       body: new URLSearchParams({
@@ -138,62 +186,107 @@ try {
         client_assertion: assertion,
       }).toString(),
     });
+    if (response.status !== 200) throw new Error(`private_key_jwt: ${response.status}`);
   });
 
-  const token = await tokenFor(secretClient.clientId as string, secretClient.clientSecret as string);
-  const verifications = quick ? 2000 : 10_000;
-  const verifyStart = performance.now();
-  for (let i = 0; i < verifications; i++) await deps.tokens.verify(token);
-  const verifyUs = round(((performance.now() - verifyStart) * 1000) / verifications, 1);
+  say('Access-token verification (first sight, then repeated)...');
+  const subject = {
+    clientId: 'ndgc_bench',
+    agencyId: agency.id as string,
+    scopes: ['citizen:read'],
+    policyVersion: 1,
+    entitlements: {},
+    limits: { plan: 'BENCH', v: 1, q: 1, r: 1, b: 1 },
+  };
+  const fresh = await Promise.all(
+    Array.from({ length: quick ? 500 : 2000 }, async () => (await deps.tokens.issue(subject)).token),
+  );
+  let t = performance.now();
+  for (const token of fresh) await deps.tokens.verify(token);
+  const verifyFirstUs = round(((performance.now() - t) * 1000) / fresh.length, 1);
+  t = performance.now();
+  for (const token of fresh) await deps.tokens.verify(token);
+  const verifyRepeatUs = round(((performance.now() - t) * 1000) / fresh.length, 1);
 
-  const path = '/v1/citizens/001099012345';
-  const headers = { Authorization: `Bearer ${token}`, 'X-Purpose': '1.001' };
-  const autocannon = (duration: number) =>
-    new Promise<{
-      requests: { average: number; total: number };
-      latency: { p50: number; p99: number };
-      non2xx: number;
-    }>((resolve, reject) => {
-      const args = ['-c', String(connections), '-d', String(duration), '-j'];
-      for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-      const child = spawn(
-        process.execPath,
-        ['node_modules/autocannon/autocannon.js', ...args, `${url}${path}`],
-        {
-          stdio: ['ignore', 'pipe', 'ignore'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      child.on('exit', () => {
-        try {
-          resolve(JSON.parse(out));
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
+  const token = await tokenFor(secretClient.clientId as string, secretClient.clientSecret as string);
+  const agencyId = agency.id as string;
+  const { period } = periodOf(new Date());
+  // Before any load: the sealer's first run then seals only the set-up's records, as on a quiet schedule.
+  say('Cold start: cdk synth, then each bundle in a fresh Node process...');
+  const synth = await synthesizeBundles();
+  cleanupSynth = synth.cleanup;
+  const bundleEnv = {
+    CONTROL_TABLE: deps.tables.control,
+    REGISTRY_TABLE: deps.tables.registry,
+    LEDGER_TABLE: deps.tables.ledger,
+    DYNAMODB_ENDPOINT: gateway.dynamoEndpoint,
+    TOKEN_ISSUER: deps.config.TOKEN_ISSUER,
+    TOKEN_AUDIENCE: deps.config.TOKEN_AUDIENCE,
+    SIGNING_KEYS_FILE: keysFile,
+    AWS_REGION: 'ap-southeast-1',
+    // Lambda always provides the execution role's credentials in the environment.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    LOG_LEVEL: 'silent',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
+  const firstRequests: Record<Exclude<FunctionName, 'sealer'>, FirstRequest> = {
+    token: {
+      method: 'POST',
+      path: '/oauth/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(secretClient.clientId as string, secretClient.clientSecret as string),
+      },
+      body: 'grant_type=client_credentials',
+      expect: 200,
+    },
+    registry: {
+      method: 'GET',
+      path: '/v1/citizens/001099012345',
+      headers: { ...bearer(token), 'x-purpose': '1.001' },
+      expect: 200,
+    },
+    admin: { method: 'GET', path: '/admin/agencies', headers: bearer(admin), expect: 200 },
+    billing: {
+      method: 'GET',
+      path: `/billing/statements/${period}`,
+      query: { agency: agencyId },
+      headers: bearer(platformToken),
+      expect: 200,
+    },
+    audit: { method: 'GET', path: '/audit/verify', headers: bearer(platformToken), expect: 200 },
+  };
+  const bundles: Partial<Record<FunctionName, ColdStart>> = {};
+  for (const [name, dir] of Object.entries(synth.dirs) as [FunctionName, string][]) {
+    bundles[name] = await coldStart(dir, name === 'sealer' ? 'scheduled' : firstRequests[name], bundleEnv);
+    say(`  ${name}: ${bundles[name]!.bytes} bytes, first response ${bundles[name]!.firstResponseMs} ms`);
+  }
+
+  const brokeredUrl = `${url}/v1/citizens/001099012345`;
+  const brokeredHeaders = { Authorization: `Bearer ${token}`, 'X-Purpose': '1.001' };
 
   say(`Warming up (${quick ? 3 : 8} s)...`);
-  await autocannon(quick ? 3 : 8);
+  await load(brokeredUrl, { connections, seconds: quick ? 3 : 8, headers: brokeredHeaders });
+  await load(`${bareUrl}/bare/citizens/001099012345`, { connections, seconds: 2 });
+
+  say(`Bare record-read route, ${connections} connections, ${seconds} s...`);
+  const bare = await cpuPerCall(() =>
+    load(`${bareUrl}/bare/citizens/001099012345`, { connections, seconds }),
+  );
 
   say(`Brokered lookups, ${connections} connections, ${seconds} s...`);
   sends = 0;
-  const cpuBefore = process.cpuUsage();
-  const brokered = await autocannon(seconds);
-  const cpu = process.cpuUsage(cpuBefore);
-  const served = brokered.requests.total;
-  const cpuMsPerCall = round((cpu.user + cpu.system) / 1000 / Math.max(1, served), 3);
-  const roundTripsPerCall = round(sends / Math.max(1, served), 2);
+  const brokered = await cpuPerCall(() =>
+    load(brokeredUrl, { connections, seconds, headers: brokeredHeaders }),
+  );
+  const roundTripsPerCall = round(sends / Math.max(1, brokered.result.total), 2);
 
   say(`The store's own limit for the same read and transaction, ${connections} in flight, ${seconds} s...`);
-  const { agencyId, clientId, policyVersion } = {
-    agencyId: agency.id as string,
-    clientId: secretClient.clientId as string,
-    policyVersion: (await deps.control.getAgency(agency.id as string))!.policyVersion,
-  };
+  const clientId = secretClient.clientId as string;
+  const { policyVersion } = (await deps.control.getAgency(agencyId))!;
   const limits = { plan: 'BENCH', v: 1, q: 100_000_000, r: 10_000, b: 100_000 };
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   let direct = 0;
@@ -229,12 +322,29 @@ try {
   );
   const storeRps = round(direct / seconds, 0);
 
-  say('Statement generation at 1k and 1M metered calls (it reads counters, not entries)...');
-  const financeClient = await api('POST', '/admin/agencies/ag_platform/credentials', {
-    scopes: ['billing:read'],
+  say('The peer: fast-gateway with key auth, rate limit and a proxy to the bare route...');
+  const peerKey = randomUUID();
+  peer = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/peer.ts', '--upstream', bareUrl, '--key', peerKey],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const peerPort = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    peer!.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    peer!.once('exit', (code) => reject(new Error(`the peer exited (${code}) before listening`)));
   });
-  const financeToken = await tokenFor(financeClient.clientId as string, financeClient.clientSecret as string);
-  const { period } = periodOf(new Date());
+  const peerUrl = `http://127.0.0.1:${peerPort}/v1/citizens/001099012345`;
+  await load(peerUrl, { connections, seconds: 2, headers: { 'x-api-key': peerKey } });
+  const peerRun = await load(peerUrl, { connections, seconds, headers: { 'x-api-key': peerKey } });
+  if (peerRun.non2xx > 0) say(`warning: the peer answered ${peerRun.non2xx} non-2xx`);
+  peer.kill();
+
+  say('Statement generation at 1k and 1M metered calls (it reads counters, not entries)...');
   const statementAt = async (calls: number) => {
     const a = await api('POST', '/admin/agencies', { code: `STMT-${calls}`, name: `Đo bảng kê ${calls}` });
     await api('PUT', `/admin/agencies/${a.id}/plan`, { planCode: 'BENCH' });
@@ -255,7 +365,7 @@ try {
     );
     return timeSequential(quick ? 20 : 50, async () => {
       const response = await fetch(`${url}/billing/statements/${period}?agency=${a.id}`, {
-        headers: { Authorization: `Bearer ${financeToken}` },
+        headers: { Authorization: `Bearer ${platformToken}` },
       });
       if (response.status !== 200) throw new Error(`statement: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
@@ -264,52 +374,142 @@ try {
   const statementSmall = await statementAt(1_000);
   const statementLarge = await statementAt(1_000_000);
 
+  const searchToken = await tokenFor(searchClient.clientId as string, searchClient.clientSecret as string);
+  const searches: Record<string, string>[] = [
+    { name: 'thương mại' },
+    { name: 'Hoàng Long' },
+    { name: 'an', province: 'Hà Nội' },
+    { name: 'mekong' },
+    { name: 'sao mai', province: 'Hồ Chí Minh' },
+    { name: 'xây dựng phát' },
+  ];
+  const searchAt = async (size: number) => {
+    const bar = progressBar(`Seeding the business register to ${size.toLocaleString('en-US')}`);
+    const seeded = await seedSyntheticRegisters(deps.store, deps.tables.registry, {
+      citizens: 0,
+      businesses: size,
+      concurrency: 16,
+      onProgress: (done, total) => bar.update(done, total),
+    });
+    bar.finish(seeded.items);
+    const runs = quick ? 60 : 300;
+    return timeSequential(runs, async (i) => {
+      const query = new URLSearchParams(searches[i % searches.length]!).toString();
+      const response = await fetch(`${url}/v1/businesses?${query}`, {
+        headers: { Authorization: `Bearer ${searchToken}`, 'X-Purpose': '1.001' },
+      });
+      if (response.status !== 200) throw new Error(`search: ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+    });
+  };
+  const searchSmall = await searchAt(searchSizes.small);
+  const searchLarge = await searchAt(searchSizes.large);
+
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
   } catch {}
+  const ratioToStoreLimit = round(brokered.result.rps / Math.max(1, storeRps), 2);
   const results = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, quick },
-    commit,
-    token: { clientSecretBasic: tokenSecret, privateKeyJwt: tokenJwt, verifyMicroseconds: verifyUs },
-    brokered: {
-      rps: round(brokered.requests.average, 0),
-      p50Ms: brokered.latency.p50,
-      p99Ms: brokered.latency.p99,
-      non2xx: brokered.non2xx,
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      quick,
+      seconds,
+      connections,
     },
+    commit,
+    brokered: { rps: brokered.result.rps, p50Ms: brokered.result.p50Ms, p99Ms: brokered.result.p99Ms },
     storeLimit: { rps: storeRps },
-    ratioToStoreLimit: round(brokered.requests.average / Math.max(1, storeRps), 2),
-    cpuMsPerCall: { brokered: cpuMsPerCall },
+    ratioToStoreLimit,
+    cpuMsPerCall: { brokered: brokered.cpuMsPerCall, bare: bare.cpuMsPerCall },
     roundTripsPerCall,
-    statement: {
-      small: statementSmall.p50Ms,
-      large: statementLarge.p50Ms,
-      ratio: round(statementLarge.p50Ms / Math.max(0.01, statementSmall.p50Ms), 2),
+    bundles: Object.fromEntries(
+      Object.entries(bundles).map(([name, b]) => [
+        name,
+        { bytes: b.bytes, firstResponseMs: b.firstResponseMs },
+      ]),
+    ),
+    search: { small: searchSmall.p50Ms, large: searchLarge.p50Ms },
+    statement: { small: statementSmall.p50Ms, large: statementLarge.p50Ms },
+    peer: {
+      name: 'fast-gateway 5.0.1 (key auth + express-rate-limit + proxy)',
+      rps: peerRun.rps,
+      p99Ms: peerRun.p99Ms,
+    },
+    targets,
+    details: {
+      bare: { rps: bare.result.rps, p50Ms: bare.result.p50Ms, p99Ms: bare.result.p99Ms },
+      brokeredNon2xx: brokered.result.non2xx,
+      peerP50Ms: peerRun.p50Ms,
+      token: { clientSecretBasic: tokenSecret, privateKeyJwt: tokenJwt },
+      verifyMicroseconds: { firstSight: verifyFirstUs, repeated: verifyRepeatUs },
+      coldStart: bundles,
+      search: {
+        sizes: searchSizes,
+        small: searchSmall,
+        large: searchLarge,
+        ratio: round(searchLarge.p50Ms / searchSmall.p50Ms),
+      },
+      statement: {
+        calls: { small: 1_000, large: 1_000_000 },
+        ratio: round(statementLarge.p50Ms / statementSmall.p50Ms),
+      },
+      seconds: round((performance.now() - started) / 1000, 0),
     },
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
-  const rows: [string, string][] = [
-    ['token (client_secret_basic) p50 / p99', `${tokenSecret.p50Ms} / ${tokenSecret.p99Ms} ms`],
-    ['token (private_key_jwt) p50 / p99', `${tokenJwt.p50Ms} / ${tokenJwt.p99Ms} ms`],
-    ['access-token verification', `${verifyUs} µs`],
+
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const largestBundle = Math.max(...Object.values(bundles).map((b) => b.bytes));
+  const slowestStart = Math.max(...Object.values(bundles).map((b) => b.firstResponseMs));
+  const rows: [string, string, string][] = [
     [
       'brokered lookups',
-      `${results.brokered.rps} req/s (p50 ${brokered.latency.p50} ms, p99 ${brokered.latency.p99} ms)`,
+      `${brokered.result.rps} req/s, p50 ${brokered.result.p50Ms} ms, p99 ${brokered.result.p99Ms} ms`,
+      '',
     ],
-    ["store's own limit (same read + transaction)", `${storeRps} ops/s`],
-    ['ratio to the store limit', String(results.ratioToStoreLimit)],
-    ['gateway CPU per brokered call', `${cpuMsPerCall} ms`],
-    ['store round trips per call', String(roundTripsPerCall)],
+    ["store's own limit (same read + transaction)", `${storeRps} ops/s`, ''],
+    ['ratio to the store limit', String(ratioToStoreLimit), `>= 0.8: ${mark(ratioToStoreLimit >= 0.8)}`],
+    [
+      'gateway CPU per brokered call',
+      `${brokered.cpuMsPerCall} ms`,
+      `< 1 ms: ${mark(brokered.cpuMsPerCall < 1)}`,
+    ],
+    ['gateway CPU per bare read call', `${bare.cpuMsPerCall} ms (${bare.result.rps} req/s)`, ''],
+    [
+      'store round trips per brokered call',
+      String(roundTripsPerCall),
+      `2: ${mark(roundTripsPerCall <= 2.05)}`,
+    ],
+    ['largest bundle', `${largestBundle} bytes`, `< 500 KB: ${mark(largestBundle < 500_000)}`],
+    ['slowest cold first response', `${slowestStart} ms`, `< 150 ms: ${mark(slowestStart < 150)}`],
+    [
+      `search p50 at ${searchSizes.small} / ${searchSizes.large} businesses`,
+      `${searchSmall.p50Ms} / ${searchLarge.p50Ms} ms`,
+      `ratio ${results.details.search.ratio}`,
+    ],
     [
       'statement p50 at 1k / 1M metered calls',
-      `${statementSmall.p50Ms} / ${statementLarge.p50Ms} ms (ratio ${results.statement.ratio})`,
+      `${statementSmall.p50Ms} / ${statementLarge.p50Ms} ms`,
+      `ratio ${results.details.statement.ratio}`,
     ],
+    ['peer: fast-gateway', `${peerRun.rps} req/s, p99 ${peerRun.p99Ms} ms`, 'no metering, audit or purpose'],
+    ['token (client_secret_basic) p50 / p99', `${tokenSecret.p50Ms} / ${tokenSecret.p99Ms} ms`, ''],
+    ['token (private_key_jwt) p50 / p99', `${tokenJwt.p50Ms} / ${tokenJwt.p99Ms} ms`, ''],
+    ['access-token verification first / repeated', `${verifyFirstUs} / ${verifyRepeatUs} µs`, ''],
   ];
   process.stdout.write(
-    `\n${rows.map(([k, v]) => `${k.padEnd(46)} ${v}`).join('\n')}\n\nWritten to bench/results.json\n`,
+    `\n${rows.map(([k, v, note]) => `${k.padEnd(46)} ${v.padEnd(44)} ${note}`).join('\n')}\n\n` +
+      `Written to bench/results.json (${results.details.seconds} s)\n`,
   );
-  if (brokered.non2xx > 0) say(`warning: ${brokered.non2xx} non-2xx answers during the run`);
+  if (brokered.result.non2xx > 0) say(`warning: ${brokered.result.non2xx} non-2xx answers during the run`);
 } finally {
+  peer?.kill();
+  cleanupSynth?.();
+  await new Promise<void>((done) => bareServer.close(() => done()));
   await gateway.stop();
+  rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,0 +1,72 @@
+/** Load and timing helpers for the bench: autocannon in its own process, sequential latency, rounding. */
+import { spawn } from 'node:child_process';
+
+export interface LoadResult {
+  rps: number;
+  total: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+}
+
+export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+/** autocannon against one URL, in a child process so its CPU never counts as the gateway's. */
+export function load(
+  url: string,
+  options: { connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const args = ['-c', String(options.connections), '-d', String(options.seconds), '-j'];
+    for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
+    const child = spawn(process.execPath, ['node_modules/autocannon/autocannon.js', ...args, url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', () => {
+      try {
+        const r = JSON.parse(out) as {
+          requests: { average: number; total: number };
+          latency: { p50: number; p99: number };
+          non2xx: number;
+        };
+        resolve({
+          rps: round(r.requests.average, 0),
+          total: r.requests.total,
+          p50Ms: r.latency.p50,
+          p99Ms: r.latency.p99,
+          non2xx: r.non2xx,
+        });
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+/** Runs `fn` n times one after another; p50/p99 in ms. */
+export async function timeSequential(n: number, fn: (i: number) => Promise<void>) {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50Ms: round(percentile(times, 0.5)), p99Ms: round(percentile(times, 0.99)) };
+}
+
+/** This process's CPU (user + system) per served call while `work` runs, in ms. */
+export async function cpuPerCall<T extends { total: number }>(work: () => Promise<T>) {
+  const before = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(before);
+  return { result, cpuMsPerCall: round((used.user + used.system) / 1000 / Math.max(1, result.total), 3) };
+}
