@@ -21,10 +21,10 @@ export const ConfigSchema = z.object({
   SECRET_ROTATION_OVERLAP_SECONDS: positiveInt(24 * 3600).pipe(z.number().max(7 * 24 * 3600)),
   MAX_BODY_BYTES: positiveInt(64 * 1024),
   /**
-   * Total request header bytes (names and values) the gateway accepts; larger is a 431. Below Node's own 16 KiB
-   * and API Gateway's 10 KB, so a caller gets the gateway's problem+json rather than a host's bare refusal.
+   * Total request header bytes (names and values) the gateway accepts; larger is a 431 problem+json. The default
+   * is API Gateway's own REST limit (10,240 bytes), so the local host refuses what AWS would; Node's is 16 KiB.
    */
-  HEADER_LIMIT_BYTES: positiveInt(8 * 1024),
+  HEADER_LIMIT_BYTES: positiveInt(10_240),
   /** Browser origins allowed to call the API (comma list). Unset: no CORS headers at all, preflights included. */
   CORS_ALLOWED_ORIGINS: z
     .string()

@@ -65,7 +65,7 @@ export const baseAppOptions = (deps: {
   corsAllowedOrigins: deps.config.CORS_ALLOWED_ORIGINS,
 });
 
-const DEFAULT_HEADER_LIMIT_BYTES = 8 * 1024;
+const DEFAULT_HEADER_LIMIT_BYTES = 10_240;
 
 /** Headers a browser client sends and may read; everything else stays hidden from cross-origin scripts. */
 const corsRequestHeaders = [
