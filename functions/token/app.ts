@@ -1,14 +1,15 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { GatewayDeps } from '../../shared/deps';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { consoleRoutes } from '../../shared/http/console';
 import { docsRoutes } from '../../shared/http/docs';
 import { discoveryRoutes } from './discovery';
 import { oauthRoutes } from './oauth';
 import { healthRoute } from './routes';
 
 /**
- * Public routes: health, API description and documentation, discovery, the token endpoint. The OpenAPI
- * document is handed in: the local host builds it from every area's route definitions, while the token
+ * Public routes: health, API description and documentation, the console, discovery, the token endpoint. The
+ * OpenAPI document is handed in: the local host builds it from every area's route definitions, while the token
  * Lambda serves the copy written at build time, so its bundle carries no other area's code.
  */
 export function publicRoutes(deps: GatewayDeps, openApiDocument: () => unknown): Router {
@@ -26,6 +27,7 @@ export function publicRoutes(deps: GatewayDeps, openApiDocument: () => unknown):
     }
   });
   router.route('/', docsRoutes(openApiDocument));
+  router.route('/', consoleRoutes());
   router.route('/', discoveryRoutes(deps));
   router.route('/', oauthRoutes(deps));
   return router;

@@ -118,6 +118,8 @@ export function createBaseApp({
         baseUri: ["'self'"],
       },
       crossOriginResourcePolicy: 'same-origin',
+      // A route may send a stricter header of its own (the console's Content-Security-Policy).
+      overwrite: false,
     }),
   );
   app.use(headerLimit(headerLimitBytes));

@@ -1,0 +1,100 @@
+/**
+ * The gateway's HTTP API as the console uses it. The access token lives in this module's closure only: never
+ * in localStorage, sessionStorage, a cookie or the URL, so it is gone when the page is closed or reloaded.
+ */
+
+/** An API error with what the gateway said (problem+json `title`/`detail`, or an OAuth error). */
+export class ApiError extends Error {
+  constructor({ status, title, detail, requestId }) {
+    super(detail || title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.requestId = requestId;
+  }
+}
+
+async function errorOf(response) {
+  const requestId = response.headers.get('X-Request-Id') ?? undefined;
+  let body = {};
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's error page): the status alone is what there is to say.
+  }
+  return new ApiError({
+    status: response.status,
+    title: body.title ?? body.error ?? response.statusText,
+    detail: body.detail ?? body.error_description,
+    requestId: body.requestId ?? requestId,
+  });
+}
+
+/** A client of the gateway at `base` (the page's own origin and stage); `onExpired` runs on a 401. */
+export function createApi(base, onExpired) {
+  let token;
+  const url = (path) => new URL(path, base).href;
+
+  async function request(method, path, { body, accept = 'application/json' } = {}) {
+    const headers = { Accept: accept };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(url(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (response.status === 401) onExpired(error);
+      throw error;
+    }
+    return response;
+  }
+
+  return {
+    /** client_credentials with client_secret_basic; keeps the token and returns its scopes. */
+    async signIn(clientId, secret) {
+      const form = (text) => encodeURIComponent(text).replace(/%20/g, '+');
+      const response = await fetch(url('oauth/token'), {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${btoa(`${form(clientId)}:${form(secret)}`)}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: 'grant_type=client_credentials',
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+      if (!response.ok) throw await errorOf(response);
+      const issued = await response.json();
+      token = issued.access_token;
+      return {
+        scopes: String(issued.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
+        expiresIn: issued.expires_in,
+      };
+    },
+    signOut() {
+      token = undefined;
+    },
+    get signedIn() {
+      return token !== undefined;
+    },
+    json: async (method, path, body) => (await request(method, path, { body })).json(),
+    text: async (path, accept) => (await request('GET', path, { accept })).text(),
+    /** The bytes as sent (a CSV keeps its byte order mark, which Excel needs for UTF-8). */
+    blob: async (path, accept) => (await request('GET', path, { accept })).blob(),
+    /** A public document (the JWKS): no token sent. */
+    async publicText(path) {
+      const response = await fetch(url(path), { credentials: 'omit', cache: 'no-store' });
+      if (!response.ok) throw await errorOf(response);
+      return response.text();
+    },
+  };
+}

@@ -1,0 +1,1184 @@
+/**
+ * The console: sign-in, then the pages the token's scopes allow (admin: agencies, credentials, entitlements,
+ * plans; billing:read: usage, statements; audit:read: the audit trail). Plain DOM, no framework; every
+ * piece of text comes from i18n.js, every number and date through format.js.
+ */
+import { ApiError, createApi } from './api.js';
+import {
+  dayOf,
+  dayOfSeconds,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatDay,
+  formatPeriod,
+  formatVnd,
+  parseList,
+  periodOf,
+  spacedTicks,
+  usageSeries,
+  usageTotals,
+} from './format.js';
+import { LANGUAGES, translate } from './i18n.js';
+import { StatementVerificationError, verifySignedStatement } from './verify.js';
+
+const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'];
+const SCOPES = [...OPERATIONS, 'admin', 'billing:read', 'billing:close', 'audit:read'];
+const PAGES = {
+  agencies: 'admin',
+  credentials: 'admin',
+  entitlements: 'admin',
+  plans: 'admin',
+  usage: 'billing:read',
+  statements: 'billing:read',
+  audit: 'audit:read',
+};
+const PALETTE = ['#0b5cad', '#a1261b', '#1b6b34', '#8a4b00', '#6a1b9a', '#00616e', '#5c5c00', '#9c0f5f'];
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  lang: 'vi',
+  session: undefined,
+  page: undefined,
+  /** Agencies by id, once an admin or finance page has read them (names for tables and selects). */
+  agencies: new Map(),
+  agencyCursor: undefined,
+  credentials: undefined,
+  auditVerify: undefined,
+  plans: [],
+  usage: undefined,
+  summary: undefined,
+  statement: undefined,
+  audit: undefined,
+  chart: undefined,
+};
+
+const t = (key, params) => translate(state.lang, key, params);
+const opName = (operation) => t(`op.${operation}`);
+/** `CODE · Name` for admins; finance, who cannot list agencies, knows names from the month summaries only. */
+const agencyText = (agency) => (agency.code ? `${agency.code} · ${agency.name}` : agency.name);
+const agencyLabel = (id) => {
+  const agency = state.agencies.get(id);
+  return agency ? agencyText(agency) : id;
+};
+
+const api = createApi(document.baseURI, () => {
+  if (!state.session) return;
+  signOut();
+  showError(t('session.expired'));
+});
+
+/** An element with attributes (`text` sets textContent, `on*` adds a listener) and children. */
+function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (name === 'text') element.textContent = value;
+    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null) element.append(child);
+  }
+  return element;
+}
+
+const cell = (text, className) => h('td', { text: String(text ?? ''), class: className });
+const badge = (status) => h('span', { class: `badge ${status}`, text: t(`status.${status}`) });
+
+function fillRows(table, rows, columns) {
+  const body = table.tBodies[0];
+  body.replaceChildren(
+    ...(rows.length ? rows : [h('tr', {}, h('td', { colspan: String(columns), text: t('common.none') }))]),
+  );
+}
+
+// Messages, errors and progress.
+
+function showError(error) {
+  const box = $('alert');
+  if (error instanceof ApiError) {
+    box.replaceChildren(
+      h('strong', { text: error.title ?? `HTTP ${error.status}` }),
+      error.detail ? `: ${error.detail}` : '',
+      error.requestId
+        ? h('span', { class: 'hint', text: ` (${t('error.requestId', { id: error.requestId })})` })
+        : '',
+    );
+  } else if (error instanceof TypeError) {
+    box.replaceChildren(h('strong', { text: t('error.network') }));
+  } else {
+    box.replaceChildren(
+      h('strong', { text: typeof error === 'string' ? error : String(error?.message ?? error) }),
+    );
+  }
+  box.hidden = false;
+}
+
+function clearMessages() {
+  $('alert').hidden = true;
+  $('alert').replaceChildren();
+  $('notice').textContent = '';
+}
+
+const notify = (text) => {
+  $('notice').textContent = text;
+};
+
+/** Runs `work` with the page marked busy and a progress bar saying what is happening; errors are shown. */
+async function busy(label, work, { button } = {}) {
+  const page = state.page ? $(`page-${state.page}`) : $('page-signin');
+  page?.setAttribute('aria-busy', 'true');
+  $('busy-label').textContent = label;
+  $('busy').hidden = false;
+  if (button) button.disabled = true;
+  try {
+    return await work();
+  } catch (error) {
+    showError(error);
+    return undefined;
+  } finally {
+    page?.removeAttribute('aria-busy');
+    $('busy').hidden = true;
+    if (button) button.disabled = false;
+  }
+}
+
+// Language.
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  for (const element of document.querySelectorAll('[data-i18n]')) {
+    const params = element.dataset.op ? { op: opName(element.dataset.op) } : undefined;
+    element.textContent = t(element.dataset.i18n, params);
+  }
+  for (const element of document.querySelectorAll('[data-i18n-label]')) {
+    element.setAttribute('aria-label', t(element.dataset.i18nLabel));
+  }
+  $('lang').value = state.lang;
+  if (state.session) {
+    $('who').textContent = t('session.signedInAs', {
+      client: state.session.clientId,
+      scopes: state.session.scopes.join(' '),
+    });
+  }
+  renderAgencySelects();
+  renderCurrent();
+}
+
+$('lang').addEventListener('change', (event) => {
+  if (LANGUAGES.includes(event.target.value)) state.lang = event.target.value;
+  applyLanguage();
+});
+
+// Session and navigation.
+
+$('signin-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const clientId = $('signin-client').value.trim();
+  const secret = $('signin-secret').value;
+  const signedIn = await busy(t('common.loading'), async () => {
+    try {
+      return await api.signIn(clientId, secret);
+    } catch (error) {
+      if (error instanceof ApiError) throw t('signin.failed', { detail: error.detail ?? error.title });
+      throw error;
+    }
+  });
+  if (!signedIn) return;
+  $('signin-secret').value = '';
+  const scopes = signedIn.scopes;
+  if (!Object.values(PAGES).some((scope) => scopes.includes(scope))) {
+    api.signOut();
+    showError(t('signin.noScopes'));
+    return;
+  }
+  state.session = { clientId, scopes };
+  $('session').hidden = false;
+  $('nav').hidden = false;
+  for (const link of document.querySelectorAll('#nav a')) {
+    link.parentElement.hidden = !scopes.includes(PAGES[link.dataset.page]);
+  }
+  applyLanguage();
+  const wanted = location.hash.slice(1);
+  const page = allowed(wanted) ? wanted : Object.keys(PAGES).find((name) => allowed(name));
+  history.replaceState(null, '', `#${page}`);
+  showPage(page);
+});
+
+const allowed = (page) => Boolean(state.session && PAGES[page] && state.session.scopes.includes(PAGES[page]));
+const can = (scope) => Boolean(state.session?.scopes.includes(scope));
+
+function signOut() {
+  api.signOut();
+  state.session = undefined;
+  state.page = undefined;
+  state.agencies.clear();
+  state.usage = state.summary = state.statement = state.audit = undefined;
+  state.chart?.destroy();
+  state.chart = undefined;
+  for (const page of document.querySelectorAll('.page')) page.hidden = page.id !== 'page-signin';
+  $('session').hidden = true;
+  $('nav').hidden = true;
+  clearMessages();
+  $('signin-client').focus();
+}
+
+$('sign-out').addEventListener('click', () => {
+  signOut();
+  history.replaceState(null, '', location.pathname + location.search);
+});
+
+window.addEventListener('hashchange', () => {
+  const page = location.hash.slice(1);
+  if (allowed(page)) showPage(page);
+});
+
+function showPage(page) {
+  clearMessages();
+  state.page = page;
+  for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== `page-${page}`;
+  for (const link of document.querySelectorAll('#nav a')) {
+    if (link.dataset.page === page) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  $(`h-${page}`).setAttribute('tabindex', '-1');
+  $(`h-${page}`).focus();
+  loaders[page]();
+}
+
+function renderCurrent() {
+  if (!state.page) return;
+  renderers[state.page]?.();
+}
+
+// Agencies, shared by the admin pages' selects.
+
+async function loadAgencies({ more = false } = {}) {
+  const query = new URLSearchParams({ limit: '100' });
+  if (more && state.agencyCursor) query.set('cursor', state.agencyCursor);
+  if (!more) state.agencies.clear();
+  const page = await api.json('GET', `admin/agencies?${query}`);
+  for (const agency of page.items) state.agencies.set(agency.id, agency);
+  state.agencyCursor = page.cursor;
+  renderAgencySelects();
+}
+
+function renderAgencySelects() {
+  for (const select of document.querySelectorAll('select.agency-select')) {
+    const current = select.value;
+    select.replaceChildren(
+      h('option', { value: '', text: t('common.chooseAgency') }),
+      ...[...state.agencies.values()].map((agency) =>
+        h('option', { value: agency.id, text: agencyText(agency) }),
+      ),
+    );
+    if (state.agencies.has(current)) select.value = current;
+  }
+}
+
+function renderAgencies() {
+  const rows = [...state.agencies.values()].map((agency) =>
+    h(
+      'tr',
+      { 'data-agency': agency.code },
+      cell(agency.code, 'mono'),
+      cell(agency.name),
+      h('td', {}, badge(agency.status)),
+      cell(agency.planCode ? `${agency.planCode} v${agency.planVersion}` : '–'),
+      cell(formatDate(agency.createdAt)),
+      h(
+        'td',
+        {},
+        agency.status === 'active'
+          ? h('button', {
+              type: 'button',
+              class: 'danger',
+              text: t('agencies.suspend', { code: agency.code }),
+              onclick: (event) => setAgencyStatus(agency, 'suspended', event.currentTarget),
+            })
+          : h('button', {
+              type: 'button',
+              class: 'secondary',
+              text: t('agencies.reactivate', { code: agency.code }),
+              onclick: (event) => setAgencyStatus(agency, 'active', event.currentTarget),
+            }),
+      ),
+    ),
+  );
+  fillRows($('agencies-table'), rows, 6);
+  $('agencies-more').hidden = !state.agencyCursor;
+}
+
+async function setAgencyStatus(agency, status, button) {
+  clearMessages();
+  const updated = await busy(
+    t('common.loading'),
+    () => api.json('PATCH', `admin/agencies/${agency.id}`, { status }),
+    { button },
+  );
+  if (!updated) return;
+  state.agencies.set(updated.id, updated);
+  renderAgencies();
+  notify(t(status === 'active' ? 'agencies.reactivated' : 'agencies.suspended', { code: updated.code }));
+}
+
+$('agency-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const body = { code: $('agency-code').value.trim(), name: $('agency-name').value.trim() };
+  const created = await busy(t('common.loading'), () => api.json('POST', 'admin/agencies', body), {
+    button: event.submitter,
+  });
+  if (!created) return;
+  state.agencies.set(created.id, created);
+  renderAgencies();
+  renderAgencySelects();
+  event.target.reset();
+  notify(t('agencies.created', { code: created.code }));
+});
+
+$('agencies-more').addEventListener('click', () =>
+  busy(t('common.loading'), async () => {
+    await loadAgencies({ more: true });
+    renderAgencies();
+  }),
+);
+
+// Credentials.
+
+function renderScopeChecks() {
+  const box = $('cred-scopes');
+  const checked = new Set([...box.querySelectorAll('input:checked')].map((input) => input.value));
+  box.replaceChildren(
+    ...SCOPES.map((scope) =>
+      h(
+        'label',
+        {},
+        h('input', { type: 'checkbox', name: 'scope', value: scope, checked: checked.has(scope) }),
+        h(
+          'span',
+          {},
+          h('code', { text: scope }),
+          ` ${t(OPERATIONS.includes(scope) ? `op.${scope}` : `scope.${scope}`)}`,
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadCredentials() {
+  const agencyId = $('cred-agency').value;
+  if (!agencyId) {
+    state.credentials = undefined;
+    renderCredentials();
+    return;
+  }
+  state.credentials = (await api.json('GET', `admin/agencies/${agencyId}/credentials`)).items;
+  renderCredentials();
+}
+
+function renderCredentials() {
+  renderScopeChecks();
+  const table = $('cred-table');
+  if (!state.credentials) {
+    table.tBodies[0].replaceChildren(
+      h('tr', {}, h('td', { colspan: '6', text: t('credentials.pickAgency') })),
+    );
+    return;
+  }
+  const rows = state.credentials.map((credential) =>
+    h(
+      'tr',
+      { 'data-client': credential.clientId },
+      cell(credential.clientId, 'mono'),
+      cell(credential.scopes.join(' '), 'mono'),
+      cell(credential.authMethod),
+      h('td', {}, badge(credential.status)),
+      cell(formatDate(credential.createdAt)),
+      h(
+        'td',
+        {},
+        credential.status === 'active' && credential.authMethod === 'client_secret'
+          ? h('button', {
+              type: 'button',
+              class: 'secondary',
+              text: t('credentials.rotate', { client: credential.clientId }),
+              onclick: (event) => rotateCredential(credential, event.currentTarget),
+            })
+          : undefined,
+        credential.status === 'active'
+          ? h('button', {
+              type: 'button',
+              class: 'danger',
+              text: t('credentials.revoke', { client: credential.clientId }),
+              onclick: (event) => revokeCredential(credential, event.currentTarget),
+            })
+          : undefined,
+      ),
+    ),
+  );
+  fillRows(table, rows, 6);
+}
+
+$('cred-agency').addEventListener('change', () => busy(t('common.loading'), loadCredentials));
+
+$('cred-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const agencyId = $('cred-agency').value;
+  const scopes = [...$('cred-scopes').querySelectorAll('input:checked')].map((input) => input.value);
+  if (!agencyId) return showError(t('credentials.pickAgency'));
+  if (!scopes.length) return showError(t('credentials.pickScope'));
+  const issued = await busy(
+    t('common.loading'),
+    () => api.json('POST', `admin/agencies/${agencyId}/credentials`, { scopes }),
+    { button: event.submitter },
+  );
+  if (!issued) return;
+  for (const input of $('cred-scopes').querySelectorAll('input:checked')) input.checked = false;
+  showSecret(issued.clientId, issued.clientSecret);
+  await busy(t('common.loading'), loadCredentials);
+});
+
+async function rotateCredential(credential, button) {
+  clearMessages();
+  const rotated = await busy(
+    t('common.loading'),
+    () => api.json('POST', `admin/credentials/${credential.clientId}/rotate`),
+    { button },
+  );
+  if (!rotated) return;
+  showSecret(rotated.clientId, rotated.clientSecret, rotated.previousSecretExpiresAt);
+  await busy(t('common.loading'), loadCredentials);
+}
+
+async function revokeCredential(credential, button) {
+  clearMessages();
+  const revoked = await busy(
+    t('common.loading'),
+    () => api.json('DELETE', `admin/credentials/${credential.clientId}`),
+    { button },
+  );
+  if (!revoked) return;
+  notify(t('credentials.revoked', { client: credential.clientId }));
+  await busy(t('common.loading'), loadCredentials);
+}
+
+/** The copy-once dialog: the secret exists in the page only while it is open. */
+function showSecret(clientId, secret, previousExpiresAt) {
+  $('secret-client').value = clientId;
+  $('secret-value').value = secret ?? '';
+  $('secret-copy-status').textContent = '';
+  $('secret-overlap').hidden = !previousExpiresAt;
+  $('secret-overlap').textContent = previousExpiresAt
+    ? t('secret.overlap', { time: formatDateTime(previousExpiresAt) })
+    : '';
+  $('secret-copy').disabled = false;
+  $('secret-dialog').showModal();
+  $('secret-value').focus();
+  $('secret-value').select();
+}
+
+$('secret-copy').addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText($('secret-value').value);
+    $('secret-copy-status').textContent = t('secret.copied');
+    $('secret-copy').disabled = true;
+  } catch {
+    $('secret-value').select();
+    $('secret-copy-status').textContent = t('secret.copyFailed');
+  }
+});
+
+$('secret-close').addEventListener('click', () => $('secret-dialog').close());
+$('secret-dialog').addEventListener('close', () => {
+  $('secret-value').value = '';
+  $('secret-client').value = '';
+  $('secret-copy-status').textContent = '';
+});
+
+// Entitlements.
+
+function renderEntitlementRows() {
+  const rows = $('ent-rows');
+  const values = new Map(
+    OPERATIONS.map((op) => [
+      op,
+      {
+        on: $(`ent-on-${slug(op)}`)?.checked ?? false,
+        purposes: $(`ent-purposes-${slug(op)}`)?.value ?? '',
+        fields: $(`ent-fields-${slug(op)}`)?.value ?? '',
+        covert: $(`ent-covert-${slug(op)}`)?.value ?? '',
+      },
+    ]),
+  );
+  rows.replaceChildren(
+    ...OPERATIONS.map((op) => {
+      const id = slug(op);
+      const value = values.get(op);
+      return h(
+        'fieldset',
+        {},
+        h('legend', {}, h('code', { text: op }), ` ${opName(op)}`),
+        h(
+          'label',
+          { class: 'check' },
+          h('input', { type: 'checkbox', id: `ent-on-${id}`, checked: value.on }),
+          h('span', { text: t('entitlements.enabled', { op: opName(op) }) }),
+        ),
+        h(
+          'div',
+          { class: 'grid' },
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: `ent-purposes-${id}`, text: t('entitlements.purposes') }),
+            h('input', {
+              id: `ent-purposes-${id}`,
+              value: value.purposes,
+              autocomplete: 'off',
+              spellcheck: 'false',
+            }),
+          ),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: `ent-fields-${id}`, text: t('entitlements.fields') }),
+            h('input', {
+              id: `ent-fields-${id}`,
+              value: value.fields,
+              autocomplete: 'off',
+              spellcheck: 'false',
+            }),
+          ),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: `ent-covert-${id}`, text: t('entitlements.covertUntil') }),
+            h('input', { id: `ent-covert-${id}`, type: 'date', value: value.covert }),
+          ),
+        ),
+      );
+    }),
+  );
+}
+
+const slug = (op) => op.replace(':', '-');
+
+async function loadEntitlements() {
+  const agencyId = $('ent-agency').value;
+  renderEntitlementRows();
+  const { entitlements } = agencyId
+    ? await api.json('GET', `admin/agencies/${agencyId}/entitlements`)
+    : { entitlements: [] };
+  for (const op of OPERATIONS) {
+    const entitlement = entitlements.find((e) => e.operation === op);
+    $(`ent-on-${slug(op)}`).checked = Boolean(entitlement);
+    $(`ent-purposes-${slug(op)}`).value = entitlement?.purposes.join(', ') ?? '';
+    $(`ent-fields-${slug(op)}`).value = entitlement?.fields?.join(', ') ?? '';
+    $(`ent-covert-${slug(op)}`).value = entitlement?.covertUntil ?? '';
+  }
+}
+
+$('ent-agency').addEventListener('change', () => busy(t('common.loading'), loadEntitlements));
+
+$('ent-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const agencyId = $('ent-agency').value;
+  if (!agencyId) return showError(t('credentials.pickAgency'));
+  const entitlements = [];
+  for (const op of OPERATIONS) {
+    if (!$(`ent-on-${slug(op)}`).checked) continue;
+    const purposes = parseList($(`ent-purposes-${slug(op)}`).value);
+    if (!purposes.length) return showError(t('entitlements.needPurpose', { op: opName(op) }));
+    const fields = parseList($(`ent-fields-${slug(op)}`).value);
+    const covertUntil = $(`ent-covert-${slug(op)}`).value;
+    entitlements.push({
+      operation: op,
+      purposes,
+      ...(fields.length ? { fields } : {}),
+      ...(covertUntil ? { covertUntil } : {}),
+    });
+  }
+  const saved = await busy(
+    t('common.loading'),
+    () => api.json('PUT', `admin/agencies/${agencyId}/entitlements`, { entitlements }),
+    { button: event.submitter },
+  );
+  if (saved) notify(t('entitlements.saved', { code: state.agencies.get(agencyId)?.code ?? agencyId }));
+});
+
+// Plans.
+
+function renderPriceInputs() {
+  const box = $('plan-prices');
+  const values = new Map(OPERATIONS.map((op) => [op, $(`plan-price-${slug(op)}`)?.value ?? '0']));
+  box.replaceChildren(
+    ...OPERATIONS.map((op) =>
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: `plan-price-${slug(op)}`, text: t('plans.unitPrice', { op: opName(op) }) }),
+        h('input', {
+          id: `plan-price-${slug(op)}`,
+          type: 'number',
+          min: '0',
+          step: '1',
+          value: values.get(op),
+        }),
+      ),
+    ),
+  );
+}
+
+function renderPlans() {
+  renderPriceInputs();
+  const rows = state.plans.map((plan) =>
+    h(
+      'tr',
+      { 'data-plan': plan.code },
+      cell(plan.code, 'mono'),
+      cell(plan.name),
+      cell(plan.version, 'num'),
+      cell(
+        t('plans.perSecondUnit', {
+          rate: formatCount(plan.rateLimit.perSecond),
+          burst: formatCount(plan.rateLimit.burst),
+        }),
+      ),
+      cell(formatCount(plan.monthlyQuota), 'num'),
+      cell(formatCount(plan.includedCalls), 'num'),
+      cell(formatVnd(plan.monthlyFeeVnd), 'num'),
+      cell(
+        Object.entries(plan.unitPricesVnd)
+          .map(([op, price]) => `${opName(op)}: ${formatVnd(price)}`)
+          .join('; ') || '–',
+      ),
+    ),
+  );
+  fillRows($('plans-table'), rows, 8);
+  const select = $('assign-plan');
+  const current = select.value;
+  select.replaceChildren(
+    h('option', { value: '', text: t('plans.plan') }),
+    ...state.plans.map((plan) => h('option', { value: plan.code, text: `${plan.code} · ${plan.name}` })),
+  );
+  select.value = current;
+}
+
+async function loadPlans() {
+  state.plans = (await api.json('GET', 'admin/plans')).items;
+  renderPlans();
+}
+
+const integer = (id) => Number.parseInt($(id).value, 10);
+
+$('plan-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const unitPricesVnd = {};
+  for (const op of OPERATIONS) {
+    const price = integer(`plan-price-${slug(op)}`);
+    if (price > 0) unitPricesVnd[op] = price;
+  }
+  const body = {
+    code: $('plan-code').value.trim(),
+    name: $('plan-name').value.trim(),
+    rateLimit: { perSecond: integer('plan-rate'), burst: integer('plan-burst') },
+    monthlyQuota: integer('plan-quota'),
+    includedCalls: integer('plan-included'),
+    monthlyFeeVnd: integer('plan-fee'),
+    unitPricesVnd,
+  };
+  const saved = await busy(t('common.loading'), () => api.json('POST', 'admin/plans', body), {
+    button: event.submitter,
+  });
+  if (!saved) return;
+  await busy(t('common.loading'), loadPlans);
+  notify(t('plans.saved', { code: saved.code, version: saved.version }));
+});
+
+$('assign-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const agencyId = $('assign-agency').value;
+  const planCode = $('assign-plan').value;
+  const updated = await busy(
+    t('common.loading'),
+    () => api.json('PUT', `admin/agencies/${agencyId}/plan`, { planCode }),
+    { button: event.submitter },
+  );
+  if (!updated) return;
+  state.agencies.set(updated.id, updated);
+  notify(t('plans.assigned', { plan: planCode, code: updated.code }));
+});
+
+// Usage.
+
+/** Agency names for finance, who cannot list agencies: the month summaries name every agency with usage. */
+async function learnAgencyNames(periods) {
+  if (can('admin')) {
+    if (!state.agencies.size) await loadAgencies();
+    return;
+  }
+  for (const period of periods) {
+    const summary = await api.json('GET', `billing/summary/${period}?top=1`);
+    for (const agency of summary.agencies) {
+      if (!state.agencies.has(agency.agencyId)) {
+        state.agencies.set(agency.agencyId, { id: agency.agencyId, name: agency.agencyName });
+      }
+    }
+  }
+}
+
+function renderUsageAgencies() {
+  const select = $('usage-agency');
+  const current = select.value;
+  select.replaceChildren(
+    h('option', { value: '', text: t('common.allAgencies') }),
+    ...[...state.agencies.values()].map((agency) =>
+      h('option', { value: agency.id, text: agencyText(agency) }),
+    ),
+  );
+  if (state.agencies.has(current)) select.value = current;
+}
+
+function setUsageInputs(granularity) {
+  const today = dayOf(Date.now());
+  for (const id of ['usage-from', 'usage-to']) {
+    const input = $(id);
+    const wanted = granularity === 'day' ? 'date' : 'month';
+    if (input.type !== wanted) {
+      const previous = input.value;
+      input.type = wanted;
+      input.value =
+        wanted === 'month'
+          ? (previous || today).slice(0, 7)
+          : previous.length === 7
+            ? `${previous}-01`
+            : previous;
+    }
+  }
+  if (!$('usage-from').value)
+    $('usage-from').value = granularity === 'day' ? `${today.slice(0, 8)}01` : today.slice(0, 7);
+  if (!$('usage-to').value) $('usage-to').value = granularity === 'day' ? today : today.slice(0, 7);
+}
+
+$('usage-granularity').addEventListener('change', (event) => setUsageInputs(event.target.value));
+
+async function loadUsage() {
+  const granularity = $('usage-granularity').value;
+  setUsageInputs(granularity);
+  const query = new URLSearchParams({ granularity, from: $('usage-from').value, to: $('usage-to').value });
+  if ($('usage-agency').value) query.set('agency', $('usage-agency').value);
+  const usage = await api.json('GET', `billing/usage?${query}`);
+  const unknown = usage.items.some((row) => !state.agencies.has(row.agencyId));
+  if (unknown) await learnAgencyNames([...new Set(usage.items.map((row) => row.period))]);
+  state.usage = usage;
+  renderUsageAgencies();
+  renderUsage();
+}
+
+function renderUsage() {
+  renderUsageAgencies();
+  if (!state.usage) return;
+  const { items, granularity } = state.usage;
+  const groupBy = $('usage-group').value;
+  const totals = usageTotals(items).map((total) =>
+    h(
+      'tr',
+      {
+        'data-agency-id': total.agencyId,
+        'data-operation': total.operation,
+      },
+      cell(agencyLabel(total.agencyId)),
+      cell(opName(total.operation)),
+      cell(formatCount(total.calls), 'num'),
+    ),
+  );
+  fillRows($('usage-table'), totals, 3);
+  drawChart(usageSeries(state.usage, groupBy), granularity, groupBy);
+}
+
+function drawChart(data, granularity, groupBy) {
+  const box = $('usage-chart');
+  state.chart?.destroy();
+  state.chart = undefined;
+  box.replaceChildren();
+  $('usage-empty').hidden = data.x.length > 0;
+  if (!data.x.length || typeof uPlot === 'undefined') return;
+  const label = (seconds) => {
+    const day = dayOfSeconds(seconds);
+    return granularity === 'day' ? formatDay(day) : formatPeriod(day.slice(0, 7));
+  };
+  const step = granularity === 'day' ? 86_400 : 31 * 86_400;
+  const width = Math.max(320, Math.min(box.clientWidth || 900, 1200));
+  state.chart = new uPlot(
+    {
+      width,
+      height: 320,
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Asia/Ho_Chi_Minh'),
+      scales: {
+        x: { time: true, range: (_u, min, max) => (min === max ? [min - step, max + step] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
+      },
+      axes: [
+        {
+          splits: () => spacedTicks(data.x, granularity === 'day' ? 10 : 12),
+          values: (_u, splits) => splits.map(label),
+          stroke: '#1a1a1a',
+        },
+        {
+          values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
+          stroke: '#1a1a1a',
+        },
+      ],
+      series: [
+        {
+          label: t(granularity === 'day' ? 'usage.day' : 'usage.month'),
+          value: (_u, v) => (v == null ? '–' : label(v)),
+        },
+        ...data.series.map((series, i) => ({
+          label: groupBy === 'agency' ? agencyLabel(series.key) : opName(series.key),
+          stroke: PALETTE[i % PALETTE.length],
+          width: 2,
+          points: { show: true, size: 7, fill: PALETTE[i % PALETTE.length] },
+          value: (_u, v) => (v == null ? '–' : formatCount(v)),
+        })),
+      ],
+    },
+    [data.x, ...data.series.map((series) => series.values)],
+    box,
+  );
+}
+
+$('usage-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearMessages();
+  busy(t('common.loading'), loadUsage, { button: event.submitter });
+});
+$('usage-group').addEventListener('change', () => renderUsage());
+
+// Statements.
+
+async function loadSummary() {
+  const period = $('statements-month').value || periodOf(Date.now());
+  $('statements-month').value = period;
+  state.summary = await api.json('GET', `billing/summary/${period}?top=100`);
+  for (const agency of state.summary.agencies) {
+    if (!state.agencies.has(agency.agencyId)) {
+      state.agencies.set(agency.agencyId, { id: agency.agencyId, name: agency.agencyName });
+    }
+  }
+  state.statement = undefined;
+  renderStatements();
+}
+
+function renderStatements() {
+  const summary = state.summary;
+  const period = summary?.period ?? $('statements-month').value;
+  $('h-statements-summary').textContent = period
+    ? t('statements.summary', { period: formatPeriod(period) })
+    : '';
+  $('close-box').hidden = !can('billing:close') || !period;
+  $('close-month').textContent = period ? t('statements.close', { period: formatPeriod(period) }) : '';
+  if (!summary) return;
+  $('statements-total').textContent = t('statements.totalAll', { total: formatVnd(summary.totalVnd) });
+  const rows = summary.agencies.map((agency) =>
+    h(
+      'tr',
+      { 'data-agency-id': agency.agencyId },
+      cell(agency.agencyName),
+      h('td', {}, badge(agency.status)),
+      cell(formatCount(agency.calls), 'num'),
+      cell(formatCount(agency.billable), 'num'),
+      cell(formatVnd(agency.totalVnd), 'num'),
+      h(
+        'td',
+        {},
+        h('button', {
+          type: 'button',
+          class: 'secondary',
+          text: t('statements.view', { agency: agency.agencyName }),
+          onclick: (event) =>
+            busy(t('common.loading'), () => loadStatement(agency.agencyId, summary.period), {
+              button: event.currentTarget,
+            }),
+        }),
+      ),
+    ),
+  );
+  fillRows($('statements-table'), rows, 6);
+  renderStatement();
+}
+
+async function loadStatement(agencyId, period) {
+  state.statement = await api.json('GET', `billing/statements/${period}?agency=${agencyId}`);
+  $('verify-result').replaceChildren();
+  renderStatement();
+  $('h-statement').setAttribute('tabindex', '-1');
+  $('h-statement').focus();
+}
+
+function renderStatement() {
+  const detail = $('statement-detail');
+  const current = state.statement;
+  detail.hidden = !current;
+  if (!current) return;
+  const { statement, status, signed } = current;
+  $('h-statement').textContent = t('statements.detail', {
+    agency: statement.agencyName,
+    period: formatPeriod(statement.period),
+  });
+  $('statement-status').replaceChildren(
+    badge(status),
+    signed ? ` ${t('statements.closedAt', { time: formatDateTime(signed.closedAt) })}` : '',
+  );
+  fillRows(
+    $('statement-lines'),
+    statement.lines.map((line) =>
+      h(
+        'tr',
+        { 'data-operation': line.operation },
+        cell(opName(line.operation)),
+        cell(formatCount(line.calls), 'num'),
+        cell(formatCount(line.billable), 'num'),
+        cell(formatCount(line.included), 'num'),
+        cell(formatCount(line.chargeable), 'num'),
+        cell(formatVnd(line.amountVnd), 'num'),
+      ),
+    ),
+    6,
+  );
+  const totals = [
+    ['statements.usage', statement.usageVnd],
+    ['statements.fee', statement.monthlyFeeVnd],
+    ['statements.adjustments', statement.adjustmentsVnd],
+    ['statements.subtotal', statement.subtotalVnd],
+    ['statements.vat', statement.vatVnd, { percent: statement.vatPercent }],
+    ['statements.grandTotal', statement.totalVnd],
+  ];
+  $('statement-totals').replaceChildren(
+    ...totals.flatMap(([key, amount, params]) => [
+      h('dt', { text: t(key, params) }),
+      h('dd', { text: formatVnd(amount), 'data-total': key }),
+    ]),
+  );
+  $('statement-verify').hidden = status !== 'closed';
+}
+
+$('statements-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearMessages();
+  busy(t('common.loading'), loadSummary, { button: event.submitter });
+});
+
+$('close-month').addEventListener('click', async (event) => {
+  clearMessages();
+  const period = $('statements-month').value;
+  const closed = await busy(
+    t('statements.closing', { period: formatPeriod(period) }),
+    () => api.json('POST', `billing/periods/${period}/close`),
+    { button: event.currentTarget },
+  );
+  if (!closed) return;
+  await busy(t('common.loading'), loadSummary);
+  notify(t('statements.closed', { period: formatPeriod(period), count: closed.statements.length }));
+});
+
+$('statement-csv').addEventListener('click', async (event) => {
+  clearMessages();
+  const { statement } = state.statement;
+  const blob = await busy(
+    t('common.loading'),
+    () => api.blob(`billing/statements/${statement.period}?agency=${statement.agencyId}`, 'text/csv'),
+    { button: event.currentTarget },
+  );
+  if (!blob) return;
+  const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
+  const link = h('a', {
+    href: URL.createObjectURL(blob),
+    download: `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`,
+  });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+});
+
+$('statement-verify').addEventListener('click', async (event) => {
+  clearMessages();
+  const { statement } = state.statement;
+  const out = $('verify-result');
+  out.replaceChildren();
+  await busy(
+    t('statements.verifying'),
+    async () => {
+      const [file, jwks] = await Promise.all([
+        api.text(`billing/statements/${statement.period}/signed?agency=${statement.agencyId}`),
+        api.publicText('.well-known/jwks.json'),
+      ]);
+      try {
+        const verified = await verifySignedStatement(file, JSON.parse(jwks));
+        out.replaceChildren(
+          h('span', {
+            class: 'ok',
+            'data-verified': 'true',
+            text: t('statements.verified', {
+              kid: verified.kid,
+              total: formatVnd(verified.totalVnd),
+              sha: verified.sha256,
+            }),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof StatementVerificationError)) throw error;
+        out.replaceChildren(
+          h('span', {
+            class: 'bad',
+            'data-verified': 'false',
+            text: t('statements.verifyFailed', { reason: t(`verify.${error.code}`) }),
+          }),
+        );
+      }
+    },
+    { button: event.currentTarget },
+  );
+});
+
+// Audit.
+
+$('audit-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const subject = $('audit-subject').value.trim();
+  await busy(
+    t('common.loading'),
+    async () => {
+      const page = await api.json('GET', `audit/events?${new URLSearchParams({ subject, limit: '200' })}`);
+      if (can('admin') && !state.agencies.size) await loadAgencies();
+      state.audit = { subject, items: page.items };
+      renderAudit();
+    },
+    { button: event.submitter },
+  );
+});
+
+function renderAudit() {
+  const found = state.audit;
+  $('h-audit-results').hidden = !found;
+  $('audit-table').hidden = !found?.items.length;
+  $('audit-none').hidden = !found || found.items.length > 0;
+  if (!found) return;
+  $('h-audit-results').textContent = t('audit.results', { subject: found.subject });
+  $('audit-none').textContent = t('audit.none', { subject: found.subject });
+  const rows = found.items.map((record) =>
+    h(
+      'tr',
+      { 'data-record': record.id },
+      cell(formatDateTime(record.at)),
+      cell(agencyLabel(record.actor.agencyId)),
+      cell(record.actor.clientId, 'mono'),
+      cell(OPERATIONS.includes(record.action) ? opName(record.action) : record.action),
+      cell(record.purpose ?? '–', 'mono'),
+      cell(record.officerId ?? '–', 'mono'),
+      cell(`${record.outcome}${record.status ? ` (${record.status})` : ''}`),
+    ),
+  );
+  fillRows($('audit-table'), rows, 7);
+}
+
+$('audit-verify').addEventListener('click', async (event) => {
+  clearMessages();
+  const out = $('audit-verify-result');
+  out.replaceChildren();
+  await busy(
+    t('audit.verifying'),
+    async () => {
+      const result = await api.json('GET', 'audit/verify');
+      state.auditVerify = result;
+      renderAuditVerify();
+    },
+    { button: event.currentTarget },
+  );
+});
+
+function renderAuditVerify() {
+  const result = state.auditVerify;
+  if (!result) return;
+  $('audit-verify-result').replaceChildren(
+    result.ok
+      ? h('span', {
+          class: 'ok',
+          'data-ok': 'true',
+          text: t('audit.ok', {
+            checked: formatCount(result.checked),
+            shards: result.shards,
+            pending: formatCount(result.pending),
+          }),
+        })
+      : h('span', {
+          class: 'bad',
+          'data-ok': 'false',
+          text: t('audit.broken', {
+            shard: result.firstBroken?.shard,
+            seq: result.firstBroken?.seq,
+            reason: result.firstBroken?.reason,
+          }),
+        }),
+  );
+}
+
+// Page loaders (on navigation) and renderers (on a language switch, from what was loaded).
+
+const loaders = {
+  agencies: () =>
+    busy(t('common.loading'), async () => {
+      await loadAgencies();
+      renderAgencies();
+    }),
+  credentials: () =>
+    busy(t('common.loading'), async () => {
+      if (!state.agencies.size) await loadAgencies();
+      await loadCredentials();
+    }),
+  entitlements: () =>
+    busy(t('common.loading'), async () => {
+      if (!state.agencies.size) await loadAgencies();
+      await loadEntitlements();
+    }),
+  plans: () =>
+    busy(t('common.loading'), async () => {
+      if (!state.agencies.size) await loadAgencies();
+      await loadPlans();
+    }),
+  usage: () =>
+    busy(t('common.loading'), async () => {
+      if (can('admin') && !state.agencies.size) await loadAgencies();
+      await loadUsage();
+    }),
+  statements: () => busy(t('common.loading'), loadSummary),
+  audit: () => renderAudit(),
+};
+
+const renderers = {
+  agencies: renderAgencies,
+  credentials: renderCredentials,
+  entitlements: renderEntitlementRows,
+  plans: renderPlans,
+  usage: renderUsage,
+  statements: renderStatements,
+  audit: () => {
+    renderAudit();
+    renderAuditVerify();
+  },
+};
+
+applyLanguage();
+renderScopeChecks();
+renderEntitlementRows();
+renderPriceInputs();

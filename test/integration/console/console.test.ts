@@ -1,0 +1,435 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { formatCount, formatVnd, periodOf, shiftPeriod } from '../../../console/format.js';
+import { messages } from '../../../console/i18n.js';
+import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
+
+/**
+ * The console end to end: the gateway over real HTTP, Debian's Chromium driven by playwright-core (never a
+ * downloaded browser), one browser and one page for the whole flow, axe-core on every page in both languages.
+ */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skip = process.env.SKIP_BROWSER_TESTS === '1';
+const artifacts = join(process.cwd(), 'test-artifacts', 'console');
+const axeSource = readFileSync(join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const vi = messages.vi;
+const en = messages.en;
+
+let gw: TestGateway;
+let server: ReturnType<typeof serve>;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const browserErrors: string[] = [];
+
+const agency = { code: 'SYT-HN', name: 'Sở Y tế thành phố Hà Nội', id: '', clientId: '', secret: '' };
+const finance = { clientId: '', secret: '' };
+const now = new Date();
+const thisMonth = periodOf(now);
+const lastMonth = shiftPeriod(thisMonth, -1);
+
+async function switchLanguage(lang: 'vi' | 'en') {
+  await page.selectOption('#lang', lang);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+/** No serious or critical axe-core violation on the page as it is now. */
+async function expectAccessible(name: string) {
+  const hasAxe = await page.evaluate(() => 'axe' in window);
+  // Evaluated through the DevTools protocol: the page's own CSP (script-src 'self') refuses inline script tags.
+  if (!hasAxe) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: (
+            context: Document,
+            options: object,
+          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  expect(violations, name).toEqual([]);
+}
+
+const screenshot = (name: string) =>
+  page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+
+/** axe-core and a screenshot of the current page in Vietnamese and English; ends in Vietnamese. */
+async function checkBothLanguages(name: string) {
+  await expectAccessible(`${name} (vi)`);
+  await screenshot(`${name}-vi`);
+  await switchLanguage('en');
+  await expectAccessible(`${name} (en)`);
+  await screenshot(`${name}-en`);
+  await switchLanguage('vi');
+}
+
+async function signIn(clientId: string, secret: string) {
+  await page.fill('#signin-client', clientId);
+  await page.fill('#signin-secret', secret);
+  await page.click('#signin-form button[type=submit]');
+  await page.waitForSelector('#nav:not([hidden])');
+}
+
+async function signOut() {
+  await page.click('#sign-out');
+  await page.waitForSelector('#page-signin:not([hidden])');
+}
+
+async function goTo(name: string) {
+  await page.click(`#nav a[data-page="${name}"]`);
+  await page.waitForSelector(`#page-${name}:not([hidden]):not([aria-busy])`);
+  await page.waitForSelector('#busy[hidden]', { state: 'attached' });
+}
+
+const busyDone = () => page.waitForSelector('#busy[hidden]', { state: 'attached' });
+
+/** The one-time secret from the copy-once dialog, which is then copied and closed. */
+async function takeSecretFromDialog(): Promise<{ clientId: string; secret: string }> {
+  await page.waitForSelector('#secret-dialog[open]');
+  const clientId = await page.inputValue('#secret-client');
+  const secret = await page.inputValue('#secret-value');
+  await page.click('#secret-copy');
+  await page.click('#secret-close');
+  await page.waitForSelector('#secret-dialog:not([open])', { state: 'attached' });
+  expect(await page.inputValue('#secret-value')).toBe('');
+  return { clientId, secret };
+}
+
+async function issueCredential(agencyId: string, scopes: string[]) {
+  await page.selectOption('#cred-agency', agencyId);
+  await busyDone();
+  for (const scope of scopes) await page.check(`#cred-scopes input[value="${scope}"]`);
+  await page.click('#cred-form button[type=submit]');
+  return takeSecretFromDialog();
+}
+
+describe.skipIf(skip)('console', () => {
+  beforeAll(async () => {
+    if (!existsSync(chromiumPath)) {
+      throw new Error(
+        `Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" (or set CHROMIUM_PATH; SKIP_BROWSER_TESTS=1 skips the browser tests).`,
+      );
+    }
+    mkdirSync(artifacts, { recursive: true });
+    gw = await createTestGateway(inject('dynamoEndpoint'));
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+      timezoneId: 'UTC',
+    });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+    page = await context.newPage();
+    // A step that does not happen fails with Playwright's precise message well before the test's own timeout.
+    page.setDefaultTimeout(8_000);
+    page.on('console', (message) => {
+      // Error statuses the flow provokes on purpose are logged as failed loads; anything else is a finding.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        browserErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await screenshot(`failed-${task.name.replace(/\W+/g, '-')}`);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  it('serves the page with a strict Content-Security-Policy and its own copy of uPlot', async () => {
+    const response = await fetch(`${base}/console`);
+    expect(response.status).toBe(200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await response.text();
+    expect(html).not.toMatch(/<script>|<style|\son[a-z]+=|style="/);
+    const uplot = await fetch(`${base}/console/assets/uPlot.iife.min.js`);
+    expect(uplot.headers.get('content-type')).toContain('javascript');
+    expect(await uplot.text()).toContain('uPlot');
+    expect((await fetch(`${base}/console/assets/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('opens in Vietnamese on the sign-in page, switches to English, and refuses inline script', async () => {
+    await page.goto(`${base}/console`);
+    await page.waitForSelector('#page-signin:not([hidden])');
+    expect(await page.getAttribute('html', 'lang')).toBe('vi');
+    expect(await page.textContent('#h-signin')).toBe(vi['signin.title']);
+    await checkBothLanguages('sign-in');
+    await switchLanguage('en');
+    expect(await page.textContent('#h-signin')).toBe(en['signin.title']);
+    await switchLanguage('vi');
+    await page.addScriptTag({ content: 'window.__inline = true;' }).catch(() => undefined);
+    expect(await page.evaluate(() => (window as unknown as { __inline?: boolean }).__inline)).toBeUndefined();
+    browserErrors.length = 0; // the refused inline script above is the one expected CSP report
+  });
+
+  it('shows a failed sign-in as a readable message', async () => {
+    await page.fill('#signin-client', ADMIN_ID);
+    await page.fill('#signin-secret', 'not-the-secret');
+    await page.click('#signin-form button[type=submit]');
+    await page.waitForSelector('#alert:not([hidden])');
+    expect(await page.textContent('#alert')).toContain('Đăng nhập không thành công');
+  });
+
+  it('signs the bootstrap admin in and shows only the pages its scopes allow', async () => {
+    await signIn(ADMIN_ID, ADMIN_SECRET);
+    const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
+      links.map((a) => (a as HTMLElement).dataset.page),
+    );
+    expect(visible).toEqual(['agencies', 'credentials', 'entitlements', 'plans', 'audit']);
+    // The token is in a JS variable only.
+    const stored = await page.evaluate(() => ({
+      local: localStorage.length,
+      session: sessionStorage.length,
+      cookie: document.cookie,
+      url: location.href,
+    }));
+    expect(stored).toEqual({ local: 0, session: 0, cookie: '', url: `${base}/console#agencies` });
+  });
+
+  it('registers an agency, shows an API error readably, and suspends and reactivates it', async () => {
+    await page.waitForSelector('#page-agencies:not([hidden])');
+    await busyDone();
+    await page.fill('#agency-code', 'not valid');
+    await page.fill('#agency-name', 'Sai mã');
+    await page.click('#agency-form button[type=submit]');
+    await page.waitForSelector('#alert:not([hidden])');
+    expect(await page.textContent('#alert')).toMatch(/BHXH-DN/);
+
+    await page.fill('#agency-code', agency.code);
+    await page.fill('#agency-name', agency.name);
+    await page.click('#agency-form button[type=submit]');
+    const row = page.locator(`#agencies-table tr[data-agency="${agency.code}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain(agency.name);
+    expect(await page.textContent('#notice')).toBe(`Đã đăng ký cơ quan ${agency.code}.`);
+    agency.id = await page.$eval(
+      `#cred-agency option:has-text("${agency.code}")`,
+      (o) => (o as HTMLOptionElement).value,
+    );
+
+    await row.getByRole('button', { name: `Tạm dừng ${agency.code}` }).click();
+    await row.locator('.badge.suspended').waitFor();
+    await row.getByRole('button', { name: `Kích hoạt lại ${agency.code}` }).click();
+    await row.locator('.badge.active').waitFor();
+    await checkBothLanguages('agencies');
+  });
+
+  it('sets entitlements and puts the agency on a new plan', async () => {
+    await goTo('entitlements');
+    await page.selectOption('#ent-agency', agency.id);
+    await busyDone();
+    await page.check('#ent-on-citizen-read');
+    await page.fill('#ent-purposes-citizen-read', '1.001, 1.002');
+    await page.fill('#ent-fields-citizen-read', 'fullName, dateOfBirth');
+    await page.click('#ent-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('SYT-HN'));
+    await screenshot('entitlements-vi');
+
+    await goTo('plans');
+    await page.fill('#plan-code', 'STD');
+    await page.fill('#plan-name', 'Gói tiêu chuẩn');
+    await page.fill('#plan-included', '0');
+    await page.fill('#plan-fee', '1000000');
+    await page.fill('#plan-price-citizen-read', '500');
+    await page.click('#plan-form button[type=submit]');
+    const plan = page.locator('#plans-table tr[data-plan="STD"]');
+    await plan.waitFor();
+    expect(await plan.textContent()).toContain(formatVnd(1_000_000));
+    await page.selectOption('#assign-agency', agency.id);
+    await page.selectOption('#assign-plan', 'STD');
+    await page.click('#assign-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('STD'));
+    await screenshot('plans-vi');
+  });
+
+  it('issues a credential whose secret is shown once, and rotates and revokes credentials', async () => {
+    await goTo('credentials');
+    const issued = await issueCredential(agency.id, ['citizen:read']);
+    agency.clientId = issued.clientId;
+    agency.secret = issued.secret;
+    expect(agency.clientId).toMatch(/^ndgc_/);
+    expect(agency.secret.length).toBeGreaterThan(20);
+    await page.locator(`#cred-table tr[data-client="${agency.clientId}"]`).waitFor();
+    await checkBothLanguages('credentials');
+
+    // A spare credential, rotated (a new one-time secret, the old one kept for the overlap) and revoked.
+    const spare = await issueCredential(agency.id, ['citizen:read']);
+    const spareRow = page.locator(`#cred-table tr[data-client="${spare.clientId}"]`);
+    await spareRow.getByRole('button', { name: `Đổi khóa bí mật của ${spare.clientId}` }).click();
+    await page.waitForSelector('#secret-overlap:not([hidden])');
+    await screenshot('credentials-rotated-secret-vi');
+    const rotated = await takeSecretFromDialog();
+    expect(rotated.clientId).toBe(spare.clientId);
+    expect(rotated.secret).not.toBe(spare.secret);
+    await spareRow.getByRole('button', { name: `Thu hồi ${spare.clientId}` }).click();
+    await spareRow.locator('.badge.revoked').waitFor();
+
+    // The platform operator's finance client, issued the same way.
+    const operator = await page.$eval(
+      '#cred-agency option:has-text("NDG-OPS")',
+      (o) => (o as HTMLOptionElement).value,
+    );
+    const issuedFinance = await issueCredential(operator, ['billing:read', 'billing:close']);
+    finance.clientId = issuedFinance.clientId;
+    finance.secret = issuedFinance.secret;
+  });
+
+  it('makes registry calls with the issued secret (this month) and meters two in the previous month', async () => {
+    const tokenResponse = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        Authorization: gw.basic(agency.clientId, agency.secret),
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(tokenResponse.status).toBe(200);
+    const { access_token } = (await tokenResponse.json()) as { access_token: string };
+    for (const nationalId of ['001099012345', '001099012345', '048301000123']) {
+      const response = await fetch(`${base}/v1/citizens/${nationalId}?fields=fullName`, {
+        headers: { Authorization: `Bearer ${access_token}`, 'X-Purpose': '1.001', 'X-Officer-Id': 'CB-0042' },
+      });
+      expect(response.status).toBe(200);
+    }
+    const midLastMonth = `${lastMonth}-15T03:00:00Z`;
+    await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
+      subject: '001099012345',
+    });
+    await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
+      subject: '001099012345',
+    });
+  });
+
+  it('finds who looked at a citizen and verifies the audit chain', async () => {
+    await goTo('audit');
+    await page.fill('#audit-subject', '001099012345');
+    await page.click('#audit-form button[type=submit]');
+    await page.waitForSelector('#audit-table:not([hidden]) tbody tr');
+    const rows = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows.filter((text) => text.includes(agency.code) && text.includes('1.001'))).toHaveLength(4);
+    expect(rows.some((text) => text.includes('CB-0042'))).toBe(true);
+    await page.click('#audit-verify');
+    await page.waitForSelector('#audit-verify-result [data-ok]');
+    expect(await page.getAttribute('#audit-verify-result [data-ok]', 'data-ok')).toBe('true');
+    await checkBothLanguages('audit');
+    await signOut();
+  });
+
+  it('signs finance in and shows the calls on the usage chart', async () => {
+    await signIn(finance.clientId, finance.secret);
+    const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
+      links.map((a) => (a as HTMLElement).dataset.page),
+    );
+    expect(visible).toEqual(['usage', 'statements']);
+    await page.waitForSelector('#page-usage:not([hidden])');
+    await busyDone();
+    const row = page.locator(`#usage-table tr[data-agency-id="${agency.id}"][data-operation="citizen:read"]`);
+    await row.waitFor();
+    expect(await row.locator('td.num').textContent()).toBe(formatCount(3));
+    await page.waitForSelector('#usage-chart canvas');
+    expect(await page.textContent('#usage-chart .u-legend')).toContain(vi['op.citizen:read']);
+
+    // By month, from last month: both months on the chart, one series per agency.
+    await page.selectOption('#usage-granularity', 'month');
+    await page.fill('#usage-from', lastMonth);
+    await page.fill('#usage-to', thisMonth);
+    await page.selectOption('#usage-group', 'agency');
+    await page.click('#usage-form button[type=submit]');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#usage-table td.num')?.textContent === '5' &&
+        !document.querySelector('[aria-busy]'),
+    );
+    expect(await page.textContent('#usage-chart .u-legend')).toContain(agency.name);
+    await checkBothLanguages('usage');
+    if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
+      await switchLanguage('en');
+      await page
+        .locator('#page-usage')
+        .screenshot({ path: join(process.cwd(), 'docs', 'images', 'console-usage.png') });
+      await switchLanguage('vi');
+    }
+  });
+
+  it("shows this month's statement in VND and downloads it as CSV", async () => {
+    await goTo('statements');
+    expect(await page.inputValue('#statements-month')).toBe(thisMonth);
+    const summaryRow = page.locator(`#statements-table tr[data-agency-id="${agency.id}"]`);
+    await summaryRow.waitFor();
+    await summaryRow.getByRole('button').click();
+    await page.waitForSelector('#statement-detail:not([hidden])');
+    const line = page.locator('#statement-lines tr[data-operation="citizen:read"]');
+    expect(await line.locator('td').allTextContents()).toEqual([
+      vi['op.citizen:read'],
+      '3',
+      '3',
+      '0',
+      '3',
+      formatVnd(1_500),
+    ]);
+    // 1 500 of calls + the 1 000 000 fee, with 10 % VAT.
+    expect(await page.textContent('#statement-totals dd[data-total="statements.grandTotal"]')).toBe(
+      formatVnd(1_101_650),
+    );
+    expect(formatVnd(1_101_650)).toMatch(/^1\.101\.650\s₫$/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#statement-csv')]);
+    // Finance cannot list agencies, so the file is named by the agency id.
+    expect(download.suggestedFilename()).toBe(`statement-${agency.id}-${thisMonth}.csv`);
+    const csv = readFileSync((await download.path()) as string, 'utf8');
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    expect(csv).toContain(`Sao kê / Statement,${thisMonth},Cơ quan / Agency,${agency.name},${agency.id}`);
+    expect(csv).toContain('Dòng / Line,citizen:read,,,,3,3,0,,1500');
+    expect(csv).toContain('Tổng cộng / Total,,,,,,,,,1101650');
+    await checkBothLanguages('statements');
+  });
+
+  it('closes last month and verifies the signed statement with the published keys', async () => {
+    await page.fill('#statements-month', lastMonth);
+    await page.click('#statements-form button[type=submit]');
+    await busyDone();
+    await page.click('#close-month');
+    await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('Đã khóa sổ'));
+    const summaryRow = page.locator(`#statements-table tr[data-agency-id="${agency.id}"]`);
+    await summaryRow.locator('.badge.closed').waitFor();
+    await summaryRow.getByRole('button').click();
+    await page.waitForSelector('#statement-verify:not([hidden])');
+    expect(await page.textContent('#statement-totals dd[data-total="statements.grandTotal"]')).toBe(
+      formatVnd(1_101_100),
+    );
+    await page.click('#statement-verify');
+    await page.waitForSelector('#verify-result [data-verified]');
+    expect(await page.getAttribute('#verify-result [data-verified]', 'data-verified')).toBe('true');
+    expect(await page.textContent('#verify-result')).toContain('Chữ ký hợp lệ');
+    await screenshot('statements-closed-verified-vi');
+  });
+
+  it('kept the token out of storage and met no CSP violation or script error', async () => {
+    expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
+    expect(browserErrors).toEqual([]);
+  });
+});
