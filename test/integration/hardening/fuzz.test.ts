@@ -1,0 +1,835 @@
+import fc from 'fast-check';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildOpenApiDocument } from '../../../functions/token/openapi';
+import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { ADMIN_ID, createTestGateway, type TestGateway } from '../../support/gateway';
+import { leaksIn, problemShapeError } from '../../support/hardening/response';
+import {
+  describeChanges,
+  type StoreChange,
+  type StoreSnapshot,
+  snapshotStore,
+  storeChanges,
+} from '../../support/hardening/store';
+
+/**
+ * Property-based fuzzing of every route the gateway serves: each operation of the OpenAPI document, and
+ * every other GET route the app has (docs, assets, pages), with hostile paths, query strings, headers and
+ * bodies, sent anonymously, with malformed credentials and with valid tokens of every kind of caller.
+ *
+ * FUZZ_SEED fixes the seed (printed with any failure, with the shrunk request); FUZZ_RUNS the runs per route.
+ */
+const SEED = Number(process.env.FUZZ_SEED ?? 8_2026);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 14);
+
+type Caller = 'admin' | 'billing' | 'audit' | 'agency';
+const CALLERS: Caller[] = ['admin', 'billing', 'audit', 'agency'];
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+interface Operation {
+  method: string;
+  /** The path template, `{name}` for each path parameter. */
+  path: string;
+  pathParams: string[];
+  query: string[];
+  headers: string[];
+  /** The request body's media type, if the operation takes one. */
+  body?: string | undefined;
+  /** Top-level property names of the body schema, so bodies can be almost right. */
+  bodyFields: string[];
+  secured: boolean;
+}
+
+interface FuzzRequest {
+  op: string;
+  method: string;
+  url: string;
+  auth: string;
+  headers: [string, string][];
+  body?: string | Uint8Array | undefined;
+  /** Everything the request carries, as text: what the gateway may legitimately echo back. */
+  echo: string;
+}
+
+let gw: TestGateway;
+const tokens = {} as Record<Caller, string>;
+let victim: { agencyId: string; clientId: string };
+let agencyId: string;
+let jwtClient: { clientId: string; key: CryptoKey };
+let before: StoreSnapshot;
+const prototypesBefore = prototypeNames();
+const stats = {
+  requests: 0,
+  refusedByFetch: 0,
+  byStatus: new Map<number, number>(),
+  /** Per route, the statuses met: shows how deep the fuzzer got (401/404/431 stop at the door). */
+  byRoute: new Map<string, Map<number, number>>(),
+};
+
+async function mintTokens() {
+  tokens.admin = await gw.adminToken();
+  tokens.billing = await gw.token(operatorClients.billing.clientId, operatorClients.billing.clientSecret);
+  tokens.audit = await gw.token(operatorClients.audit.clientId, operatorClients.audit.clientSecret);
+  tokens.agency = await gw.token(agencyClient.clientId, agencyClient.clientSecret);
+}
+
+let operatorClients: Record<'billing' | 'audit', { clientId: string; clientSecret: string }>;
+let agencyClient: { clientId: string; clientSecret: string };
+
+beforeAll(async () => {
+  // Limits high enough that the fuzzer reaches validation and the store, not the rate limiter.
+  gw = await createTestGateway(inject('dynamoEndpoint'), {
+    env: {
+      DEFAULT_RATE_PER_SECOND: '100000',
+      DEFAULT_RATE_BURST: '100000',
+      DEFAULT_MONTHLY_QUOTA: '10000000',
+    },
+  });
+  const admin = await gw.adminToken();
+  const operator = async (scopes: string[]) => {
+    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
+    return (await issued.json()) as { clientId: string; clientSecret: string };
+  };
+  operatorClients = {
+    billing: await operator(['billing:read', 'billing:close']),
+    audit: await operator(['audit:read']),
+  };
+  const all = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
+  const agency = await gw.agencyWithCredential({
+    code: 'FUZZ-1',
+    entitlements: all.map((operation) => ({ operation, purposes: ['1.001'] })),
+    scopes: [...all],
+  });
+  agencyId = agency.agencyId;
+  agencyClient = agency;
+  // A second agency whose ids are used as real path parameters, so admin changes never touch the callers.
+  victim = await gw.agencyWithCredential({
+    code: 'FUZZ-VICTIM',
+    entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+    scopes: ['citizen:read'],
+  });
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+    scopes: ['citizen:read'],
+    publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256' },
+  });
+  jwtClient = { clientId: ((await issued.json()) as { clientId: string }).clientId, key: privateKey };
+  await mintTokens();
+  before = await snapshotStore(gw.deps.store, gw.deps.tables);
+}, 60_000);
+
+afterAll(() => {
+  const statuses = [...stats.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`);
+  console.info(
+    `fuzz: seed ${SEED}, ${RUNS} runs per route, ${stats.requests} requests (${stats.refusedByFetch} header values the fetch API refused), statuses ${statuses.join(' ')}`,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The routes under test
+
+type Json = Record<string, unknown>;
+
+function resolve(doc: Json, schema: Json | undefined): Json | undefined {
+  const ref = schema?.$ref;
+  if (typeof ref !== 'string') return schema;
+  const name = ref.split('/').pop()!;
+  return ((doc.components as Json).schemas as Json)[name] as Json;
+}
+
+function documentedOperations(): Operation[] {
+  const doc = buildOpenApiDocument('http://localhost') as unknown as Json;
+  const ops: Operation[] = [];
+  for (const [path, item] of Object.entries(doc.paths as Json)) {
+    for (const [method, raw] of Object.entries(item as Json)) {
+      const op = raw as Json;
+      const params = (op.parameters as { in: string; name: string }[] | undefined) ?? [];
+      const content = ((op.requestBody as Json | undefined)?.content ?? {}) as Json;
+      const [mediaType] = Object.keys(content);
+      const schema = mediaType ? resolve(doc, (content[mediaType] as Json).schema as Json) : undefined;
+      ops.push({
+        method: method.toUpperCase(),
+        path,
+        pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
+        query: params.filter((p) => p.in === 'query').map((p) => p.name),
+        headers: params.filter((p) => p.in === 'header').map((p) => p.name),
+        body: mediaType,
+        bodyFields: Object.keys((schema?.properties as Json | undefined) ?? {}),
+        secured: Array.isArray(op.security) && op.security.length > 0,
+      });
+    }
+  }
+  return ops;
+}
+
+/** Routes the app serves that the document does not describe (the docs, their assets, any page). */
+function undocumentedGetRoutes(documented: Operation[]): Operation[] {
+  const known = new Set(documented.map((o) => `${o.method} ${o.path}`));
+  const seen = new Set<string>();
+  const ops: Operation[] = [];
+  for (const route of gw.app.routes) {
+    if (route.method !== 'GET' || route.path.includes('*')) continue;
+    const path = route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}');
+    if (known.has(`GET ${path}`) || seen.has(path)) continue;
+    seen.add(path);
+    const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    ops.push({ method: 'GET', path, pathParams, query: [], headers: [], bodyFields: [], secured: false });
+  }
+  return ops;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Hostile values
+
+const hostileStrings = [
+  '',
+  ' ',
+  '..',
+  '../..',
+  '../../etc/passwd',
+  '%2e%2e',
+  '%2e%2e%2f%2e%2e',
+  '..%2F..%2Fadmin',
+  '%2F',
+  '%5C',
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%C0%AF',
+  '%ED%A0%80',
+  '%FF%FE',
+  '%00',
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\u007f',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e308',
+  '1e309',
+  '9007199254740993',
+  '-9007199254740993',
+  '0x1F',
+  'true',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__proto__[polluted]',
+  'e\u0301',
+  '\u00e9',
+  'Nguye\u0302\u0303n',
+  'Nguyễn Văn An',
+  '\ufeff001099012345',
+  '\u202e',
+  '\ud800',
+  '\udfff',
+  '\u{1f431}',
+  "' OR 1=1 --",
+  '" OR ""="',
+  '<script>alert(1)</script>',
+  '$' + '{7*7}',
+  '{{7*7}}',
+  '%0d%0aSet-Cookie:%20x=1',
+  'a\r\nX-Injected: 1',
+  '\t',
+  'AUDIT#x',
+  'ENTRY#ag_platform#2026-01#x',
+  'pk',
+  '*',
+  '001099012345',
+  '0012345678901234567890',
+  '0401234567-001',
+  '2026-13',
+  '0000-00',
+  '9999-12',
+  'ag_platform',
+  'test-admin',
+];
+
+const hostileSmall = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...hostileStrings) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double()).map(String) },
+);
+const huge = fc.integer({ min: 256, max: 70_000 }).map((n) => 'A'.repeat(n));
+const hostile = fc.oneof({ weight: 8, arbitrary: hostileSmall }, { weight: 1, arbitrary: huge });
+
+/** A value that the route will accept, so validation of the rest of the request is reached. */
+function realValue(name: string): string[] {
+  switch (name) {
+    case 'nationalId':
+    case 'subject':
+      return [demoCitizens[0]!.nationalId, '001099999999'];
+    case 'enterpriseCode':
+      return [demoBusinesses[0]!.enterpriseCode, '0401234567-001', '9999999999'];
+    case 'id':
+    case 'agency':
+      return [victim.agencyId];
+    case 'clientId':
+      return [victim.clientId];
+    case 'period':
+    case 'from':
+    case 'to':
+      return ['2026-01', '2025-12-31'];
+    case 'fields':
+      return ['fullName,dateOfBirth', 'nationalId'];
+    case 'file':
+      return ['swagger-ui.css', 'swagger-ui-bundle.js', 'app.js', 'console.css', 'uPlot.min.css'];
+    case 'X-Purpose':
+      return ['1.001'];
+    default:
+      return ['1', 'x'];
+  }
+}
+
+const valueFor = (name: string, values = hostile) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...realValue(name)) }, { weight: 2, arbitrary: values });
+
+/** How a value is put into a URL: as is (the URL parser's business), percent-encoded, or double-encoded. */
+const inUrl = (value: string, how: number) => {
+  try {
+    if (how === 1) return encodeURIComponent(value);
+    if (how === 2) return encodeURIComponent(encodeURIComponent(value));
+  } catch {
+    // A lone surrogate cannot be percent-encoded: send it raw.
+  }
+  return value;
+};
+
+const pathArb = (op: Operation) =>
+  fc
+    .record({
+      values: fc.tuple(...op.pathParams.map((p) => fc.tuple(valueFor(p), fc.nat(2)))),
+      suffix: fc.oneof(
+        { weight: 6, arbitrary: fc.constant('') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('/', '//', '/..', '/%2e%2e', '/x', '?', '#x', ';x=1', '%00'),
+        },
+      ),
+      prefix: fc.oneof(
+        { weight: 8, arbitrary: fc.constant('') },
+        { weight: 1, arbitrary: fc.constantFrom('/', '/./', '/v1/../') },
+      ),
+    })
+    .map(({ values, suffix, prefix }) => {
+      let i = 0;
+      const path = op.path.replace(/\{\w+\}/g, () => {
+        const [value, how] = values[i++]!;
+        return inUrl(value, how);
+      });
+      return `${prefix}${path}${suffix}`.replace(/^\/\/+/, '/');
+    });
+
+const queryArb = (op: Operation) =>
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          { weight: 3, arbitrary: op.query.length ? fc.constantFrom(...op.query) : fc.constant('q') },
+          { weight: 1, arbitrary: hostile },
+        ),
+        hostile,
+        fc.nat(2),
+      ),
+      { maxLength: 5 },
+    )
+    .chain((pairs) =>
+      fc.constantFrom(...(op.query.length ? op.query : ['q'])).map((name) => {
+        // Sometimes the same key again: repeated keys must be refused or read once, never crash.
+        const repeated = pairs.length && pairs.length % 2 === 0 ? [[name, '1', 1] as const] : [];
+        return [...pairs, ...repeated].map(([k, v, how]) => `${inUrl(k, how)}=${inUrl(v, how)}`).join('&');
+      }),
+    );
+
+/** The caller whose scopes a route is for: most authenticated requests use it, so validation is reached. */
+const homeCaller = (op: Operation): Caller =>
+  op.path.startsWith('/admin')
+    ? 'admin'
+    : op.path.startsWith('/billing')
+      ? 'billing'
+      : op.path.startsWith('/audit')
+        ? 'audit'
+        : 'agency';
+
+/** Authorization header shapes: none, valid tokens of each caller, and broken ones built from them. */
+const authArb = (op: Operation) =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant('none') },
+    { weight: 8, arbitrary: fc.constant<string>(homeCaller(op)) },
+    { weight: 2, arbitrary: fc.constantFrom<string>(...CALLERS) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'Bearer',
+        'Bearer ',
+        'Bearer x.y.z',
+        'Bearer ey.ey.',
+        'Digest username="a"',
+        'Basic Og==',
+        'Basic !!!',
+        'lower-bearer',
+        'truncated',
+        'extra',
+        'alg-none',
+        'wrong-kid',
+        'twice',
+        'huge',
+      ),
+    },
+  );
+
+function authHeader(auth: string): string | undefined {
+  const admin = tokens.admin;
+  const [h, p, s] = admin.split('.') as [string, string, string];
+  const header = (fields: Json) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+  switch (auth) {
+    case 'none':
+      return undefined;
+    case 'admin':
+    case 'billing':
+    case 'audit':
+    case 'agency':
+      return `Bearer ${tokens[auth]}`;
+    case 'lower-bearer':
+      return `bearer ${tokens.agency}`;
+    case 'truncated':
+      return `Bearer ${admin.slice(0, -10)}`;
+    case 'extra':
+      return `Bearer ${admin}x`;
+    case 'alg-none':
+      return `Bearer ${header({ alg: 'none', typ: 'JWT' })}.${p}.`;
+    case 'wrong-kid':
+      return `Bearer ${header({ ...JSON.parse(Buffer.from(h, 'base64url').toString()), kid: 'nope' })}.${p}.${s}`;
+    case 'twice':
+      return `Bearer ${admin} ${admin}`;
+    case 'huge':
+      return `Bearer ${'a'.repeat(20_000)}`;
+    default:
+      return auth;
+  }
+}
+
+const contentTypes = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  'application/problem+json',
+  'a/b/c',
+  '',
+];
+
+const jsonNumbers = ['-0', '1e308', '1e309', '-1e309', '9007199254740993', '1e-400', '0.1', '-1', '1.5', '0'];
+
+/** A JSON value (as text) with hostile leaves and, sometimes, the fields the schema expects. */
+const jsonTextArb = (fields: string[]) => {
+  const leaf = fc.oneof(
+    fc.constantFrom(...jsonNumbers, 'null', 'true', '"NaN"', '"Infinity"', '[]', '{}', '""'),
+    hostile.map((s) => JSON.stringify(s)),
+  );
+  const { value } = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.array(tie('value'), { maxLength: 3 }).map((a) => `[${a.join(',')}]`),
+      fc
+        .array(
+          fc.tuple(
+            fc.oneof(fc.constantFrom(...fields, '__proto__', 'constructor', 'x'), hostile),
+            tie('value'),
+          ),
+          {
+            maxLength: 4,
+          },
+        )
+        .map((kv) => `{${kv.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`),
+    ),
+  }));
+  const almostRight = fc
+    .tuple(...(fields.length ? fields : ['x']).map(() => fc.option(value, { nil: undefined })))
+    .map((values) => {
+      const members = values.flatMap((v, i) =>
+        v === undefined ? [] : [`${JSON.stringify(fields[i])}:${v}`],
+      );
+      return `{${members.join(',')}}`;
+    });
+  return fc.oneof({ weight: 3, arbitrary: almostRight }, { weight: 2, arbitrary: value });
+};
+
+const hostileJsonTexts = [
+  '{"__proto__":{"polluted":"yes"}}',
+  '{"constructor":{"prototype":{"polluted":"yes"}}}',
+  '{"__proto__":{"isAdmin":true},"code":"X","name":"Y"}',
+  '{"code":"A","code":"B","name":"x"}',
+  '{"entitlements":[{"operation":"citizen:read","purposes":["1.001"],"__proto__":{"polluted":"yes"}}]}',
+  '{"a":1',
+  '{"a":1}}',
+  "{'a':1}",
+  '{"a":NaN}',
+  '{"a":Infinity}',
+  '{"a":undefined}',
+  '[1,2,]',
+  '',
+  'null',
+  '"just a string"',
+  '42',
+  '\ufeff{}',
+  '{"a":"\\ud800"}',
+  '{"a":"\\u0000"}',
+];
+
+const bodyArb = (op: Operation) =>
+  fc.oneof(
+    { weight: 5, arbitrary: jsonTextArb(op.bodyFields) as fc.Arbitrary<string | Uint8Array> },
+    { weight: 3, arbitrary: fc.constantFrom<string | Uint8Array>(...hostileJsonTexts) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1_000, max: 12_000 })
+        .chain((n) =>
+          fc.constantFrom(`${'['.repeat(n)}${']'.repeat(n)}`, `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`),
+        ),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Uint8Array>(
+        new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        new Uint8Array([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d]),
+        new Uint8Array([0x7b, 0x22, 0x63, 0x6f, 0x64, 0x65, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+        new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d]),
+      ),
+    },
+    { weight: 1, arbitrary: fc.constant(`{"name":"${'x'.repeat(70_000)}"}`) },
+    { weight: 1, arbitrary: hostile },
+  );
+
+const formArb = fc
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom(
+          'grant_type',
+          'scope',
+          'client_id',
+          'client_secret',
+          'client_assertion_type',
+          'client_assertion',
+        ),
+        hostile,
+      ),
+      fc.oneof(
+        fc.constantFrom(
+          'client_credentials',
+          'password',
+          'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          ADMIN_ID,
+          'admin',
+          'citizen:read admin',
+          'billing:close',
+        ),
+        hostile,
+      ),
+    ),
+    { maxLength: 6 },
+  )
+  .map((pairs) => new URLSearchParams(pairs).toString());
+
+/** private_key_jwt: assertions signed with the registered key but wrong in one way, and valid ones. */
+const assertionArb = fc.constantFrom('valid', 'expired', 'wrong-aud', 'no-jti', 'long-life', 'other-sub');
+
+async function assertion(kind: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(jwtClient.clientId)
+    .setSubject(kind === 'other-sub' ? ADMIN_ID : jwtClient.clientId)
+    .setAudience(kind === 'wrong-aud' ? 'https://elsewhere' : `${gw.deps.config.TOKEN_ISSUER}/oauth/token`)
+    .setIssuedAt(now)
+    .setExpirationTime(kind === 'expired' ? now - 10 : kind === 'long-life' ? now + 3600 : now + 60);
+  if (kind !== 'no-jti') jwt.setJti(crypto.randomUUID());
+  return jwt.sign(jwtClient.key);
+}
+
+const tokenEndpointArb = fc.record({
+  form: fc.oneof(
+    { weight: 4, arbitrary: formArb },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'grant_type=%zz',
+        'grant_type=client_credentials&grant_type=x',
+        '=&&=',
+        'a'.repeat(70_000),
+      ),
+    },
+  ),
+  assertion: fc.option(
+    fc.tuple(assertionArb, fc.constantFrom('citizen:read admin', 'billing:read', 'nope', '')),
+    {
+      nil: undefined,
+    },
+  ),
+  basic: fc.option(
+    fc.oneof(
+      fc.constantFrom(
+        `Basic ${Buffer.from(`${ADMIN_ID}:wrong`).toString('base64')}`,
+        `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0xc0]).toString('base64')}`,
+        `Basic ${Buffer.from('no-colon').toString('base64')}`,
+        `Basic ${Buffer.from('%E0%A4%A:%zz').toString('base64')}`,
+        `Basic ${Buffer.from(`${ADMIN_ID}:${'x'.repeat(5000)}`).toString('base64')}`,
+        'Basic',
+        'Bearer x',
+      ),
+      hostile.map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
+    ),
+    { nil: undefined },
+  ),
+  contentType: fc.constantFrom('application/x-www-form-urlencoded', ...contentTypes),
+});
+
+const extraHeadersArb = fc.array(
+  fc.tuple(
+    fc.constantFrom(
+      'X-Forwarded-For',
+      'Host',
+      'Accept',
+      'X-Injected',
+      'Origin',
+      'Cookie',
+      'X-Request-Id',
+      'Accept-Encoding',
+    ),
+    hostile,
+  ),
+  { maxLength: 3 },
+);
+
+function requestArb(op: Operation) {
+  const isTokenEndpoint = op.path === '/oauth/token';
+  return fc.record({
+    path: pathArb(op),
+    query: fc.option(queryArb(op), { nil: undefined }),
+    auth: authArb(op),
+    method: fc.oneof(
+      { weight: 19, arbitrary: fc.constant(op.method) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD') },
+    ),
+    // A huge header value mostly meets the header limit first; one is enough (extra headers, auth).
+    headerParams: fc.tuple(
+      ...op.headers.map((h) => fc.option(valueFor(h, hostileSmall), { nil: undefined, freq: 4 })),
+    ),
+    extra: extraHeadersArb,
+    contentType: fc.constantFrom(
+      op.body ?? 'application/json',
+      op.body ?? 'application/json',
+      ...contentTypes,
+    ),
+    body:
+      op.body && !isTokenEndpoint
+        ? fc.option(bodyArb(op), { nil: undefined, freq: 8 })
+        : fc.constant(undefined),
+    token: isTokenEndpoint
+      ? fc.option(tokenEndpointArb, { nil: undefined, freq: 8 })
+      : fc.constant(undefined),
+  });
+}
+
+type Generated = ReturnType<typeof requestArb> extends fc.Arbitrary<infer T> ? T : never;
+
+/** Turns generated data into a request (signing a client assertion when asked for one). */
+async function build(op: Operation, r: Generated): Promise<FuzzRequest> {
+  const headers: [string, string][] = [];
+  let body: string | Uint8Array | undefined = r.body;
+  let auth = r.auth;
+  for (const [i, value] of r.headerParams.entries())
+    if (value !== undefined) headers.push([op.headers[i]!, value]);
+  headers.push(...r.extra);
+  if (r.token) {
+    body = r.token.form;
+    if (r.token.assertion) {
+      const [kind, scope] = r.token.assertion;
+      body = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion(kind),
+        ...(scope ? { scope } : {}),
+      }).toString();
+      auth = 'none';
+    } else if (r.token.basic) {
+      auth = r.token.basic;
+    }
+    headers.push(['Content-Type', r.token.contentType]);
+  } else if (body !== undefined && r.contentType) {
+    headers.push(['Content-Type', r.contentType]);
+  }
+  const authorization = authHeader(auth);
+  if (authorization) headers.push(['Authorization', authorization]);
+  const url = `http://localhost${r.path}${r.query === undefined ? '' : `?${r.query}`}`;
+  const echo = [url, ...headers.flat(), typeof body === 'string' ? body : ''].join('\n');
+  return { op: `${op.method} ${op.path}`, method: r.method, url, auth, headers, body, echo };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The properties
+
+function prototypeNames() {
+  return [Object.prototype, Array.prototype, Function.prototype, String.prototype]
+    .map((p) => Object.getOwnPropertyNames(p).sort().join(','))
+    .join('|');
+}
+
+/** Builds the request the fetch API would send; undefined when it refuses one (an invalid header value). */
+function toRequest(req: FuzzRequest): Request | undefined {
+  const headers = new Headers();
+  for (const [name, value] of req.headers) {
+    try {
+      headers.append(name, value);
+    } catch {
+      // CR/LF, NUL or a character above U+00FF in a header value: the fetch API refuses it.
+      stats.refusedByFetch++;
+    }
+  }
+  const hasBody = req.body !== undefined && !['GET', 'HEAD'].includes(req.method);
+  try {
+    return new Request(req.url, {
+      method: req.method,
+      headers,
+      ...(hasBody ? { body: req.body as BodyInit } : {}),
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Store changes a rejected request may make because the README says so:
+ * - a lookup of an unknown record is metered on purpose (a non-billable 404: its entry, the counter and the
+ *   rate window, plus an audit record when it was an idempotent replay of such a miss);
+ * - a private_key_jwt assertion whose signature checked out has its jti remembered even if the request then
+ *   fails (e.g. invalid_scope), so it can never be replayed.
+ * Anything else is a finding. Returns the changes that are not explained.
+ */
+function unexplained(req: FuzzRequest, response: Response, changes: StoreChange[]): StoreChange[] {
+  const meteredMiss =
+    response.status === 404 &&
+    (req.op === 'GET /v1/citizens/{nationalId}' || req.op === 'GET /v1/businesses/{enterpriseCode}') &&
+    response.headers.has('x-quota-remaining');
+  const requestId = response.headers.get('x-request-id');
+  return changes.filter((c) => {
+    if (meteredMiss && c.table === 'ledger') {
+      if (c.pk.startsWith(`RATE#${agencyId}`)) return false;
+      if (c.pk.startsWith(`COUNTER#${agencyId}`) && c.before?.billable === c.after?.billable) return false;
+      const event = c.after?.event as Json | undefined;
+      if (!c.before && event?.id === requestId && event?.status === 404) return false;
+    }
+    if (
+      req.op === 'POST /oauth/token' &&
+      c.table === 'control' &&
+      !c.before &&
+      c.pk.includes(jwtClient.clientId)
+    ) {
+      return !/JTI|ASSERTION/i.test(`${c.pk} ${c.sk}`);
+    }
+    return true;
+  });
+}
+
+async function check(req: FuzzRequest): Promise<void> {
+  const request = toRequest(req);
+  if (!request) {
+    stats.refusedByFetch++;
+    return;
+  }
+  const response = await gw.app.fetch(request);
+  const text = await response.text();
+  stats.requests++;
+  stats.byStatus.set(response.status, (stats.byStatus.get(response.status) ?? 0) + 1);
+  const route = stats.byRoute.get(req.op) ?? new Map<number, number>();
+  route.set(response.status, (route.get(response.status) ?? 0) + 1);
+  stats.byRoute.set(req.op, route);
+  const where = `-> ${response.status} ${text.slice(0, 400)}\n   for ${req.method} ${req.url.slice(0, 200)} (auth ${req.auth.slice(0, 60)}, headers ${JSON.stringify(req.headers.map(([n, v]) => [n, v.slice(0, 60)]))})`;
+
+  expect(response.status, `no 5xx: ${where}`).toBeLessThan(500);
+  expect(response.headers.get('x-request-id'), where).toMatch(/^[0-9a-f-]{36}$/);
+  const contentType = response.headers.get('content-type') ?? '';
+  if (response.status >= 400 && req.method !== 'HEAD') {
+    // The token route's own refusals; the shell's (413, 431, ...) are problem+json like everywhere else.
+    if (req.op === 'POST /oauth/token' && req.method === 'POST' && [400, 401].includes(response.status)) {
+      // RFC 6749 section 5.2: application/json with `error`, and the problem members beside it.
+      expect(problemShapeError(response, text, 'application/json'), where).toBe('');
+      expect(JSON.parse(text).error, where).toMatch(/^[a-z_]+$/);
+    } else {
+      expect(problemShapeError(response, text), where).toBe('');
+    }
+  }
+  if (response.status >= 300 && response.status < 400) {
+    // A redirect stays on the gateway: never to a host or scheme the request chose.
+    const location = response.headers.get('location') ?? '';
+    expect(new URL(location, req.url).origin, `redirect stays home: ${where}`).toBe('http://localhost');
+  }
+  if (response.status >= 400 || contentType.includes('json')) {
+    expect(leaksIn(text, gw.deps.tables, req.echo), `no internals: ${where}`).toEqual([]);
+  }
+
+  const after = await snapshotStore(gw.deps.store, gw.deps.tables);
+  if (response.status >= 400) {
+    const changes = unexplained(req, response, storeChanges(before, after));
+    expect(describeChanges(changes), `a rejected request changed the store: ${where}`).toBe('');
+  } else if (MUTATING.has(req.method) && response.status < 300) {
+    // An accepted admin change may move a policy version or the signing key: callers get fresh tokens.
+    await mintTokens();
+  }
+  before = after;
+  expect(prototypeNames()).toBe(prototypesBefore);
+  expect(({} as Json).polluted).toBeUndefined();
+  expect(({} as Json).isAdmin).toBeUndefined();
+}
+
+describe('fuzzing every route', () => {
+  const documented = documentedOperations();
+
+  it('covers every operation of the OpenAPI document', () => {
+    expect(documented.length).toBeGreaterThan(30);
+    expect(documented.map((o) => `${o.method} ${o.path}`)).toContain('POST /oauth/token');
+  });
+
+  // Registered lazily: the app (and so its undocumented routes) exists only after beforeAll.
+  const operations = () => [...documented, ...undocumentedGetRoutes(documented)];
+
+  it('answers hostile requests to every route without a 5xx, a leak, a store change or prototype pollution', async () => {
+    const ops = operations();
+    const failures: string[] = [];
+    for (const op of ops) {
+      const result = await fc.check(
+        fc.asyncProperty(requestArb(op), async (generated) => {
+          await check(await build(op, generated));
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: false },
+      );
+      if (result.failed) {
+        failures.push(
+          `${op.method} ${op.path}: seed ${SEED}, path ${result.counterexamplePath} (rerun with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})\n${String(result.errorInstance).slice(0, 3000)}`,
+        );
+      }
+    }
+    const byRoute = [...stats.byRoute].map(
+      ([route, statuses]) =>
+        `${route} ${[...statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' ')}`,
+    );
+    console.info(`fuzz: ${ops.length} routes\n${byRoute.join('\n')}`);
+    expect(failures.join('\n\n')).toBe('');
+  }, 120_000);
+});
