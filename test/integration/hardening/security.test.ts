@@ -211,6 +211,28 @@ describe('security headers', () => {
     expect(pages).toContain('/docs');
   });
 
+  it('serves no file outside its own assets, however the path is encoded', async () => {
+    // The public routes that name a file (the API routes behind a token are the fuzz suite's).
+    const assetRoutes = gw.app.routes.filter(
+      (r) => r.method === 'GET' && /:\w+$/.test(r.path) && !/^\/(v1|admin|billing|audit)\//.test(r.path),
+    );
+    expect(assetRoutes.length).toBeGreaterThan(0);
+    const traversals = [
+      '..%2f..%2f..%2fpackage.json',
+      '%2e%2e%2f%2e%2e%2fpackage.json',
+      '..%5c..%5cpackage.json',
+      '....//package.json',
+    ];
+    for (const route of assetRoutes) {
+      for (const traversal of traversals) {
+        const path = route.path.replace(/:\w+$/, traversal);
+        const response = await gw.app.request(path);
+        expect(response.status, path).toBe(404);
+        expect(await response.text(), path).not.toContain('"devDependencies"');
+      }
+    }
+  });
+
   it('marks API answers nosniff and uncacheable by intermediaries when they carry data', async () => {
     const { agencyId, clientId, clientSecret } = await gw.agencyWithCredential({
       code: 'SEC-HDR',
@@ -226,6 +248,37 @@ describe('security headers', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const problem = await gw.app.request('/v1/citizens/001099012345');
     expect(problem.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('privilege', () => {
+  it('keeps the platform scopes (admin, billing, audit) with the operator agency', async () => {
+    const admin = await gw.adminToken();
+    const agency = await gw.agencyWithCredential({
+      code: 'SEC-PRIV',
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    for (const scope of ['admin', 'billing:read', 'billing:close', 'audit:read']) {
+      const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+        scopes: [scope],
+      });
+      expect(issued.status, scope).toBe(400);
+      const asked = await gw.app.request('/oauth/token', {
+        method: 'POST',
+        headers: {
+          Authorization: gw.basic(agency.clientId, agency.clientSecret),
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+      });
+      expect(asked.status, scope).toBe(400);
+      expect(((await asked.json()) as { error: string }).error, scope).toBe('invalid_scope');
+    }
+    const token = await gw.token(agency.clientId, agency.clientSecret);
+    for (const path of ['/admin/agencies', '/billing/summary/2026-11', '/audit/verify']) {
+      expect((await gw.call(token, 'GET', path)).status, path).toBe(403);
+    }
   });
 });
 
