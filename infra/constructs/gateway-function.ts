@@ -8,6 +8,7 @@ import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aw
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { consoleAssets } from '../../shared/http/console';
 import { swaggerUiAssets } from '../../shared/http/docs';
 import { type TableKey, tableDefinitions } from '../../shared/storage/tables';
 
@@ -20,6 +21,13 @@ export const gatewayRuntime = Runtime.NODEJS_24_X;
 /** Where the token function finds the Swagger UI files it serves at /docs (copied beside the bundle). */
 export const swaggerUiDir = '/var/task/swagger-ui';
 const swaggerUiFiles = Object.keys(swaggerUiAssets);
+/** The console's page and files, and uPlot's, copied to console/ beside the bundle (LAMBDA_TASK_ROOT/console). */
+const consoleFiles = [
+  'console/index.html',
+  ...Object.entries(consoleAssets).map(([file, { from }]) =>
+    from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
+  ),
+];
 
 /** A table with its key in tableDefinitions: the key names the env var shared/config.ts reads. */
 export interface GatewayTable {
@@ -241,7 +249,8 @@ const swaggerUiHooks: ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir, outputDir) => [
-    `mkdir -p "${outputDir}/swagger-ui"`,
+    `mkdir -p "${outputDir}/swagger-ui" "${outputDir}/console"`,
+    ...consoleFiles.map((path) => `cp "${inputDir}/${path}" "${outputDir}/console/"`),
     ...swaggerUiFiles.map(
       (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/swagger-ui/${file}"`,
     ),

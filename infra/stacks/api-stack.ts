@@ -166,6 +166,8 @@ export class ApiStack extends Stack {
         '/openapi.json',
         '/docs',
         '/docs/{proxy+}',
+        '/console',
+        '/console/{proxy+}',
         '/.well-known/{proxy+}',
         '/oauth/{proxy+}',
       ],
@@ -403,7 +405,8 @@ function acknowledgeApiFindings(api: RestApi): void {
       id: 'AwsSolutions-APIG4',
       reason:
         'Authorization is done in the functions, not by an API Gateway authorizer: the token, health, JWKS and ' +
-        'docs routes are public by contract; every other route verifies an ES256 JWT (alg, kid, iss, aud, exp, ' +
+        'docs routes are public by contract, as are the console page and its static files (it signs in at the token ' +
+        'route); every other route verifies an ES256 JWT (alg, kid, iss, aud, exp, ' +
         'nbf) with the gateway keys, and the registry ledger transaction re-checks that the credential and ' +
         'agency are still active, so revocation takes effect on the next request, which a cached authorizer would not give.',
     },

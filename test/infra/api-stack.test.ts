@@ -153,6 +153,8 @@ describe('api stack', () => {
         '/openapi.json': 'token',
         '/docs': 'token',
         '/docs/{proxy+}': 'token',
+        '/console': 'token',
+        '/console/{proxy+}': 'token',
         '/.well-known/{proxy+}': 'token',
         '/oauth/{proxy+}': 'token',
         '/v1/{proxy+}': 'registry',

@@ -12,6 +12,7 @@ import {
   zodWithoutLocales,
 } from '../../infra/constructs/gateway-function';
 import type { Gateway } from '../../infra/gateway';
+import { consoleAssets } from '../../shared/http/console';
 import { buildGateway } from './gateway-fixture';
 
 type FunctionName = keyof Gateway['api']['functions'];
@@ -176,6 +177,16 @@ describe('function bundles', () => {
       ]),
     );
     expect(code.token).not.toContain('/v1/citizens/{nationalId}');
+  });
+
+  it('copies the console page, its files and uPlot beside the token bundle only', () => {
+    const copied = join(assetDirs.token, 'console');
+    expect(readdirSync(copied).sort()).toEqual(
+      ['index.html', ...Object.keys(consoleAssets)].sort((a, b) => (a < b ? -1 : 1)),
+    );
+    for (const name of functionNames.filter((n) => n !== 'token')) {
+      expect(existsSync(join(assetDirs[name], 'console')), name).toBe(false);
+    }
   });
 
   it('copies the Swagger UI files beside the token bundle only', () => {
