@@ -138,6 +138,8 @@ let calls: string[] = [];
 let faultAt: number | undefined;
 let fault: Fault | undefined;
 let injected = false;
+/** Set by one test: every later call of the same command fails too (a store that stays down). */
+let thenKeepFailing = false;
 
 interface Fresh {
   agencyId: string;
@@ -313,6 +315,11 @@ beforeAll(async () => {
       injected = true;
       return fault.inject(command, () => real(command));
     }
+    if (fault && thenKeepFailing && faultAt !== undefined && position > faultAt && name === calls[faultAt]) {
+      return Promise.reject(
+        Object.assign(new Error('socket timed out'), { name: 'TimeoutError', $metadata: {} }),
+      );
+    }
     return real(command);
   }) as never);
   admin = await gw.adminToken();
@@ -419,6 +426,31 @@ describe('fault sweep over every store call', () => {
       expect(findings.join('\n')).toBe('');
     }, 60_000);
   }
+
+  it('keeps a refused call counted only when its write landed and every retry lost its answer too; the same Idempotency-Key then serves it without a second count', async () => {
+    // The one documented exception to "nothing billed unless served" (README, Metering): the store took the
+    // write, then stayed unreachable for the ledger's retries, so the gateway cannot know and answers 503.
+    const lookup = SCENARIOS.find((s) => s.name === 'citizen lookup')!;
+    const lostAnswer = FAULTS.find((f) => f.name === 'timed out after the write landed')!;
+    const agency = await freshAgency();
+    const at = baselines.get(lookup.name)!.sequence.indexOf('TransactWriteCommand');
+    thenKeepFailing = true;
+    const refused = await run(lookup, agency, 'lost-key', at, lostAnswer).finally(() => {
+      thenKeepFailing = false;
+    });
+    expect(refused.response.status).toBe(503);
+    expect(checkAnswer('stays down', lookup, 200, refused.response, refused.text)).toEqual([]);
+    expect(refused.sequence.filter((c) => c === 'TransactWriteCommand')).toHaveLength(3);
+    expect(await ledgerOf(agency.agencyId)).toMatchObject({ calls: 1, billable: 1 });
+
+    const retry = await run(lookup, agency, 'lost-key');
+    expect(retry.response.status).toBe(200);
+    expect(retry.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.text).toContain(citizen.fullName);
+    const after = await ledgerOf(agency.agencyId);
+    expect(after).toMatchObject({ calls: 1, billable: 1 });
+    expect(after.entries).toHaveLength(1);
+  });
 });
 
 /** The answer to a faulted call: the normal answer (the gateway recovered), or 503/429 problem+json, no data. */
