@@ -13,8 +13,11 @@ import {
   formatDay,
   formatPeriod,
   formatVnd,
+  parseDay,
   parseList,
+  parseMonth,
   periodOf,
+  shiftPeriod,
   spacedTicks,
   usageSeries,
   usageTotals,
@@ -558,7 +561,13 @@ function renderEntitlementRows() {
             'div',
             { class: 'field' },
             h('label', { for: `ent-covert-${id}`, text: t('entitlements.covertUntil') }),
-            h('input', { id: `ent-covert-${id}`, type: 'date', value: value.covert }),
+            h('input', {
+              id: `ent-covert-${id}`,
+              value: value.covert,
+              inputmode: 'numeric',
+              autocomplete: 'off',
+              'aria-describedby': 'ent-covert-hint',
+            }),
           ),
         ),
       );
@@ -579,7 +588,7 @@ async function loadEntitlements() {
     $(`ent-on-${slug(op)}`).checked = Boolean(entitlement);
     $(`ent-purposes-${slug(op)}`).value = entitlement?.purposes.join(', ') ?? '';
     $(`ent-fields-${slug(op)}`).value = entitlement?.fields?.join(', ') ?? '';
-    $(`ent-covert-${slug(op)}`).value = entitlement?.covertUntil ?? '';
+    $(`ent-covert-${slug(op)}`).value = entitlement?.covertUntil ? formatDay(entitlement.covertUntil) : '';
   }
 }
 
@@ -596,7 +605,9 @@ $('ent-form').addEventListener('submit', async (event) => {
     const purposes = parseList($(`ent-purposes-${slug(op)}`).value);
     if (!purposes.length) return showError(t('entitlements.needPurpose', { op: opName(op) }));
     const fields = parseList($(`ent-fields-${slug(op)}`).value);
-    const covertUntil = $(`ent-covert-${slug(op)}`).value;
+    const covertText = $(`ent-covert-${slug(op)}`).value.trim();
+    const covertUntil = covertText ? parseDay(covertText) : undefined;
+    if (covertText && !covertUntil) return showError(t('input.badDay', { value: covertText }));
     entitlements.push({
       operation: op,
       purposes,
@@ -747,33 +758,41 @@ function renderUsageAgencies() {
   if (state.agencies.has(current)) select.value = current;
 }
 
-function setUsageInputs(granularity) {
+/** Typed ranges: dd/mm/yyyy by day, mm/yyyy by month (the browser's own date pickers follow its locale). */
+function setUsageInputs(granularity, reset = false) {
   const today = dayOf(Date.now());
-  for (const id of ['usage-from', 'usage-to']) {
-    const input = $(id);
-    const wanted = granularity === 'day' ? 'date' : 'month';
-    if (input.type !== wanted) {
-      const previous = input.value;
-      input.type = wanted;
-      input.value =
-        wanted === 'month'
-          ? (previous || today).slice(0, 7)
-          : previous.length === 7
-            ? `${previous}-01`
-            : previous;
-    }
+  const hint = $('usage-range-hint');
+  hint.dataset.i18n = granularity === 'day' ? 'input.dayHint' : 'input.monthHint';
+  hint.textContent = t(hint.dataset.i18n);
+  if (reset || !$('usage-from').value) {
+    $('usage-from').value =
+      granularity === 'day'
+        ? formatDay(`${today.slice(0, 8)}01`)
+        : formatPeriod(shiftPeriod(today.slice(0, 7), -5));
   }
-  if (!$('usage-from').value)
-    $('usage-from').value = granularity === 'day' ? `${today.slice(0, 8)}01` : today.slice(0, 7);
-  if (!$('usage-to').value) $('usage-to').value = granularity === 'day' ? today : today.slice(0, 7);
+  if (reset || !$('usage-to').value) {
+    $('usage-to').value = granularity === 'day' ? formatDay(today) : formatPeriod(today.slice(0, 7));
+  }
 }
 
-$('usage-granularity').addEventListener('change', (event) => setUsageInputs(event.target.value));
+/** The value of a typed day or month input as the API wants it, or an error message naming what is wrong. */
+function typed(id, granularity) {
+  const text = $(id).value;
+  const value = granularity === 'day' ? parseDay(text) : parseMonth(text);
+  if (!value) throw t(granularity === 'day' ? 'input.badDay' : 'input.badMonth', { value: text });
+  return value;
+}
+
+$('usage-granularity').addEventListener('change', (event) => setUsageInputs(event.target.value, true));
 
 async function loadUsage() {
   const granularity = $('usage-granularity').value;
   setUsageInputs(granularity);
-  const query = new URLSearchParams({ granularity, from: $('usage-from').value, to: $('usage-to').value });
+  const query = new URLSearchParams({
+    granularity,
+    from: typed('usage-from', granularity),
+    to: typed('usage-to', granularity),
+  });
   if ($('usage-agency').value) query.set('agency', $('usage-agency').value);
   const usage = await api.json('GET', `billing/usage?${query}`);
   const unknown = usage.items.some((row) => !state.agencies.has(row.agencyId));
@@ -866,8 +885,8 @@ $('usage-group').addEventListener('change', () => renderUsage());
 // Statements.
 
 async function loadSummary() {
-  const period = $('statements-month').value || periodOf(Date.now());
-  $('statements-month').value = period;
+  const period = $('statements-month').value ? typed('statements-month', 'month') : periodOf(Date.now());
+  $('statements-month').value = formatPeriod(period);
   state.summary = await api.json('GET', `billing/summary/${period}?top=100`);
   for (const agency of state.summary.agencies) {
     if (!state.agencies.has(agency.agencyId)) {
@@ -880,7 +899,7 @@ async function loadSummary() {
 
 function renderStatements() {
   const summary = state.summary;
-  const period = summary?.period ?? $('statements-month').value;
+  const period = summary?.period;
   $('h-statements-summary').textContent = period
     ? t('statements.summary', { period: formatPeriod(period) })
     : '';
@@ -979,7 +998,7 @@ $('statements-form').addEventListener('submit', (event) => {
 
 $('close-month').addEventListener('click', async (event) => {
   clearMessages();
-  const period = $('statements-month').value;
+  const period = state.summary.period;
   const closed = await busy(
     t('statements.closing', { period: formatPeriod(period) }),
     () => api.json('POST', `billing/periods/${period}/close`),

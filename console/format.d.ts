@@ -39,4 +39,6 @@ export declare function spacedTicks(x: number[], most: number): number[];
 export declare function usageTotals(
   items: UsageRow[],
 ): { agencyId: string; operation: string; calls: number }[];
+export declare function parseDay(text: string): string | undefined;
+export declare function parseMonth(text: string): string | undefined;
 export declare function parseList(text: string): string[];

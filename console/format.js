@@ -141,6 +141,26 @@ export function usageTotals(items) {
   );
 }
 
+/** A day typed as dd/mm/yyyy (or yyyy-mm-dd) as YYYY-MM-DD; undefined unless it is a real calendar day. */
+export function parseDay(text) {
+  const trimmed = text.trim();
+  const match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(trimmed) ?? /^(\d{4})-(\d{2})-(\d{2})$/.exec(trimmed);
+  if (!match) return undefined;
+  const [d, m, y] = trimmed.includes('/') ? match.slice(1) : match.slice(1).reverse();
+  const day = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const date = new Date(`${day}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== day ? undefined : day;
+}
+
+/** A month typed as mm/yyyy (or yyyy-mm) as YYYY-MM; undefined unless the month is 1-12. */
+export function parseMonth(text) {
+  const trimmed = text.trim();
+  const match = /^(\d{1,2})\/(\d{4})$/.exec(trimmed) ?? /^(\d{4})-(\d{2})$/.exec(trimmed);
+  if (!match) return undefined;
+  const [m, y] = trimmed.includes('/') ? match.slice(1) : match.slice(1).reverse();
+  return Number(m) >= 1 && Number(m) <= 12 ? `${y}-${m.padStart(2, '0')}` : undefined;
+}
+
 /** A comma- or space-separated list as its non-empty items. */
 export const parseList = (text) =>
   text

@@ -6,7 +6,9 @@ import {
   formatDay,
   formatPeriod,
   formatVnd,
+  parseDay,
   parseList,
+  parseMonth,
   periodOf,
   periodRange,
   shiftPeriod,
@@ -107,5 +109,20 @@ describe('console formats', () => {
     expect(spacedTicks([1, 2, 3, 4, 5, 6, 7], 3)).toEqual([1, 4, 7]);
     expect(parseList(' 1.001, 1.002 ;2.005\n')).toEqual(['1.001', '1.002', '2.005']);
     expect(parseList('  ')).toEqual([]);
+  });
+
+  it('reads days typed as dd/mm/yyyy and months as mm/yyyy, refusing dates that do not exist', () => {
+    expect(parseDay('27/11/2026')).toBe('2026-11-27');
+    expect(parseDay(' 1/2/2026 ')).toBe('2026-02-01');
+    expect(parseDay('2026-11-27')).toBe('2026-11-27');
+    expect(parseDay('29/02/2026')).toBeUndefined();
+    expect(parseDay('31/04/2026')).toBeUndefined();
+    expect(parseDay('11/27/2026')).toBeUndefined();
+    expect(parseDay('27.11.2026')).toBeUndefined();
+    expect(parseMonth('11/2026')).toBe('2026-11');
+    expect(parseMonth('1/2027')).toBe('2027-01');
+    expect(parseMonth('2026-11')).toBe('2026-11');
+    expect(parseMonth('13/2026')).toBeUndefined();
+    expect(parseMonth('0/2026')).toBeUndefined();
   });
 });
