@@ -445,6 +445,42 @@ describe('logs', () => {
       expect((await gw.call(finToken, 'GET', path)).status, path).toBeLessThan(500);
     }
 
+    // The failure paths log too: a ledger write the store refuses (503), and an unexpected error (500).
+    let fault: 'TransactWriteCommand' | 'BatchGetCommand' = 'TransactWriteCommand';
+    const store = new Proxy(gw.deps.store, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver);
+        return (command: object) => {
+          if (command.constructor.name === fault && fault === 'TransactWriteCommand') {
+            throw Object.assign(new Error('Throughput exceeded (simulated)'), {
+              name: 'ProvisionedThroughputExceededException',
+              $fault: 'server',
+            });
+          }
+          if (command.constructor.name === fault) throw new TypeError('Cannot read properties of undefined');
+          return target.send(command as never);
+        };
+      },
+    });
+    const failing = createGatewayApp({ ...gw.deps, store });
+    for (const expected of [503, 500]) {
+      for (const [i, id] of ids.slice(0, 2).entries()) {
+        const lookup = await failing.request(`/v1/citizens/${id}?fields=fullName`, {
+          headers: { Authorization: `Bearer ${token}`, ...purpose },
+        });
+        expect(lookup.status).toBe(expected);
+        const verify = await failing.request('/v1/citizens/verify', {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...purpose },
+          body: JSON.stringify({ nationalId: id, fullName: names[i], dateOfBirth: births[i] }),
+        });
+        expect(verify.status).toBe(expected);
+      }
+      fault = 'BatchGetCommand';
+    }
+    expect(gw.deps.logs.text()).toContain('ledger write failed');
+    expect(gw.deps.logs.text()).toContain('unhandled error');
+
     // Revocation, and a revoked token used again.
     await gw.call(admin, 'DELETE', `/admin/credentials/${agency.clientId}`);
     expect((await gw.call(basic, 'GET', `/v1/citizens/${ids[0]}`, undefined, purpose)).status).toBe(401);
