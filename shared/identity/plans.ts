@@ -182,7 +182,11 @@ export class PlanRepository {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException) {
+      // Only a failed condition is someone else's change; a conflict or throttled item is transient (503).
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+      ) {
         throw new ConflictError(`Plan ${plan.code} was changed by someone else; read it again and retry.`);
       }
       throw error;

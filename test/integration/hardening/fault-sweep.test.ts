@@ -229,6 +229,20 @@ const SCENARIOS: Scenario[] = [
       gw.call(admin, 'PATCH', `/admin/agencies/${agency.agencyId}`, { name: 'Tên mới của cơ quan' }),
   },
   {
+    name: 'plan change',
+    fresh: true,
+    act: (agency) =>
+      gw.call(admin, 'POST', '/admin/plans', {
+        code: `P-${agency.agencyId.slice(-12).toUpperCase()}`,
+        name: 'Gói thử lỗi',
+        rateLimit: { perSecond: 10, burst: 20 },
+        monthlyQuota: 1000,
+        includedCalls: 10,
+        monthlyFeeVnd: 100_000,
+        unitPricesVnd: { 'citizen:read': 500 },
+      }),
+  },
+  {
     name: 'billing statement',
     fresh: false,
     act: (agency) => gw.call(finance, 'GET', `/billing/statements/${period()}?agency=${agency.agencyId}`),
