@@ -257,14 +257,19 @@ export class Ledger {
             },
           );
         }
-        const index = items.findIndex((_, i) => failed(checks.length + i));
-        // An idempotent replay is answered whatever the rate; a new call over the rate is refused.
-        if (index >= 0 && items[index]?.Put?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD') {
+        // A used Idempotency-Key makes this a replay, whatever else failed with it: a retry of the call that
+        // took the last of the quota is answered again (uncounted), not refused. The rate applies in replay().
+        const replay = items.findIndex(
+          (item, i) =>
+            failed(checks.length + i) && item.Put?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
+        );
+        if (replay >= 0) {
           return {
-            failed: items[index],
-            item: reasons[checks.length + index]?.Item as Record<string, unknown>,
+            failed: items[replay],
+            item: reasons[checks.length + replay]?.Item as Record<string, unknown>,
           };
         }
+        const index = items.findIndex((_, i) => failed(checks.length + i));
         if (failed(2)) {
           throw new TooManyRequestsError(
             `Rate limit: at most ${call.limits.b} calls per ${window.seconds} s (${call.limits.r}/s sustained) for agency ${call.agencyId}.`,

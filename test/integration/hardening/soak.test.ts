@@ -632,6 +632,48 @@ describe('concurrency soak', () => {
   });
 });
 
+describe('idempotent retries at the quota edge', () => {
+  it('answers a retry of the call that took the last of the quota again, uncounted, even sent at once with others', async () => {
+    const admin = await gw.adminToken();
+    const plan = {
+      ...plans.small,
+      code: 'SOAK-EDGE',
+      monthlyQuota: 3,
+      rateLimit: { perSecond: 50, burst: 100 },
+    };
+    expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
+    const agency = await gw.agencyWithCredential({
+      code: 'SOAK-EDGE',
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    expect(
+      (await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-EDGE' }))
+        .status,
+    ).toBe(200);
+    const token = await gw.token(agency.clientId, agency.clientSecret);
+    const lookup = (key: string) =>
+      gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
+        'X-Purpose': '1.001',
+        'Idempotency-Key': key,
+      });
+    // Three keys use the whole quota; each is retried twice while the others are still landing.
+    const keys = ['edge-1', 'edge-2', 'edge-3'];
+    const first = await Promise.all(keys.flatMap((key) => [lookup(key), lookup(key), lookup(key)]));
+    expect(first.map((r) => r.status)).toEqual(Array(9).fill(200));
+    expect(first.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(3);
+    // The quota is used up: a new key is refused, a retry of a counted one is answered again.
+    expect((await lookup('edge-4')).status).toBe(429);
+    for (const key of keys) {
+      const retry = await lookup(key);
+      expect(retry.status, key).toBe(200);
+      expect(retry.headers.get('idempotent-replayed'), key).toBe('true');
+    }
+    const [counters] = await gw.counters(agency.agencyId);
+    expect(counters?.calls).toBe(3);
+  });
+});
+
 /**
  * The money a statement must show, recomputed call by call from the plan definitions: the fee plan is the
  * version of the agency's last metered call; its included calls are used up in catalogue order, and within an
