@@ -257,6 +257,17 @@ function renderCurrent() {
   renderers[state.page]?.();
 }
 
+/**
+ * Marks a new load of `what` and returns whether it is still the newest: an older answer that arrives late
+ * (the agency was changed again meanwhile) must not overwrite a newer one.
+ */
+const loads = {};
+function newest(what) {
+  const n = (loads[what] ?? 0) + 1;
+  loads[what] = n;
+  return () => loads[what] === n;
+}
+
 // Agencies, shared by the admin pages' selects.
 
 async function loadAgencies({ more = false } = {}) {
@@ -379,7 +390,10 @@ async function loadCredentials() {
     renderCredentials();
     return;
   }
-  state.credentials = (await api.json('GET', `admin/agencies/${agencyId}/credentials`)).items;
+  const current = newest('credentials');
+  const { items } = await api.json('GET', `admin/agencies/${agencyId}/credentials`);
+  if (!current()) return;
+  state.credentials = items;
   renderCredentials();
 }
 
@@ -496,12 +510,18 @@ $('secret-copy').addEventListener('click', async () => {
   }
 });
 
-$('secret-close').addEventListener('click', () => $('secret-dialog').close());
-$('secret-dialog').addEventListener('close', () => {
+function forgetSecret() {
   $('secret-value').value = '';
   $('secret-client').value = '';
   $('secret-copy-status').textContent = '';
+}
+
+$('secret-close').addEventListener('click', () => {
+  forgetSecret();
+  $('secret-dialog').close();
 });
+// Escape closes the dialog too; its close event comes a task later.
+$('secret-dialog').addEventListener('close', forgetSecret);
 
 // Entitlements.
 
@@ -580,9 +600,11 @@ const slug = (op) => op.replace(':', '-');
 async function loadEntitlements() {
   const agencyId = $('ent-agency').value;
   renderEntitlementRows();
+  const current = newest('entitlements');
   const { entitlements } = agencyId
     ? await api.json('GET', `admin/agencies/${agencyId}/entitlements`)
     : { entitlements: [] };
+  if (!current()) return;
   for (const op of OPERATIONS) {
     const entitlement = entitlements.find((e) => e.operation === op);
     $(`ent-on-${slug(op)}`).checked = Boolean(entitlement);
@@ -794,9 +816,11 @@ async function loadUsage() {
     to: typed('usage-to', granularity),
   });
   if ($('usage-agency').value) query.set('agency', $('usage-agency').value);
+  const current = newest('usage');
   const usage = await api.json('GET', `billing/usage?${query}`);
   const unknown = usage.items.some((row) => !state.agencies.has(row.agencyId));
   if (unknown) await learnAgencyNames([...new Set(usage.items.map((row) => row.period))]);
+  if (!current()) return;
   state.usage = usage;
   renderUsageAgencies();
   renderUsage();
@@ -887,13 +911,17 @@ $('usage-group').addEventListener('change', () => renderUsage());
 async function loadSummary() {
   const period = $('statements-month').value ? typed('statements-month', 'month') : periodOf(Date.now());
   $('statements-month').value = formatPeriod(period);
-  state.summary = await api.json('GET', `billing/summary/${period}?top=100`);
+  const current = newest('summary');
+  const summary = await api.json('GET', `billing/summary/${period}?top=100`);
+  if (!current()) return;
+  state.summary = summary;
   for (const agency of state.summary.agencies) {
     if (!state.agencies.has(agency.agencyId)) {
       state.agencies.set(agency.agencyId, { id: agency.agencyId, name: agency.agencyName });
     }
   }
   state.statement = undefined;
+  newest('statement'); // a statement of the previous month still loading is no longer wanted
   renderStatements();
 }
 
@@ -936,7 +964,10 @@ function renderStatements() {
 }
 
 async function loadStatement(agencyId, period) {
-  state.statement = await api.json('GET', `billing/statements/${period}?agency=${agencyId}`);
+  const current = newest('statement');
+  const statement = await api.json('GET', `billing/statements/${period}?agency=${agencyId}`);
+  if (!current()) return;
+  state.statement = statement;
   $('verify-result').replaceChildren();
   renderStatement();
   $('h-statement').setAttribute('tabindex', '-1');
