@@ -817,36 +817,40 @@ describe('fuzzing every route', () => {
   // Registered lazily: the app (and so its undocumented routes) exists only after beforeAll.
   const operations = () => [...documented, ...undocumentedGetRoutes(documented)];
 
-  it('answers hostile requests to every route without a 5xx, a leak, a store change or prototype pollution', async () => {
-    const ops = operations();
-    const failures: string[] = [];
-    for (const op of ops) {
-      let first: unknown;
-      const result = await fc.check(
-        fc.asyncProperty(requestArb(op), async (generated) => {
-          try {
-            await check(await build(op, generated));
-          } catch (error) {
-            first ??= error;
-            throw error;
-          }
-        }),
-        { seed: SEED, numRuns: RUNS, endOnFailure: false },
-      );
-      if (result.failed) {
-        failures.push(
-          `${op.method} ${op.path}: seed ${SEED}, path ${result.counterexamplePath} (rerun with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})\nfirst: ${String(first).slice(0, 2000)}\nshrunk: ${String(result.errorInstance).slice(0, 2000)}`,
+  it(
+    'answers hostile requests to every route without a 5xx, a leak, a store change or prototype pollution',
+    async () => {
+      const ops = operations();
+      const failures: string[] = [];
+      for (const op of ops) {
+        let first: unknown;
+        const result = await fc.check(
+          fc.asyncProperty(requestArb(op), async (generated) => {
+            try {
+              await check(await build(op, generated));
+            } catch (error) {
+              first ??= error;
+              throw error;
+            }
+          }),
+          { seed: SEED, numRuns: RUNS, endOnFailure: false },
         );
+        if (result.failed) {
+          failures.push(
+            `${op.method} ${op.path}: seed ${SEED}, path ${result.counterexamplePath} (rerun with FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS})\nfirst: ${String(first).slice(0, 2000)}\nshrunk: ${String(result.errorInstance).slice(0, 2000)}`,
+          );
+        }
       }
-    }
-    const byRoute = [...stats.byRoute].map(
-      ([route, statuses]) =>
-        `${route} ${[...statuses]
-          .sort(([a], [b]) => a - b)
-          .map(([s, n]) => `${s}:${n}`)
-          .join(' ')}`,
-    );
-    console.info(`fuzz: ${ops.length} routes\n${byRoute.join('\n')}`);
-    expect(failures.join('\n\n')).toBe('');
-  }, Math.max(120_000, RUNS * 8_000));
+      const byRoute = [...stats.byRoute].map(
+        ([route, statuses]) =>
+          `${route} ${[...statuses]
+            .sort(([a], [b]) => a - b)
+            .map(([s, n]) => `${s}:${n}`)
+            .join(' ')}`,
+      );
+      console.info(`fuzz: ${ops.length} routes\n${byRoute.join('\n')}`);
+      expect(failures.join('\n\n')).toBe('');
+    },
+    Math.max(120_000, RUNS * 8_000),
+  );
 });
