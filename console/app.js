@@ -139,7 +139,8 @@ async function busy(label, work, { button } = {}) {
   try {
     return await work();
   } catch (error) {
-    showError(error);
+    // A 401 has already signed the user out with "session expired": that is the message to keep.
+    if (!(error instanceof ApiError && error.status === 401 && !state.session)) showError(error);
     return undefined;
   } finally {
     page?.removeAttribute('aria-busy');

@@ -13,6 +13,7 @@ import {
   shiftPeriod,
 } from '../../../console/format.js';
 import { messages } from '../../../console/i18n.js';
+import { AuditSealer } from '../../../shared/audit/sealer';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -356,9 +357,14 @@ describe.skipIf(skip)('console', () => {
     const rows = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows.filter((text) => text.includes(agency.code) && text.includes('1.001'))).toHaveLength(4);
     expect(rows.some((text) => text.includes('CB-0042'))).toBe(true);
+    // As the sealer would within seconds (it runs in `npm start` and on a schedule in AWS, not in tests).
+    const sealed = await new AuditSealer(gw.deps.store, gw.deps.tables.ledger).sealAll();
     await page.click('#audit-verify');
     await page.waitForSelector('#audit-verify-result [data-ok]');
     expect(await page.getAttribute('#audit-verify-result [data-ok]', 'data-ok')).toBe('true');
+    expect(await page.textContent('#audit-verify-result')).toContain(
+      `đã kiểm tra ${formatCount(sealed)} bản ghi`,
+    );
     await checkBothLanguages('audit');
     await signOut();
   });
@@ -449,6 +455,22 @@ describe.skipIf(skip)('console', () => {
     expect(await page.getAttribute('#verify-result [data-verified]', 'data-verified')).toBe('true');
     expect(await page.textContent('#verify-result')).toContain('Chữ ký hợp lệ');
     await screenshot('statements-closed-verified-vi');
+  });
+
+  it('signs out with a readable message when the gateway refuses the token', async () => {
+    const summaries = `${base}/billing/summary/**`;
+    await page.route(summaries, (route) =>
+      route.fulfill({
+        status: 401,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ title: 'Unauthorized', status: 401, detail: 'The token has expired.' }),
+      }),
+    );
+    await page.click('#statements-form button[type=submit]');
+    await page.waitForSelector('#page-signin:not([hidden])');
+    expect(await page.textContent('#alert')).toBe(vi['session.expired']);
+    expect(await page.isHidden('#nav')).toBe(true);
+    await page.unroute(summaries);
   });
 
   it('kept the token out of storage and met no CSP violation or script error', async () => {
