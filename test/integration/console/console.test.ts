@@ -441,8 +441,23 @@ describe.skipIf(skip)('console', () => {
     await page.fill('#statements-month', formatPeriod(lastMonth));
     await page.click('#statements-form button[type=submit]');
     await busyDone();
+    // The close is held back a moment, so the progress it shows can be seen.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(`${base}/billing/periods/*/close`, async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.click('#close-month');
+    await page.waitForSelector('#page-statements[aria-busy="true"]');
+    expect(await page.isVisible('#busy progress')).toBe(true);
+    expect(await page.textContent('#busy-label')).toBe(`Đang khóa sổ tháng ${formatPeriod(lastMonth)}…`);
+    expect(await page.isDisabled('#close-month')).toBe(true);
+    release();
     await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('Đã khóa sổ'));
+    await page.unroute(`${base}/billing/periods/*/close`);
     const summaryRow = page.locator(`#statements-table tr[data-agency-id="${agency.id}"]`);
     await summaryRow.locator('.badge.closed').waitFor();
     await summaryRow.getByRole('button').click();
