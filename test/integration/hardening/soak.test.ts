@@ -449,15 +449,18 @@ describe('concurrency soak', () => {
           ...Object.keys(counters?.pricing[operation] ?? {}),
         ]);
         for (const ref of refs) {
+          const entriesAt = entriesOf.filter(
+            (e) => `${e.event.ledger?.plan}@${e.event.ledger?.planVersion}` === ref,
+          );
+          expect(entriesAt.length, `${key} ${operation} ${ref} entries`).toBe(
+            client.filter((o) => o.planRef === ref).length,
+          );
           const billableSeen = client.filter((o) => o.planRef === ref && o.status === 200).length;
-          const billableEntries = entriesOf.filter(
-            (e) =>
-              `${e.event.ledger?.plan}@${e.event.ledger?.planVersion}` === ref && e.event.ledger?.billable,
-          ).length;
+          const billableEntries = entriesAt.filter((e) => e.event.ledger?.billable).length;
           expect(counters?.pricing[operation]?.[ref] ?? 0, `${key} ${operation} ${ref} counter`).toBe(
             billableSeen,
           );
-          expect(billableEntries, `${key} ${operation} ${ref} entries`).toBe(billableSeen);
+          expect(billableEntries, `${key} ${operation} ${ref} billable entries`).toBe(billableSeen);
         }
       }
       // Each served response is exactly one ledger entry, by its request id (a replay answers with its own id).
