@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { requireAuth } from '../../shared/auth/middleware';
 import { BudgetGuard } from '../../shared/billing/budget';
 import type { GatewayDeps } from '../../shared/deps';
-import { AppError, NotFoundError } from '../../shared/errors';
+import { AppError, NotFoundError, PaymentRequiredError } from '../../shared/errors';
 import { type AppEnv, baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import {
@@ -71,7 +71,12 @@ export function registryRoutes(deps: GatewayDeps): Router {
     const caller = c.get('caller');
     try {
       // Refused past an enforced budget cap; a 404 (not billable) still counts as a call, so it is refused too.
-      await budget.check(auth, caller.agencyId, usage, at);
+      // A retry of a call already counted costs nothing more: it goes on to the ledger, which replays it.
+      await budget.check(auth, caller.agencyId, usage, at).catch(async (error: unknown) => {
+        const key = headers['Idempotency-Key'];
+        if (!(error instanceof PaymentRequiredError) || !key) throw error;
+        if (!(await ledger.counted(caller.agencyId, at, key))) throw error;
+      });
       const result = await ledger.commit({
         requestId: c.get('requestId'),
         idempotencyKey: headers['Idempotency-Key'],

@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
@@ -107,6 +107,19 @@ export class Ledger {
     private readonly tables: TableNames,
     private readonly logger: Logger,
   ) {}
+
+  /** Whether an agency's Idempotency-Key already counted a call in the period of `at` (a retry would replay it). */
+  async counted(agencyId: string, at: Date, idempotencyKey: string): Promise<boolean> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tables.ledger,
+        Key: ledgerKeys.entry(agencyId, periodOf(at).period, idempotencyKey),
+        ProjectionExpression: 'pk',
+        ConsistentRead: true,
+      }),
+    );
+    return Item !== undefined;
+  }
 
   async commit(call: MeteredCall): Promise<Commit> {
     const { period, day, nextPeriodStart } = periodOf(call.at);

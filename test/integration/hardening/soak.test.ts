@@ -635,7 +635,7 @@ describe('concurrency soak', () => {
   });
 });
 
-describe('idempotent retries at the quota edge', () => {
+describe('idempotent retries at the quota and budget edges', () => {
   it('answers a retry of the call that took the last of the quota again, uncounted, even sent at once with others', async () => {
     const admin = await gw.adminToken();
     const plan = {
@@ -674,6 +674,39 @@ describe('idempotent retries at the quota edge', () => {
     }
     const [counters] = await gw.counters(agency.agencyId);
     expect(counters?.calls).toBe(3);
+  });
+
+  it('answers a retry of a counted call again once an enforced budget cap is reached, and refuses new calls', async () => {
+    const admin = await gw.adminToken();
+    const plan = { ...plans.small, code: 'SOAK-CAP', monthlyQuota: 100, includedCalls: 0, monthlyFeeVnd: 0 };
+    expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
+    const agency = await gw.agencyWithCredential({
+      code: 'SOAK-CAP',
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-CAP' });
+    // Two calls at 900 VND, VAT 10 %: 1,980 VND reaches a cap of 1,980.
+    await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/budget`, {
+      capVnd: 1_980,
+      enforce: true,
+    });
+    const token = await gw.token(agency.clientId, agency.clientSecret);
+    const lookup = (key: string) =>
+      gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
+        'X-Purpose': '1.001',
+        'Idempotency-Key': key,
+      });
+    expect((await lookup('cap-1')).status).toBe(200);
+    expect((await lookup('cap-2')).status).toBe(200);
+    expect((await lookup('cap-3')).status).toBe(402);
+    const retry = await lookup('cap-2');
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // A key never counted is a new call: still refused.
+    expect((await lookup('cap-3')).status).toBe(402);
+    const [counters] = await gw.counters(agency.agencyId);
+    expect(counters?.calls).toBe(2);
   });
 });
 
