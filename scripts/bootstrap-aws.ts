@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ensureBootstrapAdmin } from '../local/seed';
-import { SecretsManagerKeyStore, SigningKeys } from '../shared/auth/keys';
+import { PublishedKeyStore, SecretsManagerKeyStore, SigningKeys } from '../shared/auth/keys';
 import { createStoreClient } from '../shared/storage/client';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -29,13 +29,18 @@ const tables = {
 };
 const secretId = values.secret ?? `ndg-${stage}/signing-keys`;
 
+const store = createStoreClient({ region });
 const keys = new SigningKeys(new SecretsManagerKeyStore(new SecretsManagerClient({ region }), secretId), {
   createIfMissing: true,
+  publishTo: new PublishedKeyStore(store, tables.control),
 });
 const { kid } = await keys.signingKey();
 process.stderr.write(`Signing key in ${secretId}: ${kid}\n`);
+// The registry and audit functions verify tokens with the public keys published in the control table.
+await keys.publish();
+process.stderr.write(`Public keys published in ${tables.control} for the functions that only verify\n`);
 
-const result = await ensureBootstrapAdmin(createStoreClient({ region }), tables, {
+const result = await ensureBootstrapAdmin(store, tables, {
   clientId: values['client-id'],
 });
 process.stdout.write(

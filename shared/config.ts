@@ -17,6 +17,11 @@ export const ConfigSchema = z.object({
   SIGNING_KEYS_SECRET_ARN: z.string().optional(),
   /** Local host: the key file (created on first start). Without either, keys live in memory (tests). */
   SIGNING_KEYS_FILE: z.string().optional(),
+  /**
+   * `published`: this function only verifies tokens and reads the public keys from the control table, with no
+   * access to the secret (AWS: registry and audit). `private` (default): the secret, file or memory above.
+   */
+  SIGNING_KEYS_SOURCE: z.enum(['private', 'published']).default('private'),
   /** How long a rotated client secret keeps working beside the new one. */
   SECRET_ROTATION_OVERLAP_SECONDS: positiveInt(24 * 3600).pipe(z.number().max(7 * 24 * 3600)),
   MAX_BODY_BYTES: positiveInt(64 * 1024),

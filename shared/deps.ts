@@ -5,6 +5,7 @@ import {
   FileKeyStore,
   type KeyStore,
   MemoryKeyStore,
+  PublishedKeyStore,
   SecretsManagerKeyStore,
   SigningKeys,
 } from './auth/keys';
@@ -40,7 +41,13 @@ export function tableNamesFrom(config: Config): TableNames {
 }
 
 /** The signing-key store the configuration names; only a local or in-memory store may create the first key. */
-export function keyStoreFrom(config: Config): { store: KeyStore; createIfMissing: boolean } {
+export function keyStoreFrom(
+  config: Config,
+  store: DynamoDBDocumentClient,
+): { store: KeyStore; createIfMissing: boolean } {
+  if (config.SIGNING_KEYS_SOURCE === 'published') {
+    return { store: new PublishedKeyStore(store, config.CONTROL_TABLE), createIfMissing: false };
+  }
   if (config.SIGNING_KEYS_SECRET_ARN) {
     const client = new SecretsManagerClient({ region: config.AWS_REGION });
     return {
@@ -67,8 +74,14 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
   const { config, logger, store } = parts;
   const now = parts.now ?? (() => new Date());
   const tables = tableNamesFrom(config);
-  const keyStore = parts.keyStore ?? keyStoreFrom(config);
-  const keys = new SigningKeys(keyStore.store, { createIfMissing: keyStore.createIfMissing, now });
+  const keyStore = parts.keyStore ?? keyStoreFrom(config, store);
+  const keys = new SigningKeys(keyStore.store, {
+    createIfMissing: keyStore.createIfMissing,
+    now,
+    // Every rotation publishes the public keys for the functions that only verify (see PublishedKeyStore).
+    publishTo:
+      keyStore.store instanceof PublishedKeyStore ? undefined : new PublishedKeyStore(store, tables.control),
+  });
   return {
     config,
     logger,

@@ -41,8 +41,10 @@ export type TableAccess = 'read' | 'readWrite';
  * What a function may do with the signing-key secret. `locate` sets SIGNING_KEYS_SECRET_ARN and grants nothing:
  * the function's configuration still names the real key store (never the in-memory fallback that
  * shared/deps.ts uses when the variable is missing), so any use of the keys fails closed with AccessDenied.
+ * `published` grants nothing either: the function verifies tokens with the public keys every rotation
+ * publishes in the control table, and can never read a private key.
  */
-export type SecretAccess = 'locate' | 'read' | 'readWrite';
+export type SecretAccess = 'locate' | 'published' | 'read' | 'readWrite';
 
 /**
  * Packages the credential chain imports only when the Lambda environment holds no credentials (SSO, shared
@@ -218,6 +220,11 @@ export class GatewayFunction extends Construct {
    * would also write the role into the data stack's key policy, making the data stack depend on this one.
    */
   bindSigningKeys(secret: ISecret, access: SecretAccess = 'read'): this {
+    if (access === 'published') {
+      // Verify only: the public keys published in the control table (bind it for reading), no secret at all.
+      this.function.addEnvironment('SIGNING_KEYS_SOURCE', 'published');
+      return this;
+    }
     this.function.addEnvironment('SIGNING_KEYS_SECRET_ARN', secret.secretArn);
     if (access === 'locate') return this;
 

@@ -139,7 +139,8 @@ export class ApiStack extends Stack {
     const { control, registry, ledger } = props.tables;
     this.functions = {
       token: gatewayFunction('token', 'read', { serveSwaggerUi: true }).bindTable(control, 'readWrite'),
-      registry: gatewayFunction('registry', 'read')
+      // Registry and audit only verify tokens: the published public keys, never the secret's private ones.
+      registry: gatewayFunction('registry', 'published')
         .bindTable(registry, 'read')
         .bindTable(control, 'read')
         .bindTable(ledger, 'readWrite'),
@@ -148,7 +149,7 @@ export class ApiStack extends Stack {
         .bindTable(control, 'readWrite')
         .bindTable(ledger, 'readWrite'),
       billing: gatewayFunction('billing', 'read').bindTable(ledger, 'readWrite').bindTable(control, 'read'),
-      audit: gatewayFunction('audit', 'read').bindTable(ledger, 'read').bindTable(control, 'read'),
+      audit: gatewayFunction('audit', 'published').bindTable(ledger, 'read').bindTable(control, 'read'),
       // Links audit records into hash chains; signs nothing, so it only locates the keys. One run at a time:
       // the chain heads' conditional updates would make a second sealer fail anyway.
       sealer: gatewayFunction('sealer', 'locate', {

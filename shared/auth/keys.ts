@@ -5,15 +5,19 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 export const SIGNING_ALG = 'ES256';
 
-/** A gateway signing key as stored: the newest is current, the one before stays published for verification. */
+/**
+ * A gateway signing key as stored: the newest is current, the one before stays published for verification.
+ * A verify-only store (PublishedKeyStore) holds no `privateJwk`.
+ */
 export interface StoredKey {
   kid: string;
   alg: typeof SIGNING_ALG;
-  privateJwk: JWK;
+  privateJwk?: JWK | undefined;
   publicJwk: JWK;
   createdAt: string;
 }
@@ -71,19 +75,74 @@ export class SecretsManagerKeyStore implements KeyStore {
   }
 }
 
+/** Where the public halves of the signing keys are published for the functions that only verify tokens. */
+export const publishedKeysKey = { pk: 'SIGNING_KEYS', sk: 'PUBLISHED' } as const;
+
+/**
+ * The public halves of the current and previous signing keys, in the control table. Functions that only verify
+ * access tokens (registry, audit) read the keys here, so they need no access to the secret that holds the
+ * private keys: a compromised registry function can read what it serves, but it cannot mint an admin token.
+ * Written by every rotation (before the new key signs anything) and by `npm run bootstrap:aws`.
+ */
+export class PublishedKeyStore implements KeyStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly controlTable: string,
+  ) {}
+  async load(): Promise<StoredKey[]> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.controlTable, Key: publishedKeysKey, ConsistentRead: true }),
+    );
+    const keys = (Item?.keys ?? []) as StoredKey[];
+    return keys.map(({ kid, alg, publicJwk, createdAt }) => ({ kid, alg, publicJwk, createdAt }));
+  }
+  async save(): Promise<void> {
+    throw new SigningKeysUnavailableError(
+      'This function only verifies tokens: it cannot store signing keys.',
+    );
+  }
+  /** Publishes the public halves of `keys` (never a private member: they are rebuilt field by field). */
+  async publish(keys: StoredKey[], now: Date): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.controlTable,
+        Item: {
+          ...publishedKeysKey,
+          keys: keys.map(({ kid, alg, publicJwk, createdAt }) => ({
+            kid,
+            alg,
+            publicJwk: publicOnly(publicJwk),
+            createdAt,
+          })),
+          publishedAt: now.toISOString(),
+        },
+      }),
+    );
+  }
+}
+
+/** A public JWK's members only: whatever else a stored copy carries is not published. */
+function publicOnly(jwk: JWK): JWK {
+  const { kty, crv, x, y, kid, alg, use } = jwk;
+  return { kty, crv, x, y, kid, alg, use };
+}
+
 export class SigningKeysUnavailableError extends Error {
   override name = 'SigningKeysUnavailableError';
 }
 
 interface LoadedKey {
   stored: StoredKey;
-  privateKey: CryptoKey;
+  /** Absent in a verify-only function. */
+  privateKey?: CryptoKey | undefined;
   publicKey: CryptoKey;
 }
 
 export interface SigningKeysOptions {
   /** Create the first key when the store is empty (local host, bootstrap); Lambdas only read. */
   createIfMissing?: boolean;
+  /** Where a rotation publishes the public keys for verify-only functions (before the new key signs). */
+  publishTo?: PublishedKeyStore | undefined;
   /** How often to look for a rotation made elsewhere. */
   refreshMs?: number;
   now?: () => Date;
@@ -127,7 +186,9 @@ export class SigningKeys {
     this.loaded = await Promise.all(
       stored.slice(0, 2).map(async (key) => ({
         stored: key,
-        privateKey: (await importJWK(key.privateJwk, SIGNING_ALG)) as CryptoKey,
+        privateKey: key.privateJwk
+          ? ((await importJWK(key.privateJwk, SIGNING_ALG)) as CryptoKey)
+          : undefined,
         publicKey: (await importJWK(key.publicJwk, SIGNING_ALG)) as CryptoKey,
       })),
     );
@@ -147,6 +208,9 @@ export class SigningKeys {
     await this.ensureLoaded();
     const current = this.loaded[0];
     if (!current) throw new SigningKeysUnavailableError('No signing key is configured; run the bootstrap.');
+    if (!current.privateKey) {
+      throw new SigningKeysUnavailableError('This function only verifies tokens: it holds no private key.');
+    }
     return { kid: current.stored.kid, key: current.privateKey };
   }
 
@@ -177,8 +241,22 @@ export class SigningKeys {
     const stored = await this.store.load();
     const fresh = await createStoredKey(this.now());
     await beforeSave({ kid: fresh.kid, previousKid: stored[0]?.kid });
-    await this.store.save([fresh, ...stored].slice(0, 2));
+    const keys = [fresh, ...stored].slice(0, 2);
+    // Published first: verifiers then know the new key before it signs anything. Were the save to fail, the
+    // published set would only name a key nobody signs with.
+    await this.options.publishTo?.publish(keys, this.now());
+    await this.store.save(keys);
     await this.ensureLoaded(true);
     return { kid: fresh.kid, previousKid: stored[0]?.kid };
+  }
+
+  /** Publishes the current and previous public keys (bootstrap, and after an upgrade that added publishing). */
+  async publish(): Promise<void> {
+    if (!this.options.publishTo) throw new Error('No place to publish the keys is configured.');
+    await this.ensureLoaded(true);
+    await this.options.publishTo.publish(
+      this.loaded.map((k) => k.stored),
+      this.now(),
+    );
   }
 }

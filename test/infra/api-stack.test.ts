@@ -68,8 +68,9 @@ describe('api stack', () => {
       }
     });
 
-    it('gives every function the settings shared/config.ts reads and the signing-key secret', () => {
+    it('gives every function the settings shared/config.ts reads and where its signing keys are', () => {
       for (const name of functionNames) {
+        const verifiesOnly = name === 'registry' || name === 'audit';
         expect(functionProps(name).Environment.Variables, name).toMatchObject({
           TOKEN_ISSUER: expect.anything(),
           TOKEN_AUDIENCE: 'national-data-gateway',
@@ -81,8 +82,12 @@ describe('api stack', () => {
           BILLING_VAT_PERCENT: '10',
           MAX_BODY_BYTES: '65536',
           LOG_LEVEL: 'info',
-          SIGNING_KEYS_SECRET_ARN: expect.anything(),
+          ...(verifiesOnly
+            ? { SIGNING_KEYS_SOURCE: 'published' }
+            : { SIGNING_KEYS_SECRET_ARN: expect.anything() }),
         });
+        if (verifiesOnly)
+          expect(functionProps(name).Environment.Variables).not.toHaveProperty('SIGNING_KEYS_SECRET_ARN');
       }
     });
 

@@ -19,13 +19,17 @@ const expectedAccess: Record<FunctionName, Record<TableKey, Access>> = {
   sealer: { control: 'none', registry: 'none', ledger: 'readWrite' },
 };
 
-/** What each function may do with the signing-key secret: only admin rotates it; the sealer signs nothing. */
+/**
+ * What each function may do with the signing-key secret: token signs access tokens, billing signs statements,
+ * admin rotates; registry and audit only verify, with the public keys published in the control table; the
+ * sealer signs nothing.
+ */
 const expectedSecretActions: Record<FunctionName, string[]> = {
   token: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-  registry: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  registry: [],
   admin: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
   billing: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-  audit: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  audit: [],
   sealer: [],
 };
 const viaSecretsManager = {

@@ -86,7 +86,10 @@ describe('edge security (synthesized)', () => {
   it('keeps key material out of function environments: only a reference to the signing-key secret', () => {
     for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(typeof variables.SIGNING_KEYS_SECRET_ARN).toBe('object');
+      // Verify-only functions read the published public keys and name no secret at all.
+      if (variables.SIGNING_KEYS_SOURCE === 'published')
+        expect(variables.SIGNING_KEYS_SECRET_ARN).toBeUndefined();
+      else expect(typeof variables.SIGNING_KEYS_SECRET_ARN).toBe('object');
       const text = JSON.stringify(variables);
       expect(text).not.toMatch(/PRIVATE KEY|"d":|"kty"|client_secret|BOOTSTRAP_ADMIN_CLIENT_SECRET/i);
       expect(Object.keys(variables).filter((name) => /SECRET$|PASSWORD|TOKEN$/.test(name))).toEqual([]);
