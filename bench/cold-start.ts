@@ -115,7 +115,9 @@ export async function coldStart(
     process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstResponseMs: t2 - t0, warmMs: t3 - t2,
       status: first.statusCode ?? 200, body: first.statusCode >= 400 ? String(first.body).slice(0, 300) : '' }));
     process.exit(0);`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+  // e.g. BENCH_COLD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/cold" to profile each cold start.
+  const nodeArgs = (process.env.BENCH_COLD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const { stdout } = await run(process.execPath, [...nodeArgs, '--input-type=module', '-e', script], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
