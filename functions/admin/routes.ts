@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { compactEntitlements } from '../../shared/auth/tokens';
 import { problemResponses } from '../../shared/http/openapi';
 import { CLIENT_ID_PATTERN, EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
 import { PlanInputSchema } from '../../shared/identity/plans';
@@ -104,9 +105,27 @@ const RotateSchema = z
   })
   .strict();
 
+/**
+ * The most the entitlements may add to an access token (the `ent` claim, as JSON). A token is base64url (4/3)
+ * and travels in every call's Authorization header, which API Gateway caps at 10,240 bytes with the other
+ * headers: 5,000 bytes of claim keep a token under ~7.5 KB. Checked when entitlements are saved, so an agency
+ * can never be given rights its tokens could not carry.
+ */
+export const MAX_ENTITLEMENT_CLAIM_BYTES = 5_000;
+
 const EntitlementsBodySchema = z
   .object({ entitlements: z.array(EntitlementSchema).max(20) })
   .strict()
+  .superRefine(({ entitlements }, ctx) => {
+    const bytes = Buffer.byteLength(JSON.stringify(compactEntitlements(entitlements)));
+    if (bytes > MAX_ENTITLEMENT_CLAIM_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entitlements'],
+        message: `these entitlements take ${bytes} bytes in every access token, over the ${MAX_ENTITLEMENT_CLAIM_BYTES} a token can carry within an API call's header limit: use fewer or shorter purpose codes or field names`,
+      });
+    }
+  })
   .openapi('Entitlements');
 
 const ListQuery = z.object({

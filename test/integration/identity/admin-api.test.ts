@@ -239,6 +239,43 @@ describe('bad input on real routes', () => {
     await problem(await gw.app.request('/admin/nothing-here'), 404);
   });
 
+  it('refuses entitlements whose access tokens could not pass an API call, and serves the largest that fit', async () => {
+    const created = await gw.call(admin, 'POST', '/admin/agencies', {
+      code: 'MANY-PURPOSES',
+      name: 'Nhiều thủ tục',
+    });
+    const { id } = (await created.json()) as { id: string };
+    const purposes = (n: number) =>
+      Array.from({ length: n }, (_, i) => `1.${String(i).padStart(6, '0')}-thu-tuc-hanh-chinh-cap-tinh`);
+    const all = (n: number) =>
+      (['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const).map((operation) => ({
+        operation,
+        purposes: purposes(n),
+      }));
+
+    // 4 operations x 100 purposes of 36 characters: each request is valid alone, together ~16 KB of token.
+    const tooMany = await gw.call(admin, 'PUT', `/admin/agencies/${id}/entitlements`, {
+      entitlements: all(100),
+    });
+    expect((await problem(tooMany, 400)).detail).toMatch(
+      /bytes in every access token.*fewer or shorter purpose codes/,
+    );
+
+    const fits = await gw.call(admin, 'PUT', `/admin/agencies/${id}/entitlements`, { entitlements: all(28) });
+    expect(fits.status).toBe(200);
+    const issued = await gw.call(admin, 'POST', `/admin/agencies/${id}/credentials`, {
+      scopes: ['citizen:read', 'citizen:verify', 'business:read', 'business:search'],
+    });
+    const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+    const token = await gw.token(clientId, clientSecret);
+    // The token with every operation still fits a call's headers: the header limit (431) is not what answers.
+    expect(token.length).toBeLessThan(gw.deps.config.HEADER_LIMIT_BYTES - 1_024);
+    const call = await gw.call(token, 'GET', '/v1/businesses/0401234567', undefined, {
+      'X-Purpose': purposes(28)[27]!,
+    });
+    expect(call.status).toBe(200);
+  });
+
   it('answers unknown fields in an admin body with 400 naming them', async () => {
     const response = await gw.call(admin, 'POST', '/admin/agencies', {
       code: 'EXTRA',
