@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigSchema } from '../shared/config';
 import { createGateway, type GatewaySettings } from './gateway';
 
 /**
@@ -68,6 +69,14 @@ if (!/^[a-z][a-z0-9-]{1,20}$/.test(stage)) {
   throw new Error(`Context stage must be lowercase kebab-case (it names tables and stacks), got ${stage}`);
 }
 
+// Checked here with the rule shared/config.ts applies at cold start: a bad origin fails the synth, not the API.
+const corsOrigins = ConfigSchema.shape.CORS_ALLOWED_ORIGINS.safeParse(context('corsAllowedOrigins') ?? '');
+if (!corsOrigins.success) {
+  throw new Error(
+    `Context corsAllowedOrigins must be a comma list of origins (https://host[:port]), got ${context('corsAllowedOrigins')}`,
+  );
+}
+
 const settings: GatewaySettings = {
   stage,
   env: {
@@ -82,6 +91,7 @@ const settings: GatewaySettings = {
   defaultLimits,
   vatPercent,
   maxBodyBytes: numberContext('maxBodyBytes', 64 * 1024),
+  corsAllowedOrigins: corsOrigins.data,
   logLevel: logLevel as GatewaySettings['logLevel'],
   logRetention: retentionDays as RetentionDays,
   throttle: {

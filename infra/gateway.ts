@@ -14,6 +14,7 @@ export interface GatewaySettings {
   readonly defaultLimits: ApiStackProps['defaultLimits'];
   readonly vatPercent: number;
   readonly maxBodyBytes: number;
+  readonly corsAllowedOrigins?: readonly string[];
   readonly logLevel: ApiStackProps['logLevel'];
   readonly logRetention: RetentionDays;
   readonly throttle: ApiStackProps['throttle'];

@@ -49,6 +49,8 @@ export interface ApiStackProps extends StackProps {
     readonly rateBurst: number;
   };
   readonly maxBodyBytes: number;
+  /** Browser origins allowed to call the API (CORS_ALLOWED_ORIGINS). @default - none: CORS stays off */
+  readonly corsAllowedOrigins?: readonly string[];
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Retention of the function logs and the API access log. */
   readonly logRetention: RetentionDays;
@@ -123,6 +125,9 @@ export class ApiStack extends Stack {
       BILLING_VAT_PERCENT: String(props.vatPercent),
       MAX_BODY_BYTES: String(props.maxBodyBytes),
       LOG_LEVEL: props.logLevel,
+      ...(props.corsAllowedOrigins?.length
+        ? { CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins.join(',') }
+        : {}),
     };
     const gatewayFunction = (
       name: FunctionName,

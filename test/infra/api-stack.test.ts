@@ -110,6 +110,20 @@ describe('api stack', () => {
       }
     });
 
+    it('leaves CORS off unless origins are configured, then names exactly those', () => {
+      for (const name of functionNames) {
+        expect(functionProps(name).Environment.Variables, name).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
+      }
+      const other = buildGateway({
+        settings: { corsAllowedOrigins: ['https://console.bo.gov.vn', 'https://portal.gov.vn'] },
+      }).gateway;
+      const otherTemplate = Template.fromStack(other.api).toJSON();
+      const id = logicalId(other, other.api.functions.registry.function.node.defaultChild);
+      expect(otherTemplate.Resources[id].Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe(
+        'https://console.bo.gov.vn,https://portal.gov.vn',
+      );
+    });
+
     it('names only variables shared/config.ts knows', async () => {
       const { ConfigSchema } = await import('../../shared/config');
       const known = new Set([...Object.keys(ConfigSchema.shape), 'SWAGGER_UI_DIR']);

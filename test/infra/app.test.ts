@@ -55,9 +55,10 @@ describe('infra/app.ts context', () => {
   let overridden: Run;
   let burstBelowRate: Run;
   let overlapTooLong: Run;
+  let corsWildcard: Run;
 
   beforeAll(async () => {
-    [defaults, overridden, burstBelowRate, overlapTooLong] = await Promise.all([
+    [defaults, overridden, burstBelowRate, overlapTooLong, corsWildcard] = await Promise.all([
       synthApp({ stage: 'ctxdefault' }),
       synthApp({
         stage: 'ctxset',
@@ -65,14 +66,16 @@ describe('infra/app.ts context', () => {
         defaultMonthlyQuota: '250',
         defaultRatePerSecond: 3,
         defaultRateBurst: '7',
+        corsAllowedOrigins: 'https://console.bo.gov.vn, https://portal.gov.vn',
       }),
       synthApp({ defaultRatePerSecond: '10', defaultRateBurst: '5' }),
       synthApp({ secretRotationOverlapSeconds: String(8 * 24 * 3600) }),
+      synthApp({ corsAllowedOrigins: '*' }),
     ]);
   });
 
   afterAll(() => {
-    for (const run of [defaults, overridden, burstBelowRate, overlapTooLong]) {
+    for (const run of [defaults, overridden, burstBelowRate, overlapTooLong, corsWildcard]) {
       if (run) rmSync(run.outdir, { recursive: true, force: true });
     }
   });
@@ -110,5 +113,16 @@ describe('infra/app.ts context', () => {
     );
     expect(overlapTooLong.ok).toBe(false);
     expect(overlapTooLong.stderr).toContain('Context secretRotationOverlapSeconds must be at most 604800');
+  });
+
+  it('turns CORS on only for the origins corsAllowedOrigins names, and refuses a wildcard at synth', () => {
+    for (const variables of Object.values(environments(defaults, 'ctxdefault'))) {
+      expect(variables).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
+    }
+    for (const variables of Object.values(environments(overridden, 'ctxset'))) {
+      expect(variables.CORS_ALLOWED_ORIGINS).toBe('https://console.bo.gov.vn,https://portal.gov.vn');
+    }
+    expect(corsWildcard.ok).toBe(false);
+    expect(corsWildcard.stderr).toContain('Context corsAllowedOrigins must be a comma list of origins');
   });
 });
