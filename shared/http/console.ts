@@ -14,6 +14,7 @@ export const consoleAssets: Record<string, { type: string; from: 'console' | 'up
   'app.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'api.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'format.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+  'forms.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'i18n.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'verify.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'console.css': { type: 'text/css; charset=utf-8', from: 'console' },
