@@ -5,13 +5,15 @@
 
 /** An API error with what the gateway said (problem+json `title`/`detail`, or an OAuth error). */
 export class ApiError extends Error {
-  constructor({ status, title, detail, requestId }) {
+  constructor({ status, title, detail, requestId, errors }) {
     super(detail || title || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.requestId = requestId;
+    /** A validation problem's fields: `[{ path, message }]` (empty for any other error). */
+    this.errors = Array.isArray(errors) ? errors.filter((e) => e && typeof e.message === 'string') : [];
   }
 }
 
@@ -28,6 +30,7 @@ async function errorOf(response) {
     title: body.title ?? body.error ?? response.statusText,
     detail: body.detail ?? body.error_description,
     requestId: body.requestId ?? requestId,
+    errors: body.errors,
   });
 }
 
@@ -90,6 +93,11 @@ export function createApi(base, onExpired) {
     text: async (path, accept) => (await request('GET', path, { accept })).text(),
     /** The bytes as sent (a CSV keeps its byte order mark, which Excel needs for UTF-8). */
     blob: async (path, accept) => (await request('GET', path, { accept })).blob(),
+    /** One page of a CSV export: its text and the cursor of the next page (X-Next-Cursor), if any. */
+    async csvPage(path) {
+      const response = await request('GET', path, { accept: 'text/csv' });
+      return { text: await response.text(), next: response.headers.get('X-Next-Cursor') ?? undefined };
+    },
     /** A public document (the JWKS): no token sent. */
     async publicText(path) {
       const response = await fetch(url(path), { credentials: 'omit', cache: 'no-store' });

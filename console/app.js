@@ -1,6 +1,6 @@
 /**
- * The console: sign-in, then the pages the token's scopes allow (admin: agencies, credentials, entitlements,
- * plans; billing:read: usage, statements; audit:read: the audit trail). Plain DOM, no framework; every
+ * The console: sign-in, then the pages the token's scopes allow (admin: agencies and their budget caps,
+ * credentials, entitlements, plans; billing:read: usage, statements, budgets; audit:read: the audit trail). Plain DOM, no framework; every
  * piece of text comes from i18n.js, every number and date through format.js.
  */
 import { ApiError, createApi } from './api.js';
@@ -22,6 +22,7 @@ import {
   usageSeries,
   usageTotals,
 } from './format.js';
+import { joinCsvPages, parseInteger, parseJwk, parseTiers, sortBudgets, tierRanges } from './forms.js';
 import { LANGUAGES, translate } from './i18n.js';
 import { StatementVerificationError, verifySignedStatement } from './verify.js';
 
@@ -34,6 +35,7 @@ const PAGES = {
   plans: 'admin',
   usage: 'billing:read',
   statements: 'billing:read',
+  budgets: 'billing:read',
   audit: 'audit:read',
 };
 const PALETTE = ['#0b5cad', '#a1261b', '#1b6b34', '#8a4b00', '#6a1b9a', '#00616e', '#5c5c00', '#9c0f5f'];
@@ -53,6 +55,7 @@ const state = {
   usage: undefined,
   summary: undefined,
   statement: undefined,
+  budgets: undefined,
   audit: undefined,
   chart: undefined,
 };
@@ -102,11 +105,29 @@ function fillRows(table, rows, columns) {
 function showError(error) {
   const box = $('alert');
   if (error instanceof ApiError) {
+    const fields = error.errors.length > 0;
     box.replaceChildren(
       h('strong', { text: error.title ?? `HTTP ${error.status}` }),
-      error.detail ? `: ${error.detail}` : '',
+      error.detail && !fields ? `: ${error.detail}` : '',
       error.requestId
         ? h('span', { class: 'hint', text: ` (${t('error.requestId', { id: error.requestId })})` })
+        : '',
+      fields ? h('p', { text: t('error.fields') }) : '',
+      fields
+        ? h(
+            'ul',
+            { class: 'fields' },
+            error.errors.map((field) =>
+              h(
+                'li',
+                { 'data-path': field.path },
+                fieldLabel(field.path) ? h('strong', { text: fieldLabel(field.path) }) : '',
+                fieldLabel(field.path) ? ' ' : '',
+                h('code', { text: field.path }),
+                `: ${field.message}`,
+              ),
+            ),
+          )
         : '',
     );
   } else if (error instanceof TypeError) {
@@ -117,6 +138,26 @@ function showError(error) {
     );
   }
   box.hidden = false;
+}
+
+/** The form label of a field the API names by its JSON path (plans, budgets, entitlements), if there is one. */
+const FIELD_LABELS = {
+  code: 'plans.code',
+  name: 'plans.name',
+  'rateLimit.perSecond': 'plans.perSecond',
+  'rateLimit.burst': 'plans.burst',
+  monthlyQuota: 'plans.quota',
+  includedCalls: 'plans.included',
+  monthlyFeeVnd: 'plans.fee',
+  capVnd: 'budget.cap',
+  publicJwk: 'credentials.jwk',
+};
+function fieldLabel(path) {
+  const [head, op] = path.split('.');
+  if ((head === 'tiersVnd' || head === 'unitPricesVnd') && OPERATIONS.includes(op)) {
+    return t(head === 'tiersVnd' ? 'plans.tiersFor' : 'plans.unitPrice', { op: opName(op) });
+  }
+  return FIELD_LABELS[path] ? t(FIELD_LABELS[path]) : undefined;
 }
 
 function clearMessages() {
@@ -220,7 +261,7 @@ function signOut() {
   state.session = undefined;
   state.page = undefined;
   state.agencies.clear();
-  state.usage = state.summary = state.statement = state.audit = undefined;
+  state.usage = state.summary = state.statement = state.budgets = state.audit = undefined;
   state.chart?.destroy();
   state.chart = undefined;
   for (const page of document.querySelectorAll('.page')) page.hidden = page.id !== 'page-signin';
@@ -303,6 +344,15 @@ function renderAgencies() {
       cell(agency.name),
       h('td', {}, badge(agency.status)),
       cell(agency.planCode ? `${agency.planCode} v${agency.planVersion}` : '–'),
+      h(
+        'td',
+        { 'data-budget': agency.budget ? String(agency.budget.capVnd) : '' },
+        agency.budget
+          ? t(agency.budget.enforce ? 'agencies.budgetEnforced' : 'agencies.budgetWarned', {
+              cap: formatVnd(agency.budget.capVnd),
+            })
+          : '–',
+      ),
       cell(formatDate(agency.createdAt)),
       h(
         'td',
@@ -323,7 +373,7 @@ function renderAgencies() {
       ),
     ),
   );
-  fillRows($('agencies-table'), rows, 6);
+  fillRows($('agencies-table'), rows, 7);
   $('agencies-more').hidden = !state.agencyCursor;
 }
 
@@ -353,6 +403,42 @@ $('agency-form').addEventListener('submit', async (event) => {
   renderAgencySelects();
   event.target.reset();
   notify(t('agencies.created', { code: created.code }));
+});
+
+/** The budget form shows the chosen agency's current cap, so saving again changes only what is edited. */
+$('budget-agency').addEventListener('change', () => {
+  const budget = state.agencies.get($('budget-agency').value)?.budget;
+  $('budget-cap').value = budget ? formatCount(budget.capVnd) : '';
+  $(budget?.enforce ? 'budget-enforce' : 'budget-warn').checked = true;
+});
+
+$('budget-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  clearMessages();
+  const agencyId = $('budget-agency').value;
+  if (!agencyId) return showError(t('credentials.pickAgency'));
+  const text = $('budget-cap').value.trim();
+  const capVnd = text ? parseInteger(text) : null;
+  if (capVnd === undefined) {
+    $('budget-cap').setAttribute('aria-invalid', 'true');
+    $('budget-cap').focus();
+    return showError(t('budget.badCap', { value: text }));
+  }
+  $('budget-cap').removeAttribute('aria-invalid');
+  const enforce = $('budget-enforce').checked;
+  const updated = await busy(
+    t('common.loading'),
+    () => api.json('PUT', `admin/agencies/${agencyId}/budget`, { capVnd, enforce }),
+    { button: event.submitter },
+  );
+  if (!updated) return;
+  state.agencies.set(updated.id, updated);
+  renderAgencies();
+  notify(
+    capVnd === null
+      ? t('budget.removed', { code: updated.code })
+      : t('budget.saved', { cap: formatVnd(capVnd), code: updated.code }),
+  );
 });
 
 $('agencies-more').addEventListener('click', () =>
@@ -410,10 +496,17 @@ function renderCredentials() {
   const rows = state.credentials.map((credential) =>
     h(
       'tr',
-      { 'data-client': credential.clientId },
+      { 'data-client': credential.clientId, 'data-method': credential.authMethod },
       cell(credential.clientId, 'mono'),
       cell(credential.scopes.join(' '), 'mono'),
-      cell(credential.authMethod),
+      cell(
+        credential.publicJwk
+          ? `${t(`method.${credential.authMethod}`)} · ${t('credentials.key', {
+              kty: String(credential.publicJwk.kty ?? ''),
+              crv: credential.publicJwk.crv ? ` ${credential.publicJwk.crv}` : '',
+            })}`
+          : t(`method.${credential.authMethod}`),
+      ),
       h('td', {}, badge(credential.status)),
       cell(formatDate(credential.createdAt)),
       h(
@@ -450,16 +543,39 @@ $('cred-form').addEventListener('submit', async (event) => {
   const scopes = [...$('cred-scopes').querySelectorAll('input:checked')].map((input) => input.value);
   if (!agencyId) return showError(t('credentials.pickAgency'));
   if (!scopes.length) return showError(t('credentials.pickScope'));
+  const withKey = $('cred-method-jwk').checked;
+  const body = { scopes };
+  if (withKey) {
+    const parsed = parseJwk($('cred-jwk').value);
+    if (parsed.error) {
+      $('cred-jwk').setAttribute('aria-invalid', 'true');
+      $('cred-jwk').focus();
+      return showError(t(`jwk.${parsed.error.code}`, { detail: parsed.error.detail }));
+    }
+    $('cred-jwk').removeAttribute('aria-invalid');
+    body.publicJwk = parsed.jwk;
+  }
   const issued = await busy(
     t('common.loading'),
-    () => api.json('POST', `admin/agencies/${agencyId}/credentials`, { scopes }),
+    () => api.json('POST', `admin/agencies/${agencyId}/credentials`, body),
     { button: event.submitter },
   );
   if (!issued) return;
   for (const input of $('cred-scopes').querySelectorAll('input:checked')) input.checked = false;
-  showSecret(issued.clientId, issued.clientSecret);
+  if (withKey) {
+    $('cred-jwk').value = '';
+    notify(t('credentials.jwkIssued', { client: issued.clientId }));
+  } else {
+    showSecret(issued.clientId, issued.clientSecret);
+  }
   await busy(t('common.loading'), loadCredentials);
 });
+
+for (const radio of document.querySelectorAll('input[name="cred-method"]')) {
+  radio.addEventListener('change', () => {
+    $('cred-jwk-box').hidden = !$('cred-method-jwk').checked;
+  });
+}
 
 async function rotateCredential(credential, button) {
   clearMessages();
@@ -649,6 +765,23 @@ $('ent-form').addEventListener('submit', async (event) => {
 // Plans.
 
 function renderPriceInputs() {
+  const tiers = new Map(OPERATIONS.map((op) => [op, $(`plan-tiers-${slug(op)}`)?.value ?? '']));
+  $('plan-tiers').replaceChildren(
+    ...OPERATIONS.map((op) =>
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: `plan-tiers-${slug(op)}`, text: t('plans.tiersFor', { op: opName(op) }) }),
+        h('input', {
+          id: `plan-tiers-${slug(op)}`,
+          value: tiers.get(op),
+          autocomplete: 'off',
+          spellcheck: 'false',
+          'aria-describedby': 'plan-tiers-hint',
+        }),
+      ),
+    ),
+  );
   const box = $('plan-prices');
   const values = new Map(OPERATIONS.map((op) => [op, $(`plan-price-${slug(op)}`)?.value ?? '0']));
   box.replaceChildren(
@@ -692,9 +825,10 @@ function renderPlans() {
           .map(([op, price]) => `${opName(op)}: ${formatVnd(price)}`)
           .join('; ') || '–',
       ),
+      h('td', {}, planTiers(plan)),
     ),
   );
-  fillRows($('plans-table'), rows, 8);
+  fillRows($('plans-table'), rows, 9);
   const select = $('assign-plan');
   const current = select.value;
   select.replaceChildren(
@@ -702,6 +836,32 @@ function renderPlans() {
     ...state.plans.map((plan) => h('option', { value: plan.code, text: `${plan.code} · ${plan.name}` })),
   );
   select.value = current;
+}
+
+/** A plan's tiers, one list item per operation: `Citizen lookup: calls 1–10.000: 500 ₫; from call 10.001: 300 ₫`. */
+function planTiers(plan) {
+  const entries = Object.entries(plan.tiersVnd ?? {}).filter(([, tiers]) => tiers?.length);
+  if (!entries.length) return '–';
+  return h(
+    'ul',
+    { class: 'plain' },
+    entries.map(([op, tiers]) =>
+      h('li', {
+        'data-tiers': op,
+        text: `${opName(op)}: ${tierRanges(tiers)
+          .map((range) =>
+            range.to === undefined
+              ? t('plans.tierOpen', { from: formatCount(range.from), price: formatVnd(range.priceVnd) })
+              : t('plans.tierRange', {
+                  from: formatCount(range.from),
+                  to: formatCount(range.to),
+                  price: formatVnd(range.priceVnd),
+                }),
+          )
+          .join('; ')}`,
+      }),
+    ),
+  );
 }
 
 async function loadPlans() {
@@ -719,6 +879,24 @@ $('plan-form').addEventListener('submit', async (event) => {
     const price = integer(`plan-price-${slug(op)}`);
     if (price > 0) unitPricesVnd[op] = price;
   }
+  const tiersVnd = {};
+  for (const op of OPERATIONS) {
+    const input = $(`plan-tiers-${slug(op)}`);
+    const parsed = parseTiers(input.value);
+    if (parsed.error) {
+      const params = { ...parsed.error.params };
+      for (const key of ['value', 'previous']) {
+        if (typeof params[key] === 'number') params[key] = formatCount(params[key]);
+      }
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+      return showError(
+        t('plans.tierError', { op: opName(op), reason: t(`tiers.${parsed.error.code}`, params) }),
+      );
+    }
+    input.removeAttribute('aria-invalid');
+    if (parsed.tiers.length) tiersVnd[op] = parsed.tiers;
+  }
   const body = {
     code: $('plan-code').value.trim(),
     name: $('plan-name').value.trim(),
@@ -727,6 +905,7 @@ $('plan-form').addEventListener('submit', async (event) => {
     includedCalls: integer('plan-included'),
     monthlyFeeVnd: integer('plan-fee'),
     unitPricesVnd,
+    ...(Object.keys(tiersVnd).length ? { tiersVnd } : {}),
   };
   const saved = await busy(t('common.loading'), () => api.json('POST', 'admin/plans', body), {
     button: event.submitter,
@@ -1051,15 +1230,43 @@ $('statement-csv').addEventListener('click', async (event) => {
   );
   if (!blob) return;
   const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
-  const link = h('a', {
-    href: URL.createObjectURL(blob),
-    download: `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`,
-  });
+  downloadBlob(blob, `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
+});
+
+/** The request ids behind the statement's lines, every page of the export as one CSV file. */
+$('statement-entries').addEventListener('click', async (event) => {
+  clearMessages();
+  const { statement } = state.statement;
+  const text = await busy(
+    t('common.loading'),
+    async () => {
+      const pages = [];
+      let cursor;
+      do {
+        const query = new URLSearchParams({ agency: statement.agencyId, limit: '1000' });
+        if (cursor) query.set('cursor', cursor);
+        const page = await api.csvPage(`billing/statements/${statement.period}/entries?${query}`);
+        pages.push(page.text);
+        cursor = page.next;
+      } while (cursor && pages.length < 200);
+      return joinCsvPages(pages);
+    },
+    { button: event.currentTarget },
+  );
+  if (text === undefined) return;
+  // Response.text() drops the byte order mark, which spreadsheet programs need to read UTF-8.
+  const blob = new Blob([text.startsWith('\uFEFF') ? text : `\uFEFF${text}`], { type: 'text/csv' });
+  const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
+  downloadBlob(blob, `entries-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
+});
+
+function downloadBlob(blob, filename) {
+  const link = h('a', { href: URL.createObjectURL(blob), download: filename });
   document.body.append(link);
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-});
+}
 
 $('statement-verify').addEventListener('click', async (event) => {
   clearMessages();
@@ -1099,6 +1306,65 @@ $('statement-verify').addEventListener('click', async (event) => {
     },
     { button: event.currentTarget },
   );
+});
+
+// Budgets.
+
+async function loadBudgets() {
+  const period = $('budgets-month').value ? typed('budgets-month', 'month') : periodOf(Date.now());
+  $('budgets-month').value = formatPeriod(period);
+  const current = newest('budgets');
+  const budgets = await api.json('GET', `billing/budgets/${period}`);
+  if (!current()) return;
+  state.budgets = budgets;
+  renderBudgets();
+}
+
+const STATE_SIGNS = { reached: '⛔', near: '⚠', within: '✓' };
+
+function renderBudgets() {
+  const budgets = state.budgets;
+  $('h-budgets-list').textContent = budgets
+    ? t('budgets.heading', { period: formatPeriod(budgets.period) })
+    : t('budgets.title');
+  if (!budgets) return;
+  const items = sortBudgets(budgets.items);
+  $('budgets-count').textContent = items.length
+    ? t('budgets.count', {
+        count: formatCount(items.length),
+        reached: formatCount(items.filter((b) => b.state === 'reached').length),
+        near: formatCount(items.filter((b) => b.state === 'near').length),
+      })
+    : t('budgets.none');
+  const rows = items.map((budget) =>
+    h(
+      'tr',
+      { 'data-agency-id': budget.agencyId, 'data-state': budget.state },
+      h('th', { scope: 'row', text: budget.agencyName }),
+      h(
+        'td',
+        {},
+        h(
+          'span',
+          { class: `badge budget-${budget.state}` },
+          h('span', { 'aria-hidden': 'true', text: `${STATE_SIGNS[budget.state]} ` }),
+          t(`budgetState.${budget.state}`),
+        ),
+      ),
+      cell(formatVnd(budget.capVnd), 'num'),
+      cell(formatVnd(budget.spentVnd), 'num'),
+      cell(formatVnd(budget.remainingVnd), 'num'),
+      cell(`${formatCount(budget.percent)}%`, 'num'),
+      cell(t(budget.enforce ? 'budgets.enforce' : 'budgets.warn')),
+    ),
+  );
+  fillRows($('budgets-table'), rows, 7);
+}
+
+$('budgets-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearMessages();
+  busy(t('common.loading'), loadBudgets, { button: event.submitter });
 });
 
 // Audit.
@@ -1213,6 +1479,7 @@ const loaders = {
       await loadUsage();
     }),
   statements: () => busy(t('common.loading'), loadSummary),
+  budgets: () => busy(t('common.loading'), loadBudgets),
   audit: () => renderAudit(),
 };
 
@@ -1223,6 +1490,7 @@ const renderers = {
   plans: renderPlans,
   usage: renderUsage,
   statements: renderStatements,
+  budgets: renderBudgets,
   audit: () => {
     renderAudit();
     renderAuditVerify();

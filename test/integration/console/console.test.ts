@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -38,6 +39,8 @@ const browserErrors: string[] = [];
 
 const agency = { code: 'SYT-HN', name: 'Sở Y tế thành phố Hà Nội', id: '', clientId: '', secret: '' };
 const finance = { clientId: '', secret: '' };
+/** The X-Request-Id of every registry call the test makes over HTTP: the entries export must list them. */
+const requestIds: string[] = [];
 const now = new Date();
 const thisMonth = periodOf(now);
 const lastMonth = shiftPeriod(thisMonth, -1);
@@ -265,10 +268,31 @@ describe.skipIf(skip)('console', () => {
     await page.fill('#plan-included', '0');
     await page.fill('#plan-fee', '1000000');
     await page.fill('#plan-price-citizen-read', '500');
+    // A rule only the API checks (burst >= perSecond): its validation error names the field, in a list.
+    await page.fill('#plan-burst', '5');
+    await page.click('#plan-form button[type=submit]');
+    const field = page.locator('#alert li[data-path="rateLimit.burst"]');
+    await field.waitFor();
+    expect(await field.textContent()).toBe(
+      `${vi['plans.burst']} rateLimit.burst: burst must be at least perSecond`,
+    );
+    expect(await page.textContent('#alert')).toContain(vi['error.fields']);
+    await page.fill('#plan-burst', '20');
+    // Tiers the API would refuse are caught in the page, saying which operation and why.
+    await page.fill('#plan-tiers-citizen-read', '1.000: 500');
+    await page.click('#plan-form button[type=submit]');
+    await page.waitForSelector('#alert:not([hidden])');
+    expect(await page.textContent('#alert')).toContain(`Bậc giá của ${vi['op.citizen:read']}: bậc cuối`);
+    expect(await page.getAttribute('#plan-tiers-citizen-read', 'aria-invalid')).toBe('true');
+    // The first 1 000 calls at 500 ₫, then 300 ₫: the test's 3 calls are all in the first tier.
+    await page.fill('#plan-tiers-citizen-read', '1.000: 500; 300');
     await page.click('#plan-form button[type=submit]');
     const plan = page.locator('#plans-table tr[data-plan="STD"]');
     await plan.waitFor();
     expect(await plan.textContent()).toContain(formatVnd(1_000_000));
+    expect(await plan.locator('li[data-tiers="citizen:read"]').textContent()).toBe(
+      `${vi['op.citizen:read']}: lượt 1–1.000: ${formatVnd(500)}; từ lượt 1.001: ${formatVnd(300)}`,
+    );
     await page.selectOption('#assign-agency', agency.id);
     await page.selectOption('#assign-plan', 'STD');
     await page.click('#assign-form button[type=submit]');
@@ -308,6 +332,70 @@ describe.skipIf(skip)('console', () => {
     finance.secret = issuedFinance.secret;
   });
 
+  it('issues a private_key_jwt credential from a pasted public JWK, which gets a token with a signed assertion', async () => {
+    await page.selectOption('#cred-agency', agency.id);
+    await busyDone();
+    await page.check('#cred-scopes input[value="citizen:read"]');
+    await page.check('#cred-method-jwk');
+    await page.waitForSelector('#cred-jwk-box:not([hidden])');
+    // Not JSON: said in the page, with the parser's own words, before anything is sent.
+    await page.fill('#cred-jwk', '{"kty": "EC", "crv": "P-256",');
+    await page.click('#cred-form button[type=submit]');
+    await page.waitForSelector('#alert:not([hidden])');
+    expect(await page.textContent('#alert')).toContain('Khóa công khai không phải là JSON hợp lệ: ');
+    expect(await page.getAttribute('#cred-jwk', 'aria-invalid')).toBe('true');
+    // A private key: the gateway refuses it, and its problem detail is shown.
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const privateJwk = await exportJWK(pair.privateKey);
+    await page.fill('#cred-jwk', JSON.stringify(privateJwk));
+    await page.click('#cred-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('alert')?.textContent?.includes('private'));
+    expect(await page.textContent('#alert')).toContain(
+      'publicJwk holds private or symmetric key material: register the public key only.',
+    );
+    await checkBothLanguages('credentials-jwk');
+
+    const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'syt-hn-2026' };
+    await page.fill('#cred-jwk', JSON.stringify(publicJwk, null, 2));
+    await page.click('#cred-form button[type=submit]');
+    await page.waitForFunction(() =>
+      document.getElementById('notice')?.textContent?.includes('private_key_jwt'),
+    );
+    expect(await page.isVisible('#secret-dialog')).toBe(false);
+    const row = page.locator('#cred-table tr[data-method="private_key_jwt"]');
+    await row.waitFor();
+    const clientId = (await row.getAttribute('data-client')) as string;
+    expect(await page.textContent('#notice')).toContain(clientId);
+    expect(await row.textContent()).toContain(`${vi['method.private_key_jwt']} · khóa EC P-256`);
+    expect(await page.locator(`#cred-table tr[data-client="${agency.clientId}"]`).textContent()).toContain(
+      vi['method.client_secret'],
+    );
+    expect(await page.inputValue('#cred-jwk')).toBe('');
+
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: publicJwk.kid })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime('60s')
+      .sign(pair.privateKey);
+    const response = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+      }).toString(),
+    });
+    expect(response.status).toBe(200);
+    const issued = (await response.json()) as { access_token: string; scope: string };
+    expect(issued.scope).toBe('citizen:read');
+    expect(issued.access_token.split('.')).toHaveLength(3);
+  });
+
   it('makes registry calls with the issued secret, and meters more earlier this month and last month', async () => {
     const tokenResponse = await fetch(`${base}/oauth/token`, {
       method: 'POST',
@@ -324,7 +412,9 @@ describe.skipIf(skip)('console', () => {
         headers: { Authorization: `Bearer ${access_token}`, 'X-Purpose': '1.001', 'X-Officer-Id': 'CB-0042' },
       });
       expect(response.status).toBe(200);
+      requestIds.push(response.headers.get('x-request-id') as string);
     }
+    expect(new Set(requestIds).size).toBe(3);
     const midLastMonth = `${lastMonth}-15T03:00:00Z`;
     await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
       subject: '001099012345',
@@ -347,6 +437,28 @@ describe.skipIf(skip)('console', () => {
         });
       }
     }
+  });
+
+  it("sets the agency's monthly budget cap on the agency page", async () => {
+    await goTo('agencies');
+    await page.selectOption('#budget-agency', agency.id);
+    await page.fill('#budget-cap', '1,2 triệu');
+    await page.click('#budget-form button[type=submit]');
+    await page.waitForSelector('#alert:not([hidden])');
+    expect(await page.textContent('#alert')).toBe(
+      '“1,2 triệu” không phải là số tiền hợp lệ: nhập số nguyên đồng, ví dụ 5.000.000.',
+    );
+    // Warn only: the agency's calls go on being served past the cap.
+    await page.fill('#budget-cap', '1.200.000');
+    await page.check('#budget-warn');
+    await page.click('#budget-form button[type=submit]');
+    const budget = page.locator(`#agencies-table tr[data-agency="${agency.code}"] td[data-budget="1200000"]`);
+    await budget.waitFor();
+    expect(await budget.textContent()).toBe(`${formatVnd(1_200_000)} · chỉ cảnh báo`);
+    expect(await page.textContent('#notice')).toBe(
+      `Đã đặt hạn mức ${formatVnd(1_200_000)} mỗi tháng cho cơ quan ${agency.code}.`,
+    );
+    await screenshot('agencies-budget-vi');
   });
 
   it('finds who looked at a citizen and verifies the audit chain', async () => {
@@ -374,7 +486,7 @@ describe.skipIf(skip)('console', () => {
     const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
       links.map((a) => (a as HTMLElement).dataset.page),
     );
-    expect(visible).toEqual(['usage', 'statements']);
+    expect(visible).toEqual(['usage', 'statements', 'budgets']);
     await page.waitForSelector('#page-usage:not([hidden])');
     await busyDone();
     const row = page.locator(`#usage-table tr[data-agency-id="${agency.id}"][data-operation="citizen:read"]`);
@@ -434,7 +546,40 @@ describe.skipIf(skip)('console', () => {
     expect(csv).toContain(`Sao kê / Statement,${thisMonth},Cơ quan / Agency,${agency.name},${agency.id}`);
     expect(csv).toContain('Dòng / Line,citizen:read,,,,3,3,0,,1500');
     expect(csv).toContain('Tổng cộng / Total,,,,,,,,,1101650');
+
+    // The request ids behind the lines: every call the test made this month, each with its operation.
+    const [entries] = await Promise.all([page.waitForEvent('download'), page.click('#statement-entries')]);
+    expect(entries.suggestedFilename()).toBe(`entries-${agency.id}-${thisMonth}.csv`);
+    const entriesCsv = readFileSync((await entries.path()) as string, 'utf8');
+    expect(entriesCsv.startsWith('\uFEFFrequestId,at,operation,purpose,status,billable,plan')).toBe(true);
+    for (const id of requestIds) {
+      expect(entriesCsv).toMatch(new RegExp(`\r\n${id},[^,]+,citizen:read,1\\.001,200,yes,STD@1,`));
+    }
     await checkBothLanguages('statements');
+  });
+
+  it('shows month-to-date spend against the cap on the Budgets view, marking the agency near its cap', async () => {
+    await goTo('budgets');
+    expect(await page.inputValue('#budgets-month')).toBe(formatPeriod(thisMonth));
+    const row = page.locator(`#budgets-table tr[data-agency-id="${agency.id}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('data-state')).toBe('near');
+    expect(await row.locator('th, td').allTextContents()).toEqual([
+      agency.name,
+      `⚠ ${vi['budgetState.near']}`,
+      formatVnd(1_200_000),
+      formatVnd(1_101_650),
+      formatVnd(98_350),
+      '91%',
+      vi['budgets.warn'],
+    ]);
+    expect(await page.textContent('#budgets-count')).toBe('1 cơ quan có hạn mức: 0 đã đạt, 1 sắp đạt.');
+    expect(await page.textContent('#h-budgets-list')).toBe(`Ngân sách tháng ${formatPeriod(thisMonth)}`);
+    await checkBothLanguages('budgets');
+    await switchLanguage('en');
+    expect(await row.locator('td').first().textContent()).toBe(`⚠ ${en['budgetState.near']}`);
+    await switchLanguage('vi');
+    await goTo('statements');
   });
 
   it('closes last month and verifies the signed statement with the published keys', async () => {

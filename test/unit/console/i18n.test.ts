@@ -48,6 +48,12 @@ describe('console messages', () => {
       ...['malformed', 'notCanonical', 'unknownKey', 'badSignature', 'payloadMismatch', 'hashMismatch'].map(
         (code) => `verify.${code}`,
       ),
+      ...['client_secret', 'private_key_jwt'].map((method) => `method.${method}`),
+      ...['reached', 'near', 'within'].map((state) => `budgetState.${state}`),
+      ...['number', 'openBeforeLast', 'lastNotOpen', 'notAscending', 'tooMany'].map(
+        (code) => `tiers.${code}`,
+      ),
+      ...['empty', 'json', 'notObject'].map((code) => `jwk.${code}`),
     ];
     for (const key of [...literal, ...built]) expect(messages.vi, key).toHaveProperty([key]);
   });
