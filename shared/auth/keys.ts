@@ -232,19 +232,20 @@ export class SigningKeys {
 
   /**
    * Makes a new current key; the old current stays for verification until the next rotation. `beforeSave`
-   * runs with the new kid before anything changes (the admin service writes its audit record there, so no
-   * key is ever installed without one).
+   * runs with the new kid once it is published and before it is saved (the admin service writes its audit
+   * record there: no key is ever installed without one, and a rotation that fails to publish leaves none).
    */
   async rotate(
     beforeSave: (change: { kid: string; previousKid?: string | undefined }) => Promise<void> = async () => {},
   ): Promise<{ kid: string; previousKid?: string | undefined }> {
     const stored = await this.store.load();
     const fresh = await createStoredKey(this.now());
-    await beforeSave({ kid: fresh.kid, previousKid: stored[0]?.kid });
     const keys = [fresh, ...stored].slice(0, 2);
-    // Published first: verifiers then know the new key before it signs anything. Were the save to fail, the
-    // published set would only name a key nobody signs with.
-    await this.options.publishTo?.publish(keys, this.now());
+    // Published first: verifiers then know the new key before it signs anything. The keys still saved are
+    // published with it (verifiers use the first two), so were the save to fail, every saved key stays
+    // published and the set only names one more key, which nobody signs with.
+    await this.options.publishTo?.publish([fresh, ...stored], this.now());
+    await beforeSave({ kid: fresh.kid, previousKid: stored[0]?.kid });
     await this.store.save(keys);
     await this.ensureLoaded(true);
     return { kid: fresh.kid, previousKid: stored[0]?.kid };

@@ -6,6 +6,7 @@ import { assertionAlgorithms } from '../auth/client-auth';
 import type { SigningKeys } from '../auth/keys';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Caller } from '../http/app';
+import { isDependencyUnavailable } from '../http/problem';
 import {
   type Agency,
   type AgencyStatus,
@@ -343,11 +344,19 @@ export class AdminService {
   }
 
   async rotateSigningKeys(ctx: AdminContext): Promise<{ kid: string; previousKid?: string | undefined }> {
-    return this.deps.keys.rotate((change) =>
-      this.deps.audit.record(
-        this.event(ctx, 'signing-key.rotate', change.kid, change.previousKid ?? null, change.kid),
-      ),
-    );
+    return this.deps.keys.rotate(async (change) => {
+      const event = this.event(ctx, 'signing-key.rotate', change.kid, change.previousKid ?? null, change.kid);
+      // The key is installed only once its record is written. A timeout may hide a record that landed: the
+      // same record again is a no-op (same id), so a lost answer does not leave a record without its key.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.deps.audit.record(event);
+        } catch (error) {
+          if (attempt >= 2 || !isDependencyUnavailable(error)) throw error;
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+        }
+      }
+    });
   }
 }
 

@@ -4,10 +4,20 @@ import {
   ThrottlingException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type KeyStore, publishedKeysKey, type StoredKey } from '../../../shared/auth/keys';
+import { billingKeys } from '../../../shared/billing/service';
+import {
+  type SignedStatement,
+  signedStatementFile,
+  verifyStatementFile,
+} from '../../../shared/billing/signed';
+import type { Statement } from '../../../shared/billing/statement';
+import type { Credential } from '../../../shared/identity/model';
+import { ledgerKeys } from '../../../shared/ledger/ledger';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
@@ -17,6 +27,12 @@ import { leaksIn, problemShapeError } from '../../support/hardening/response';
  * Local while the commands it sends are recorded; then, for each position i in that sequence and each
  * fault that fits the command, the scenario runs again on fresh state with that fault at call i only (every
  * other call reaches the real store), and the answer, the ledger and a clean retry are checked.
+ *
+ * Write paths also check the stored state after the faulted run: a closed period has a complete signed
+ * statement or none, and a retried close returns the same one; a refund is recorded at most once and the
+ * statement agrees; an admin change lands with its audit record or not at all; a signing key is never saved
+ * (nor signs) unless its public half is published. The period close and the signing-key rotation run on a
+ * second gateway with few agencies (a close walks every agency; a rotation retires the tokens of the first).
  */
 
 type Send = DynamoDBDocumentClient['send'];
@@ -127,6 +143,19 @@ const FAULTS: Fault[] = [
 ];
 
 let gw: TestGateway;
+/** A second gateway, tables of its own: few agencies (a close reads each), and signing keys to rotate. */
+let side: TestGateway;
+let sideAdminClient: string;
+let sideFinanceClient: string;
+let sideAdmin: string;
+let sideFinance: string;
+/** The agency whose usage each close closes, on the side gateway. */
+let sideAgency: Fresh;
+/** The month the close scenario closes: a new, earlier one each run, so no run finds another's close. */
+let closing = '';
+let closes = 0;
+/** The saved signing keys before a rotation run. */
+let keysBefore: StoredKey[] = [];
 let finance: string;
 let auditor: string;
 let admin: string;
@@ -146,6 +175,10 @@ interface Fresh {
   clientId: string;
   clientSecret: string;
   token: string;
+  /** What the arrange step made for the act: the request id to refund, the credential to rotate. */
+  ref?: string;
+  /** Reversals recorded after the faulted run (the reversal scenario's retry expects 409 once one is). */
+  refunded?: number;
 }
 
 interface Outcome {
@@ -157,8 +190,16 @@ interface Scenario {
   name: string;
   /** Registry calls: metered, so the ledger is checked and a clean retry must count once. */
   metered?: { operation: string; data: string[] };
+  /** A registry call the gateway refuses (402 budget, 429 quota): the ledger keeps `counted` calls, no more. */
+  refused?: { status: 402 | 429; counted: number; data: string[] };
   /** True when the scenario needs a fresh agency of its own (it writes). */
   fresh: boolean;
+  /** Runs on the side gateway. */
+  side?: boolean;
+  /** What is wrong with the stored state after a faulted run (empty when consistent). */
+  consistent?: (agency: Fresh, outcome: Outcome) => Promise<string[]>;
+  /** Checks a clean retry (always made when set); by default a retry is made after a 503/429 only. */
+  retried?: (agency: Fresh, first: Outcome, retry: Outcome) => Promise<string[]>;
   /** Runs before recording starts (not faulted). */
   arrange?: (agency: Fresh) => Promise<void>;
   act: (agency: Fresh, key: string) => Response | Promise<Response>;
@@ -258,7 +299,151 @@ const SCENARIOS: Scenario[] = [
     fresh: false,
     act: (agency) => gw.call(auditor, 'GET', `/audit/events?agency=${agency.agencyId}`),
   },
+  {
+    name: 'period close',
+    fresh: false,
+    side: true,
+    arrange: async () => {
+      closing = closedPeriod(closes++);
+      await side.meter(sideAgency, `${closing}-15T05:00:00Z`);
+      sideFinance = await mint(side, sideFinanceClient);
+    },
+    act: () => side.call(sideFinance, 'POST', `/billing/periods/${closing}/close`),
+    consistent: (_agency, outcome) => closeState(outcome),
+    retried: async (_agency, first, retry) => closeRetried(first, retry),
+  },
+  {
+    name: 'reversal',
+    fresh: true,
+    arrange: async (agency) => {
+      agency.ref = await gw.meter(agency, new Date().toISOString());
+    },
+    act: (agency) =>
+      gw.call(finance, 'POST', '/billing/reversals', {
+        agencyId: agency.agencyId,
+        period: period(),
+        requestId: agency.ref,
+        reason: 'Dữ liệu sai do lỗi đồng bộ',
+      }),
+    consistent: async (agency, outcome) => {
+      const state = await reversalState(agency, [outcome]);
+      if (outcome.response.status === 201 && state.recorded !== 1) {
+        state.problems.push(`answered 201 but ${state.recorded} reversals are recorded`);
+      }
+      agency.refunded = state.recorded;
+      return state.problems;
+    },
+    retried: async (agency, first, retry) => {
+      // A refund that landed is not made twice: the retry is told so (409), else it refunds now (201).
+      const expected = agency.refunded === 1 ? 409 : 201;
+      const state = await reversalState(agency, [first, retry]);
+      const problems = state.problems;
+      if (retry.response.status !== expected)
+        problems.push(`the clean retry answered ${retry.response.status}, expected ${expected}`);
+      if (state.recorded !== 1) problems.push(`after the retry ${state.recorded} reversals are recorded`);
+      return problems;
+    },
+  },
+  {
+    name: 'budget cap',
+    fresh: true,
+    act: (agency) =>
+      gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/budget`, {
+        capVnd: 5_000_000,
+        enforce: true,
+      }),
+    consistent: (agency, outcome) =>
+      adminState(gw, outcome, 'agency.budget', async () => {
+        return (await gw.deps.control.getAgency(agency.agencyId))?.budget !== undefined;
+      }),
+  },
+  {
+    name: 'budget refusal',
+    fresh: true,
+    refused: { status: 402, counted: 0, data: [citizen.fullName, citizen.dateOfBirth] },
+    arrange: async (agency) => {
+      const capped = await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/budget`, {
+        capVnd: 0,
+        enforce: true,
+      });
+      expect(capped.status).toBe(200);
+      agency.token = await mint(gw, agency.clientId);
+    },
+    act: (agency, key) => registry(agency, key, 'GET', `/v1/citizens/${citizen.nationalId}`),
+  },
+  {
+    name: 'quota refusal',
+    fresh: true,
+    refused: { status: 429, counted: 1, data: [citizen.fullName, citizen.dateOfBirth] },
+    arrange: async (agency) => {
+      const planned = await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, {
+        planCode: QUOTA_PLAN,
+      });
+      expect(planned.status).toBe(200);
+      await gw.meter(agency, new Date().toISOString());
+      agency.token = await mint(gw, agency.clientId);
+    },
+    act: (agency, key) => registry(agency, key, 'GET', `/v1/citizens/${citizen.nationalId}`),
+  },
+  {
+    name: 'credential issue',
+    fresh: true,
+    act: (agency) =>
+      gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+        scopes: ['citizen:read'],
+        publicJwk: agencyKey.publicJwk,
+      }),
+    consistent: (agency, outcome) =>
+      adminState(gw, outcome, 'credential.issue', async () => {
+        return (await gw.deps.control.listCredentials(agency.agencyId)).length > 1;
+      }),
+  },
+  {
+    name: 'secret rotation',
+    fresh: true,
+    arrange: async (agency) => {
+      const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+        scopes: ['citizen:read'],
+      });
+      agency.ref = ((await issued.json()) as { clientId: string }).clientId;
+    },
+    act: (agency) =>
+      gw.call(admin, 'POST', `/admin/credentials/${agency.ref}/rotate`, { overlapSeconds: 60 }),
+    consistent: (agency, outcome) =>
+      adminState(gw, outcome, 'credential.rotate', async () => {
+        return ((await gw.deps.control.getCredential(agency.ref!)) as Credential).secrets.length === 2;
+      }),
+  },
+  {
+    name: 'credential revocation',
+    fresh: true,
+    act: (agency) => gw.call(admin, 'DELETE', `/admin/credentials/${agency.clientId}`),
+    consistent: (agency, outcome) =>
+      adminState(gw, outcome, 'credential.revoke', async () => {
+        return (await gw.deps.control.getCredential(agency.clientId))?.status === 'revoked';
+      }),
+  },
+  {
+    name: 'signing-key rotation',
+    fresh: false,
+    side: true,
+    arrange: async () => {
+      // Each rotation retires the key before the previous one: tokens are minted afresh.
+      sideAdmin = await mint(side, sideAdminClient);
+      keysBefore = await savedKeys();
+    },
+    act: () => side.call(sideAdmin, 'POST', '/admin/signing-keys/rotate'),
+    consistent: (_agency, outcome) => keyState(outcome),
+  },
 ];
+
+const QUOTA_PLAN = 'FAULT-QUOTA-1';
+
+/** The month `back` months before December 2025: every close run closes a month nobody closed or metered yet. */
+function closedPeriod(back: number) {
+  const index = 2025 * 12 + 11 - back;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
 
 let agencies = 0;
 let agencyKey: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
@@ -267,32 +452,43 @@ let agencyKey: { privateKey: CryptoKey; publicJwk: Record<string, unknown> };
  * A new agency entitled to the four operations, with a private_key_jwt credential and a token: fresh state
  * for one run, without the two scrypt rounds a secret would cost.
  */
-async function freshAgency(): Promise<Fresh> {
+async function freshAgency(on = gw, by = admin): Promise<Fresh> {
   const ops = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
-  const created = await gw.call(admin, 'POST', '/admin/agencies', {
+  const created = await on.call(by, 'POST', '/admin/agencies', {
     code: `FAULT-${++agencies}`,
     name: 'Fault',
   });
   const { id: agencyId } = (await created.json()) as { id: string };
-  await gw.call(admin, 'PUT', `/admin/agencies/${agencyId}/entitlements`, {
+  await on.call(by, 'PUT', `/admin/agencies/${agencyId}/entitlements`, {
     entitlements: ops.map((operation) => ({ operation, purposes: ['1.001'] })),
   });
-  const issued = await gw.call(admin, 'POST', `/admin/agencies/${agencyId}/credentials`, {
-    scopes: [...ops],
+  const clientId = await keyClient(on, by, agencyId, [...ops]);
+  return { agencyId, clientId, clientSecret: '', token: await mint(on, clientId) };
+}
+
+/** Issues a private_key_jwt credential (the shared test key) and returns its client id. */
+async function keyClient(on: TestGateway, by: string, agencyId: string, scopes: string[]) {
+  const issued = await on.call(by, 'POST', `/admin/agencies/${agencyId}/credentials`, {
+    scopes,
     publicJwk: agencyKey.publicJwk,
   });
-  const { clientId } = (await issued.json()) as { clientId: string };
+  expect(issued.status).toBe(201);
+  return ((await issued.json()) as { clientId: string }).clientId;
+}
+
+/** A token for a private_key_jwt credential, at the agency's current policy (no scrypt round). */
+async function mint(on: TestGateway, clientId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({})
     .setProtectedHeader({ alg: 'ES256' })
     .setIssuer(clientId)
     .setSubject(clientId)
-    .setAudience(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`)
+    .setAudience(`${on.deps.config.TOKEN_ISSUER}/oauth/token`)
     .setIssuedAt(now)
     .setExpirationTime(now + 60)
     .setJti(crypto.randomUUID())
     .sign(agencyKey.privateKey);
-  const response = await gw.app.request('/oauth/token', {
+  const response = await on.app.request('/oauth/token', {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({
@@ -301,8 +497,8 @@ async function freshAgency(): Promise<Fresh> {
       client_assertion: assertion,
     }).toString(),
   });
-  const { access_token } = (await response.json()) as { access_token: string };
-  return { agencyId, clientId, clientSecret: '', token: access_token };
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /** The agency of the read scenarios, with a secret credential (token issuance uses HTTP Basic). */
@@ -316,9 +512,8 @@ async function secretAgency(): Promise<Fresh> {
   return { ...a, token: await gw.token(a.clientId, a.clientSecret) };
 }
 
-beforeAll(async () => {
-  gw = await createTestGateway(inject('dynamoEndpoint'));
-  const store = gw.deps.store;
+/** Routes every store call of a gateway through the fault stub. */
+function intercept(store: DynamoDBDocumentClient) {
   const real = store.send.bind(store) as (command: Command) => Promise<unknown>;
   const mock = mockClient(store);
   mock.send.callsFake(((command: Command) => {
@@ -336,6 +531,15 @@ beforeAll(async () => {
     }
     return real(command);
   }) as never);
+}
+
+beforeAll(async () => {
+  [gw, side] = await Promise.all([
+    createTestGateway(inject('dynamoEndpoint')),
+    createTestGateway(inject('dynamoEndpoint')),
+  ]);
+  intercept(gw.deps.store);
+  intercept(side.deps.store);
   admin = await gw.adminToken();
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
   agencyKey = { privateKey, publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256' } };
@@ -344,17 +548,36 @@ beforeAll(async () => {
     const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
     return gw.token(clientId, clientSecret);
   };
-  finance = await operator(['billing:read']);
+  finance = await operator(['billing:read', 'billing:close']);
   auditor = await operator(['audit:read']);
   reader = await secretAgency();
   expect((await registry(reader, 'reader-1', 'GET', `/v1/citizens/${citizen.nationalId}`)).status).toBe(200);
+  const quota = await gw.call(admin, 'POST', '/admin/plans', {
+    code: QUOTA_PLAN,
+    name: 'Một lượt mỗi tháng',
+    rateLimit: { perSecond: 10, burst: 20 },
+    monthlyQuota: 1,
+    includedCalls: 0,
+    monthlyFeeVnd: 0,
+    unitPricesVnd: { 'citizen:read': 500 },
+  });
+  expect(quota.status).toBe(201);
+
+  // The side gateway: its operators use private_key_jwt, so a token costs no scrypt round after a rotation.
+  const bootstrap = await side.adminToken();
+  sideAdminClient = await keyClient(side, bootstrap, 'ag_platform', ['admin']);
+  sideFinanceClient = await keyClient(side, bootstrap, 'ag_platform', ['billing:read', 'billing:close']);
+  sideAgency = await freshAgency(side, bootstrap);
+  await side.deps.keys.publish();
 }, 60_000);
 
 afterAll(() => {
-  console.info(`fault sweep: ${runs} faulted runs over ${SCENARIOS.length} scenarios`);
+  const each = [...runsOf].map(([name, n]) => `${name} ${n}`).join(', ');
+  console.info(`fault sweep: ${runs} faulted runs over ${SCENARIOS.length} scenarios (${each})`);
 });
 
 let runs = 0;
+const runsOf = new Map<string, number>();
 
 /** Runs a scenario's act with the fault (if any) at call `at`; returns the answer and the calls it made. */
 async function run(scenario: Scenario, agency: Fresh, key: string, at?: number, withFault?: Fault) {
@@ -375,16 +598,33 @@ async function run(scenario: Scenario, agency: Fresh, key: string, at?: number, 
 
 /** The agency's ledger entries (one per counted call) and its period counter. */
 async function ledgerOf(agencyId: string) {
-  const { Items = [] } = await gw.deps.store.send(
-    new ScanCommand({
-      TableName: gw.deps.tables.ledger,
-      ConsistentRead: true,
-      FilterExpression: 'begins_with(pk, :entry) OR begins_with(pk, :counter)',
-      ExpressionAttributeValues: { ':entry': `ENTRY#${agencyId}#`, ':counter': `COUNTER#${agencyId}` },
+  // Queries, not a scan: a scan's first page stops at 1 MB, and the ledger outgrows it during the sweep.
+  const query = async (input: Record<string, unknown>) => {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await gw.deps.store.send(
+        new QueryCommand({ TableName: gw.deps.tables.ledger, ExclusiveStartKey: start, ...input } as never),
+      );
+      items.push(...((page as { Items?: Record<string, unknown>[] }).Items ?? []));
+      start = (page as { LastEvaluatedKey?: Record<string, unknown> }).LastEvaluatedKey;
+    } while (start);
+    return items;
+  };
+  const [entries, counters] = await Promise.all([
+    query({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :agency',
+      FilterExpression: 'begins_with(pk, :entry)',
+      ExpressionAttributeValues: { ':agency': `AUDIT#AGENCY#${agencyId}`, ':entry': `ENTRY#${agencyId}#` },
     }),
-  );
-  const entries = Items.filter((i) => String(i.pk).startsWith('ENTRY#'));
-  const counter = Items.find((i) => String(i.pk).startsWith('COUNTER#'));
+    query({
+      KeyConditionExpression: 'pk = :counter',
+      ExpressionAttributeValues: { ':counter': `COUNTER#${agencyId}` },
+      ConsistentRead: true,
+    }),
+  ]);
+  const counter = counters[0];
   return {
     entries: entries.map((e) => e.event as { id: string; status: number; ledger: { billable: boolean } }),
     calls: Number(counter?.calls ?? 0),
@@ -397,10 +637,12 @@ describe('fault sweep over every store call', () => {
 
   it('records the store calls of every scenario against the real store', async () => {
     for (const scenario of SCENARIOS) {
-      const agency = scenario.fresh ? await freshAgency() : reader;
+      const agency = scenario.fresh ? await freshAgency() : scenario.side ? sideAgency : reader;
       await scenario.arrange?.(agency);
       const { response, text, sequence } = await run(scenario, agency, `baseline-${scenario.name}`);
-      expect(response.status, `${scenario.name}: ${text}`).toBeLessThan(300);
+      if (scenario.refused)
+        expect(response.status, `${scenario.name}: ${text}`).toBe(scenario.refused.status);
+      else expect(response.status, `${scenario.name}: ${text}`).toBeLessThan(300);
       expect(sequence.length, scenario.name).toBeGreaterThan(0);
       baselines.set(scenario.name, { status: response.status, sequence });
     }
@@ -415,24 +657,34 @@ describe('fault sweep over every store call', () => {
       for (const [at, command] of baseline!.sequence.entries()) {
         for (const f of FAULTS.filter((x) => x.fits(command))) {
           const label = `${scenario.name}, call ${at} (${command}) ${f.name}`;
-          const agency = scenario.fresh ? await freshAgency() : reader;
+          const agency = scenario.fresh ? await freshAgency() : scenario.side ? sideAgency : reader;
           await scenario.arrange?.(agency);
           const key = `k-${runs}`;
-          const { response, text, sequence } = await run(scenario, agency, key, at, f);
+          const outcome = await run(scenario, agency, key, at, f);
+          const { response, text, sequence } = outcome;
           runs++;
+          runsOf.set(scenario.name, (runsOf.get(scenario.name) ?? 0) + 1);
           if (!injected) {
             findings.push(`${label}: the call never happened (sequence now ${sequence.join(' ')})`);
             continue;
           }
           findings.push(...checkAnswer(label, scenario, baseline!.status, response, text));
           if (scenario.metered) findings.push(...(await checkLedger(label, scenario, agency, key, response)));
-          else if (response.status === 503) {
-            // A clean retry of a refused admin change, token request or read succeeds.
-            const retry = await run(scenario, agency, key);
-            if (retry.response.status !== baseline!.status) {
-              findings.push(
-                `${label}: the clean retry answered ${retry.response.status} ${retry.text.slice(0, 200)}`,
-              );
+          else if (scenario.refused) findings.push(...(await checkRefusal(label, scenario, agency, key)));
+          else {
+            const state = (await scenario.consistent?.(agency, outcome)) ?? [];
+            findings.push(...state.map((p) => `${label}: ${p}`));
+            if (scenario.retried) {
+              const retry = await run(scenario, agency, key);
+              findings.push(...(await scenario.retried(agency, outcome, retry)).map((p) => `${label}: ${p}`));
+            } else if (response.status !== baseline!.status) {
+              // A clean retry of a refused admin change, token request or read succeeds.
+              const retry = await run(scenario, agency, key);
+              if (retry.response.status !== baseline!.status) {
+                findings.push(
+                  `${label}: the clean retry answered ${retry.response.status} ${retry.text.slice(0, 200)}`,
+                );
+              }
             }
           }
         }
@@ -478,15 +730,19 @@ function checkAnswer(
   const problems: string[] = [];
   const status = response.status;
   const said = `${label}: ${status} ${text.slice(0, 300)}`;
-  if (leaksIn(text, gw.deps.tables).length) problems.push(`${said}: leaks ${leaksIn(text, gw.deps.tables)}`);
-  if (status === normal) return problems;
-  if (status !== 503 && status !== 429)
+  const tables = scenario.side ? side.deps.tables : gw.deps.tables;
+  if (leaksIn(text, tables).length) problems.push(`${said}: leaks ${leaksIn(text, tables)}`);
+  // A normal answer that is itself a refusal (402, 429) is checked as one: problem+json, no data.
+  if (status === normal && normal < 400) return problems;
+  if (status !== normal && status !== 503 && status !== 429)
     return [...problems, `${said}: neither the normal answer nor 503/429`];
   const shape = problemShapeError(response, text);
   if (shape) problems.push(`${said}: ${shape}`);
-  if (!/^\d+$/.test(response.headers.get('retry-after') ?? '')) problems.push(`${said}: no Retry-After`);
+  if ((status === 503 || status === 429) && !/^\d+$/.test(response.headers.get('retry-after') ?? ''))
+    problems.push(`${said}: no Retry-After`);
   const data = [
     ...(scenario.metered?.data ?? []),
+    ...(scenario.refused?.data ?? []),
     'access_token',
     '"data"',
     '"lines"',
@@ -535,6 +791,199 @@ async function checkLedger(
     problems.push(
       `${label}: after the retry the ledger has ${final.entries.length} entries, ${final.calls} calls, ${final.billable} billable (expected 1)`,
     );
+  }
+  return problems;
+}
+
+/** A refused registry call (402, 429), faulted or not, counts nothing; a clean retry is refused the same way. */
+async function checkRefusal(label: string, scenario: Scenario, agency: Fresh, key: string) {
+  const problems: string[] = [];
+  const { status, counted } = scenario.refused!;
+  const count = async (when: string) => {
+    const ledger = await ledgerOf(agency.agencyId);
+    if (ledger.entries.length !== counted || ledger.calls !== counted) {
+      problems.push(
+        `${label}: ${when} the ledger has ${ledger.entries.length} entries, ${ledger.calls} calls (expected ${counted})`,
+      );
+    }
+  };
+  await count('after the faulted call');
+  const retry = await run(scenario, agency, key);
+  if (retry.response.status !== status) {
+    problems.push(`${label}: the clean retry answered ${retry.response.status} ${retry.text.slice(0, 200)}`);
+  }
+  problems.push(...checkAnswer(`${label} (retry)`, scenario, status, retry.response, retry.text));
+  await count('after the retry');
+  return problems;
+}
+
+/** One item by key, read-after-write consistent. */
+async function item(on: TestGateway, table: 'control' | 'ledger', key: Record<string, string>) {
+  const { Item } = await on.deps.store.send(
+    new GetCommand({ TableName: on.deps.tables[table], Key: key, ConsistentRead: true }),
+  );
+  return Item;
+}
+
+/** The audit record a request wrote (admin and billing actions use the request id as the record id). */
+const auditOf = (on: TestGateway, outcome: Outcome) =>
+  item(on, 'ledger', { pk: `AUDIT#${outcome.response.headers.get('x-request-id')}`, sk: 'AUDIT' });
+
+/** An admin change and its audit record land together or not at all; a 2xx answer means both landed. */
+async function adminState(
+  on: TestGateway,
+  outcome: Outcome,
+  action: string,
+  changed: () => Promise<boolean>,
+): Promise<string[]> {
+  const audit = await auditOf(on, outcome);
+  const change = await changed();
+  const audited = (audit?.event as { action?: string } | undefined)?.action === action;
+  const problems: string[] = [];
+  if (change !== audited) {
+    problems.push(
+      `the change ${change ? 'landed' : 'did not land'} but its audit record ${audited ? 'did' : 'did not'}`,
+    );
+  }
+  if (outcome.response.status < 300 && !change) problems.push('answered success but nothing changed');
+  return problems;
+}
+
+/**
+ * The closed period after a faulted close: its agency's statement is absent or complete (statement, hash,
+ * signature that verifies with the published keys); a close marker never stands without it; the close's audit
+ * record lands with the marker.
+ */
+async function closeState(outcome: Outcome): Promise<string[]> {
+  const problems: string[] = [];
+  const marker = await item(side, 'ledger', billingKeys.close(closing));
+  const stored = (await item(side, 'ledger', billingKeys.statement(sideAgency.agencyId, closing)))?.signed as
+    | SignedStatement
+    | undefined;
+  if (stored) problems.push(...(await signedStatementErrors(stored)));
+  if (marker && !stored) problems.push(`${closing} is marked closed without the agency's statement`);
+  const audited = (await auditOf(side, outcome)) !== undefined;
+  if (audited !== (marker !== undefined)) {
+    problems.push(
+      `the close marker ${marker ? 'landed' : 'did not land'} but its audit record ${audited ? 'did' : 'did not'}`,
+    );
+  }
+  if (outcome.response.status === 200) {
+    if (!marker) problems.push('answered 200 but the period is not marked closed');
+    const answered = closedStatementIn(outcome.text);
+    if (!stored || answered?.jws !== stored.jws)
+      problems.push('answered a statement other than the stored one');
+  }
+  return problems;
+}
+
+/** A clean retry of the close succeeds and answers the statement stored (and answered) before, unchanged. */
+async function closeRetried(first: Outcome, retry: Outcome): Promise<string[]> {
+  const problems: string[] = [];
+  if (retry.response.status !== 200) {
+    return [`the clean retry of the close answered ${retry.response.status} ${retry.text.slice(0, 200)}`];
+  }
+  const stored = (await item(side, 'ledger', billingKeys.statement(sideAgency.agencyId, closing)))?.signed as
+    | SignedStatement
+    | undefined;
+  const answered = closedStatementIn(retry.text);
+  if (!stored || !answered) return [`after the retry: stored ${!!stored}, answered ${!!answered}`];
+  problems.push(...(await signedStatementErrors(stored)));
+  if (answered.jws !== stored.jws) problems.push('the retry answered a statement other than the stored one');
+  if (first.response.status === 200 && closedStatementIn(first.text)?.jws !== answered.jws) {
+    problems.push('the retry answered a different signed statement than the first close');
+  }
+  if (!(await item(side, 'ledger', billingKeys.close(closing))))
+    problems.push('not marked closed after the retry');
+  return problems;
+}
+
+const closedStatementIn = (text: string) =>
+  (JSON.parse(text) as { statements?: SignedStatement[] }).statements?.find(
+    (s) => s.statement.agencyId === sideAgency.agencyId,
+  );
+
+async function signedStatementErrors(signed: SignedStatement): Promise<string[]> {
+  try {
+    const verified = await verifyStatementFile(
+      Buffer.from(signedStatementFile(signed)),
+      (await side.deps.keys.jwks()) as never,
+    );
+    if (verified.agencyId !== sideAgency.agencyId || verified.period !== closing)
+      return [`the stored statement is for ${verified.agencyId} ${verified.period}`];
+    if ((signed.statement as Statement).lines.every((l) => l.calls === 0))
+      return ['the stored statement does not show the metered call'];
+    return [];
+  } catch (error) {
+    return [`the stored statement is incomplete or does not verify: ${(error as Error).message}`];
+  }
+}
+
+/**
+ * A refund's stored state: at most one reversal; the reversed counter, the audit records of the given
+ * requests and the statement's reversal line all agree with it.
+ */
+async function reversalState(agency: Fresh, outcomes: Outcome[]) {
+  const problems: string[] = [];
+  const { Items = [] } = await gw.deps.store.send(
+    new QueryCommand({
+      TableName: gw.deps.tables.ledger,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': billingKeys.reversal(agency.agencyId, period(), '').pk },
+      ConsistentRead: true,
+    }),
+  );
+  const recorded = Items.length;
+  if (recorded > 1) problems.push(`${recorded} reversals of one call`);
+  const counter = (await item(gw, 'ledger', ledgerKeys.counter(agency.agencyId, period()))) ?? {};
+  const reversed = Object.entries(counter)
+    .filter(([name]) => name.startsWith('reversed#'))
+    .reduce((sum, [, n]) => sum + Number(n), 0);
+  if (reversed !== recorded) problems.push(`the counter has ${reversed} reversed for ${recorded} reversals`);
+  let audited = 0;
+  for (const outcome of outcomes) {
+    const audit = await auditOf(gw, outcome);
+    if ((audit?.event as { action?: string } | undefined)?.action === 'billing.reversal') audited++;
+  }
+  if (audited !== recorded) problems.push(`${audited} reversal audit records for ${recorded} reversals`);
+  const view = await gw.call(finance, 'GET', `/billing/statements/${period()}?agency=${agency.agencyId}`);
+  const { statement } = (await view.json()) as { statement: Statement };
+  const credited = statement.adjustments
+    .filter((a) => a.reason === 'reversal')
+    .reduce((sum, a) => sum + a.billable, 0);
+  if (credited !== -recorded)
+    problems.push(`the statement credits ${-credited} calls for ${recorded} reversals`);
+  return { recorded, problems };
+}
+
+/** The signing keys the side gateway has saved (its private key store). */
+const savedKeys = () => (side.deps.keys as unknown as { store: KeyStore }).store.load();
+
+/**
+ * After a faulted rotation: every saved key (each holds a private key) and the key that signs are published;
+ * the rotation's audit record lands exactly when the new key was installed.
+ */
+async function keyState(outcome: Outcome): Promise<string[]> {
+  const problems: string[] = [];
+  const published = new Set(
+    (((await item(side, 'control', publishedKeysKey))?.keys ?? []) as StoredKey[]).map((k) => k.kid),
+  );
+  const saved = await savedKeys();
+  for (const key of saved) {
+    if (key.privateJwk && !published.has(key.kid)) problems.push(`saved key ${key.kid} is not published`);
+  }
+  const signing = (await side.deps.keys.signingKey()).kid;
+  if (!published.has(signing)) problems.push(`the signing key ${signing} is not published`);
+  const rotated = saved[0]?.kid !== keysBefore[0]?.kid;
+  const audited = (await auditOf(side, outcome)) !== undefined;
+  if (rotated !== audited) {
+    problems.push(
+      `the rotation ${rotated ? 'landed' : 'did not land'} but its audit record ${audited ? 'did' : 'did not'}`,
+    );
+  }
+  if (outcome.response.status === 200) {
+    const { kid } = JSON.parse(outcome.text) as { kid: string };
+    if (saved[0]?.kid !== kid || signing !== kid) problems.push(`answered ${kid}, but ${signing} signs`);
   }
   return problems;
 }
