@@ -458,6 +458,11 @@ describe.skipIf(skip)('console', () => {
     expect(await page.textContent('#notice')).toBe(
       `Đã đặt hạn mức ${formatVnd(1_200_000)} mỗi tháng cho cơ quan ${agency.code}.`,
     );
+    // Choosing an agency again shows its cap and mode, ready to edit.
+    await page.selectOption('#budget-agency', '');
+    await page.selectOption('#budget-agency', agency.id);
+    expect(await page.inputValue('#budget-cap')).toBe('1.200.000');
+    expect(await page.isChecked('#budget-warn')).toBe(true);
     await screenshot('agencies-budget-vi');
   });
 
@@ -482,6 +487,18 @@ describe.skipIf(skip)('console', () => {
   });
 
   it('signs finance in and shows the calls on the usage chart', async () => {
+    // A second cap, already reached: the operator agency's, at 0 ₫ (set through the API: a budget change
+    // renews the agency's policy, which would sign out a console session of that agency, as the admin's is).
+    const admin = await gw.adminToken();
+    const operator = (await (await gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
+      items: { id: string; code: string }[];
+    };
+    const ops = operator.items.find((a) => a.code === 'NDG-OPS')?.id as string;
+    const capped = await gw.call(admin, 'PUT', `/admin/agencies/${ops}/budget`, {
+      capVnd: 0,
+      enforce: false,
+    });
+    expect(capped.status).toBe(200);
     await signIn(finance.clientId, finance.secret);
     const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
       links.map((a) => (a as HTMLElement).dataset.page),
@@ -573,7 +590,15 @@ describe.skipIf(skip)('console', () => {
       '91%',
       vi['budgets.warn'],
     ]);
-    expect(await page.textContent('#budgets-count')).toBe('1 cơ quan có hạn mức: 0 đã đạt, 1 sắp đạt.');
+    expect(await page.textContent('#budgets-count')).toBe('2 cơ quan có hạn mức: 1 đã đạt, 1 sắp đạt.');
+    // Reached first, said in words and a sign (not by colour alone).
+    const states = await page.$$eval('#budgets-table tbody tr', (trs) =>
+      trs.map((tr) => [(tr as HTMLElement).dataset.state, tr.querySelector('td')?.textContent]),
+    );
+    expect(states).toEqual([
+      ['reached', `⛔ ${vi['budgetState.reached']}`],
+      ['near', `⚠ ${vi['budgetState.near']}`],
+    ]);
     expect(await page.textContent('#h-budgets-list')).toBe(`Ngân sách tháng ${formatPeriod(thisMonth)}`);
     await checkBothLanguages('budgets');
     await switchLanguage('en');
