@@ -79,8 +79,9 @@ export class SecretsManagerKeyStore implements KeyStore {
 export const publishedKeysKey = { pk: 'SIGNING_KEYS', sk: 'PUBLISHED' } as const;
 
 /**
- * The public halves of the current and previous signing keys, in the control table. Functions that only verify
- * access tokens (registry, audit) read the keys here, so they need no access to the secret that holds the
+ * The public halves of the current and previous signing keys (after a rotation, also the one it retired:
+ * verifiers load the first two), in the control table. Functions that only verify access tokens (registry,
+ * audit) read the keys here, so they need no access to the secret that holds the
  * private keys: a compromised registry function can read what it serves, but it cannot mint an admin token.
  * Written by every rotation (before the new key signs anything) and by `npm run bootstrap:aws`.
  */
