@@ -12,7 +12,7 @@ import type { SigningKeys } from '../auth/keys';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
-import { type ControlRepository, transactOrConflict } from '../identity/repository';
+import { type ControlRepository, type TransactItem, transactOrConflict } from '../identity/repository';
 import { counterNames, ledgerKeys } from '../ledger/ledger';
 import { periodOf, startOfVietnamDay } from '../ledger/period';
 import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
@@ -335,43 +335,68 @@ export class BillingService {
       reversedAt: this.deps.now().toISOString(),
       reversedBy: actor.clientId,
     };
-    await transactOrConflict(
-      this.deps.store,
-      [
-        {
-          Put: {
-            TableName: this.deps.tables.ledger,
-            Item: { ...billingKeys.reversal(input.agencyId, input.period, entryKey), reversal },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+    await this.refundOnce(input, entryKey, [
+      {
+        Put: {
+          TableName: this.deps.tables.ledger,
+          Item: { ...billingKeys.reversal(input.agencyId, input.period, entryKey), reversal },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        {
-          Update: {
-            TableName: this.deps.tables.ledger,
-            Key: ledgerKeys.counter(input.agencyId, input.period),
-            UpdateExpression: 'ADD #reversed :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: {
-              '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
-            },
-            ExpressionAttributeValues: { ':one': 1 },
+      },
+      {
+        Update: {
+          TableName: this.deps.tables.ledger,
+          Key: ledgerKeys.counter(input.agencyId, input.period),
+          UpdateExpression: 'ADD #reversed :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: {
+            '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
           },
+          ExpressionAttributeValues: { ':one': 1 },
         },
-        this.deps.audit.putFor({
-          id: actor.requestId,
-          at: reversal.reversedAt,
-          kind: 'billing-action',
-          actor: { clientId: actor.clientId, agencyId: actor.agencyId },
-          action: 'billing.reversal',
-          target: input.requestId,
-          outcome: 'done',
-          before: null,
-          after: reversal,
-        }),
-      ],
-      `Call ${input.requestId} was already refunded.`,
-    );
+      },
+      this.deps.audit.putFor({
+        id: actor.requestId,
+        at: reversal.reversedAt,
+        kind: 'billing-action',
+        actor: { clientId: actor.clientId, agencyId: actor.agencyId },
+        action: 'billing.reversal',
+        target: input.requestId,
+        outcome: 'done',
+        before: null,
+        after: reversal,
+      }),
+    ]);
     return reversal;
+  }
+
+  /**
+   * Writes a refund unless the call has one. A second request for the same call (often a retry whose first
+   * answer was lost) is a 409 that carries the refund already made, so the caller learns what was credited.
+   */
+  private async refundOnce(
+    input: { agencyId: string; period: string; requestId: string },
+    entryKey: string,
+    items: TransactItem[],
+  ): Promise<void> {
+    try {
+      await transactOrConflict(this.deps.store, items, `Call ${input.requestId} was already refunded.`);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      const { Item } = await this.deps.store.send(
+        new GetCommand({
+          TableName: this.deps.tables.ledger,
+          Key: billingKeys.reversal(input.agencyId, input.period, entryKey),
+          ConsistentRead: true,
+        }),
+      );
+      const existing = Item?.reversal as Reversal | undefined;
+      if (!existing) throw error;
+      throw new ConflictError(
+        `Call ${input.requestId} was already refunded at ${existing.reversedAt} by ${existing.reversedBy}; nothing more is credited.`,
+        { extensions: { reversal: existing } },
+      );
+    }
   }
 
   /** The refunds of an agency's period, each naming the call it refunds. */

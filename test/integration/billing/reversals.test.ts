@@ -94,7 +94,15 @@ describe('reversals', () => {
   });
 
   it('refunds a call once, never an unbilled one, and only calls that exist', async () => {
-    expect((await reverse(finance, november[0]!, '2026-11')).status).toBe(409);
+    const again = await reverse(finance, november[0]!, '2026-11');
+    expect(again.status).toBe(409);
+    // A retry whose first answer was lost learns what was credited, not only that it was refused.
+    const problem = (await again.json()) as {
+      detail: string;
+      reversal: { requestId: string; reversedAt: string };
+    };
+    expect(problem.reversal.requestId).toBe(november[0]);
+    expect(problem.detail).toContain(`already refunded at ${problem.reversal.reversedAt}`);
     expect((await reverse(finance, missed, '2026-11')).status).toBe(409);
     expect((await reverse(finance, randomUUID(), '2026-11')).status).toBe(404);
   });
