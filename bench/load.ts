@@ -1,6 +1,19 @@
 /** Load and timing helpers for the bench: autocannon in its own process, sequential latency, rounding. */
 import { spawn } from 'node:child_process';
 
+/**
+ * The business searches both benches time: frequent and rare words, with and without a province, one and
+ * several words (the multi-word searches of frequent words are the ones that reach a page's read bound).
+ */
+export const benchSearches: { name: string; province?: string }[] = [
+  { name: 'thương mại' },
+  { name: 'Hoàng Long' },
+  { name: 'an', province: 'Hà Nội' },
+  { name: 'mekong' },
+  { name: 'sao mai', province: 'Hồ Chí Minh' },
+  { name: 'xây dựng phát' },
+];
+
 export interface LoadResult {
   rps: number;
   total: number;

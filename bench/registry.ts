@@ -14,6 +14,7 @@ import { HostedBusinessRegister, HostedPopulationRegister } from '../shared/regi
 import type { BusinessSearch } from '../shared/registry/provider';
 import { createStoreClient } from '../shared/storage/client';
 import { ensureTables } from '../shared/storage/provision';
+import { benchSearches } from './load';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -27,14 +28,7 @@ const { values } = parseArgs({
 const sizes = values.sizes.split(',').map(Number);
 const runs = Number(values.runs);
 
-const searches: Omit<BusinessSearch, 'cursor' | 'limit'>[] = [
-  { name: 'thương mại' },
-  { name: 'Hoàng Long' },
-  { name: 'an', province: 'Hà Nội' },
-  { name: 'mekong' },
-  { name: 'sao mai', province: 'Hồ Chí Minh' },
-  { name: 'xây dựng phát' },
-];
+const searches: Omit<BusinessSearch, 'cursor' | 'limit'>[] = benchSearches;
 
 interface Stats {
   p50: number;
