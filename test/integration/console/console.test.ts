@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../../../console/format.js';
 import { messages } from '../../../console/i18n.js';
 import { AuditSealer } from '../../../shared/audit/sealer';
+import { assertionForm, clientAssertion } from '../../support/assertion';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -372,23 +373,18 @@ describe.skipIf(skip)('console', () => {
     );
     expect(await page.inputValue('#cred-jwk')).toBe('');
 
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', kid: publicJwk.kid })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`)
-      .setJti(crypto.randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .sign(pair.privateKey);
+    const assertion = await clientAssertion(
+      clientId,
+      pair.privateKey,
+      `${gw.deps.config.TOKEN_ISSUER}/oauth/token`,
+      {
+        kid: publicJwk.kid as string,
+      },
+    );
     const response = await fetch(`${base}/oauth/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: assertion,
-      }).toString(),
+      body: assertionForm(assertion),
     });
     expect(response.status).toBe(200);
     const issued = (await response.json()) as { access_token: string; scope: string };

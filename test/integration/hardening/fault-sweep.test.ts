@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type KeyStore, publishedKeysKey, type StoredKey } from '../../../shared/auth/keys';
 import { billingKeys } from '../../../shared/billing/service';
@@ -19,6 +19,7 @@ import type { Statement } from '../../../shared/billing/statement';
 import type { Credential } from '../../../shared/identity/model';
 import { ledgerKeys } from '../../../shared/ledger/ledger';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { assertionForm, clientAssertion } from '../../support/assertion';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
 
@@ -478,24 +479,15 @@ async function keyClient(on: TestGateway, by: string, agencyId: string, scopes: 
 
 /** A token for a private_key_jwt credential, at the agency's current policy (no scrypt round). */
 async function mint(on: TestGateway, clientId: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const assertion = await new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256' })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(`${on.deps.config.TOKEN_ISSUER}/oauth/token`)
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .setJti(crypto.randomUUID())
-    .sign(agencyKey.privateKey);
+  const assertion = await clientAssertion(
+    clientId,
+    agencyKey.privateKey,
+    `${on.deps.config.TOKEN_ISSUER}/oauth/token`,
+  );
   const response = await on.app.request('/oauth/token', {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    }).toString(),
+    body: assertionForm(assertion),
   });
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;

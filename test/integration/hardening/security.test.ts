@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createGatewayApp } from '../../../local/gateway-app';
 import { loadConfig } from '../../../shared/config';
 import { baseAppOptions, createBaseApp } from '../../../shared/http/app';
 import type { Entitlement, Scope } from '../../../shared/identity/model';
 import { createLogger } from '../../../shared/log';
+import { assertionForm, clientAssertion } from '../../support/assertion';
 import { ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -369,23 +370,14 @@ describe('logs', () => {
       publicJwk: await exportJWK(pair.publicKey),
     });
     const jwtClientId = ((await jwtClient.json()) as { clientId: string }).clientId;
-    const assertion = await new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256' })
-      .setIssuer(jwtClientId)
-      .setSubject(jwtClientId)
-      .setAudience(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`)
-      .setJti(crypto.randomUUID())
-      .setIssuedAt()
-      .setExpirationTime('60s')
-      .sign(pair.privateKey);
+    const assertion = await clientAssertion(
+      jwtClientId,
+      pair.privateKey,
+      `${gw.deps.config.TOKEN_ISSUER}/oauth/token`,
+    );
     secrets.push(assertion);
-    const assertionForm = form({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    });
-    const jwtToken = await accessToken(await postToken(assertionForm));
-    expect((await postToken(assertionForm)).status).toBe(401); // replayed jti
+    const jwtToken = await accessToken(await postToken(assertionForm(assertion)));
+    expect((await postToken(assertionForm(assertion))).status).toBe(401); // replayed jti
 
     // Registry calls: lookups, misses, bad input, verifies with names and dates, businesses, refusals.
     const purpose = { 'X-Purpose': '1.001', 'X-Officer-Id': 'CB-0042', 'X-Case-Id': 'HS-2026-77' };

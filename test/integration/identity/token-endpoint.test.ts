@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { assertionForm } from '../../support/assertion';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -191,14 +192,7 @@ describe('private_key_jwt clients', () => {
       .setExpirationTime(`${lifetime}s`)
       .sign(key);
 
-  const exchange = async (jwt: string) =>
-    postToken(
-      form({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: jwt,
-      }),
-    );
+  const exchange = async (jwt: string) => postToken(assertionForm(jwt));
 
   it('issues a token for a valid signed assertion', async () => {
     const { response, body } = await exchange(await assertion());
