@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair } from 'jose';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   dayOf,
@@ -14,16 +14,16 @@ import {
   shiftPeriod,
 } from '../../../console/format.js';
 import { messages } from '../../../console/i18n.js';
-import { AuditSealer } from '../../../shared/audit/sealer';
 import { assertionForm, clientAssertion } from '../../support/assertion';
+import { launchChromium } from '../../support/browser';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
- * The console end to end: the gateway over real HTTP, Debian's Chromium driven by playwright-core (never a
- * downloaded browser), one browser and one page for the whole flow, axe-core on every page in both languages.
+ * The console end to end: the gateway over real HTTP, Chromium driven by playwright-core (CHROMIUM_PATH,
+ * Debian's, or the one npm installs with @sparticuz/chromium; never a download), one browser and one page for
+ * the whole flow, axe-core on every page in both languages.
  */
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = process.env.SKIP_BROWSER_TESTS === '1';
 const artifacts = join(process.cwd(), 'test-artifacts', 'console');
 const axeSource = readFileSync(join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -131,18 +131,14 @@ async function issueCredential(agencyId: string, scopes: string[]) {
 
 describe.skipIf(skip)('console', () => {
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) {
-      throw new Error(
-        `Chromium not found at ${chromiumPath}: install it with "apt-get install chromium" (or set CHROMIUM_PATH; SKIP_BROWSER_TESTS=1 skips the browser tests).`,
-      );
-    }
+    // First, so that a missing browser fails in seconds, before the gateway starts.
+    browser = await launchChromium();
     mkdirSync(artifacts, { recursive: true });
     gw = await createTestGateway(inject('dynamoEndpoint'));
     await new Promise<void>((resolve) => {
       server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     context = await browser.newContext({
       viewport: { width: 1280, height: 900 },
       acceptDownloads: true,
@@ -167,7 +163,7 @@ describe.skipIf(skip)('console', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    if (server) await new Promise((resolve) => server.close(resolve));
   });
 
   it('serves the page with a strict Content-Security-Policy and its own copy of uPlot', async () => {
@@ -470,8 +466,8 @@ describe.skipIf(skip)('console', () => {
     const rows = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows.filter((text) => text.includes(agency.code) && text.includes('1.001'))).toHaveLength(4);
     expect(rows.some((text) => text.includes('CB-0042'))).toBe(true);
-    // As the sealer would within seconds (it runs in `npm start` and on a schedule in AWS, not in tests).
-    const sealed = await new AuditSealer(gw.deps.store, gw.deps.tables.ledger).sealAll();
+    // As the sealer would within seconds (it runs in `npm start` and from the stream in AWS, not in tests).
+    const sealed = (await gw.seal()).treeSize;
     await page.click('#audit-verify');
     await page.waitForSelector('#audit-verify-result [data-ok]');
     expect(await page.getAttribute('#audit-verify-result [data-ok]', 'data-ok')).toBe('true');
