@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -153,4 +153,49 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
     result ??= fn();
     return result;
   };
+}
+
+/** Where a running local gateway notes its DynamoDB Local's endpoint, inside DATA_DIR. */
+export const ENDPOINT_FILE = 'dynamodb.endpoint';
+
+async function reachable(endpoint: string): Promise<boolean> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+  });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The store a local command works on, in this order: the given endpoint, $DYNAMODB_ENDPOINT, the DynamoDB Local
+ * of a gateway running on `dataDir`, or a DynamoDB Local started here on `dataDir` (stopped by `stop`).
+ */
+export async function localStore(
+  given: string | undefined,
+  dataDir: string,
+  doing: string,
+): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const endpoint = given ?? process.env.DYNAMODB_ENDPOINT;
+  if (endpoint) return { endpoint, stop: async () => undefined };
+  const file = resolve(dataDir, ENDPOINT_FILE);
+  if (existsSync(file)) {
+    const running = readFileSync(file, 'utf8').trim();
+    if (await reachable(running)) {
+      process.stderr.write(`${doing} the running gateway's DynamoDB Local at ${running}\n`);
+      return { endpoint: running, stop: async () => undefined };
+    }
+  }
+  process.stderr.write(`Starting DynamoDB Local in ${resolve(dataDir, 'dynamodb')}...\n`);
+  const dynamo = await startDynamoLocal({ dataDir: resolve(dataDir, 'dynamodb') });
+  return { endpoint: dynamo.endpoint, stop: () => dynamo.stop() };
 }

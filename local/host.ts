@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
-import { AuditSealer } from '../shared/audit/sealer';
+import { SealerBusyError } from '../shared/audit/log';
 import { type Config, loadConfig } from '../shared/config';
 import { createDeps, type GatewayDeps } from '../shared/deps';
 import { CLIENT_ID_PATTERN } from '../shared/identity/model';
@@ -9,6 +9,7 @@ import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
 import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
+import { StreamSealer } from './stream-sealer';
 import { noteEndpoint, type SyntheticSeedResult, seedInBackground } from './synthetic';
 
 const flag = z
@@ -33,7 +34,7 @@ export const LocalSettingsSchema = z.object({
   /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   SEED_BUSINESSES: z.coerce.number().int().min(0).max(10_000_000).default(2000),
-  /** How often the audit sealer links new records into their hash chains; 0 turns it off (benchmarks). */
+  /** How often the audit sealer appends new records to the audit log; 0 turns it off (benchmarks). */
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(3_600_000).default(2000),
 });
 export type LocalSettings = z.infer<typeof LocalSettingsSchema>;
@@ -134,21 +135,28 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
   }
 }
 
-/** Locally the audit sealer runs on a timer (in AWS a scheduled function); one run at a time. */
+/**
+ * Locally the audit sealer runs on a timer, reading the ledger table's stream as the event source mapping does
+ * in AWS; one run at a time.
+ */
 function startSealing(deps: GatewayDeps, everyMs: number): () => Promise<void> {
   if (everyMs === 0) return async () => undefined;
-  const sealer = new AuditSealer(deps.store, deps.tables.ledger, deps.now);
+  const sealer = new StreamSealer(deps.store, deps.tables.ledger, deps.auditLog);
   let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
+  const run = () => {
     running = running.then(() =>
-      sealer
-        .sealAll()
-        .catch((error: Error) => deps.logger.warn('audit sealing failed', { errorName: error.name })),
+      sealer.drain().catch((error: Error) => {
+        if (!(error instanceof SealerBusyError))
+          deps.logger.warn('audit sealing failed', { errorName: error.name });
+      }),
     );
-  }, everyMs);
+  };
+  run();
+  const timer = setInterval(run, everyMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
     await running;
+    sealer.destroy();
   };
 }

@@ -1,14 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfig } from '../shared/config';
 import { DEFAULT_SEED } from '../shared/registry/generator';
 import { createStoreClient } from '../shared/storage/client';
 import { ensureTables } from '../shared/storage/provision';
-import { type DynamoLocal, startDynamoLocal } from './dynamo-local';
+import { localStore } from './dynamo-local';
 import { seedDemoRecords } from './seed';
-import { ENDPOINT_FILE, progressBar, seedSyntheticRegisters } from './synthetic';
+import { progressBar, seedSyntheticRegisters } from './synthetic';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -29,24 +27,6 @@ function count(value: string | undefined, name: string, fallback: number, max: n
 
 class UsageError extends Error {
   override name = 'UsageError';
-}
-
-async function reachable(endpoint: string): Promise<boolean> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
-  });
-  try {
-    await client.send(new ListTablesCommand({ Limit: 1 }));
-    return true;
-  } catch {
-    return false;
-  } finally {
-    client.destroy();
-  }
 }
 
 async function main(): Promise<void> {
@@ -70,21 +50,7 @@ async function main(): Promise<void> {
   const seed = values.seed ?? DEFAULT_SEED;
   const dataDir = resolve(process.env.DATA_DIR ?? '.data');
 
-  let dynamo: DynamoLocal | undefined;
-  let endpoint = values.endpoint ?? process.env.DYNAMODB_ENDPOINT;
-  const endpointFile = resolve(dataDir, ENDPOINT_FILE);
-  if (!endpoint && existsSync(endpointFile)) {
-    const running = readFileSync(endpointFile, 'utf8').trim();
-    if (await reachable(running)) {
-      endpoint = running;
-      process.stderr.write(`Seeding the running gateway's DynamoDB Local at ${endpoint}\n`);
-    }
-  }
-  if (!endpoint) {
-    process.stderr.write(`Starting DynamoDB Local in ${resolve(dataDir, 'dynamodb')}...\n`);
-    dynamo = await startDynamoLocal({ dataDir: resolve(dataDir, 'dynamodb') });
-    endpoint = dynamo.endpoint;
-  }
+  const { endpoint, stop } = await localStore(values.endpoint, dataDir, 'Seeding');
 
   const config = loadConfig({ ...process.env, DYNAMODB_ENDPOINT: endpoint });
   const store = createStoreClient({ region: config.AWS_REGION, endpoint });
@@ -115,7 +81,7 @@ async function main(): Promise<void> {
     }
   } finally {
     store.destroy();
-    await dynamo?.stop();
+    await stop();
   }
 }
 

@@ -6,9 +6,9 @@ import { DEFAULT_SEED, syntheticBusinesses, syntheticCitizens } from '../shared/
 import { demoBusinesses, demoCitizens } from '../shared/registry/model';
 import { businessIndexItems } from '../shared/registry/search-index';
 import { registryItems, writeRegistryItems } from '../shared/registry/writer';
+import { ENDPOINT_FILE } from './dynamo-local';
 
 /** Where, under DATA_DIR, a running local gateway notes its DynamoDB Local endpoint (for `npm run seed`). */
-export const ENDPOINT_FILE = 'dynamodb.endpoint';
 
 /** Bumped whenever the generator's output changes, so an old synthetic register is rewritten. */
 export const GENERATOR_VERSION = 1;

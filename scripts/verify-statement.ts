@@ -6,24 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { JSONWebKeySet } from 'jose';
 import { verifyStatementFile } from '../shared/billing/signed';
-
-const DEFAULT_JWKS = 'http://localhost:3000/.well-known/jwks.json';
-
-async function loadJwks(source: string): Promise<JSONWebKeySet> {
-  if (/^https?:\/\//.test(source)) {
-    const response = await fetch(source);
-    if (!response.ok) throw new Error(`${source} answered ${response.status}`);
-    return (await response.json()) as JSONWebKeySet;
-  }
-  return JSON.parse(readFileSync(source, 'utf8')) as JSONWebKeySet;
-}
+import { DEFAULT_JWKS, loadJwks } from './jwks';
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { jwks: { type: 'string', default: process.env.GATEWAY_JWKS ?? DEFAULT_JWKS } },
+    options: { jwks: { type: 'string', default: DEFAULT_JWKS } },
   });
   const file = positionals[0];
   if (!file) {

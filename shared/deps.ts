@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AuditLog } from './audit/log';
 import { AuditTrail } from './audit/trail';
 import {
   FileKeyStore,
@@ -32,6 +33,8 @@ export interface GatewayDeps {
   control: ControlRepository;
   plans: PlanRepository;
   audit: AuditTrail;
+  /** The audit trail as a verifiable log: appends (the sealer), checkpoints, proofs, verification. */
+  auditLog: AuditLog;
   /** The provider serving each register: the hosted copy, or the custodian's API. */
   registers: RegisterProviders;
 }
@@ -59,6 +62,9 @@ export function keyStoreFrom(
     return { store: new FileKeyStore(config.SIGNING_KEYS_FILE), createIfMissing: true };
   return { store: new MemoryKeyStore(), createIfMissing: true };
 }
+
+/** The audit log's name in its signed checkpoints: this gateway's issuer, so two deployments never mix. */
+export const auditLogOrigin = (config: Pick<Config, 'TOKEN_ISSUER'>) => `${config.TOKEN_ISSUER}/audit/log`;
 
 export interface DepsParts {
   config: Config;
@@ -98,6 +104,7 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
     control: new ControlRepository(store, tables.control),
     plans: new PlanRepository(store, tables.control),
     audit: new AuditTrail(store, tables.ledger),
+    auditLog: new AuditLog(store, tables.ledger, { origin: auditLogOrigin(config), keys, now }),
     registers: createProviders(parts.registrySettings ?? loadRegistrySettings(), store, tables),
   };
 }

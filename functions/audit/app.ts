@@ -1,10 +1,8 @@
 import { queryAudit, subjectHistory } from '../../shared/audit/query';
-import { AuditSealer } from '../../shared/audit/sealer';
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
-import { BadRequestError } from '../../shared/errors';
+import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
-import { InvalidCursorError } from '../../shared/identity/repository';
 import { periodOf, startOfVietnamDay } from '../../shared/ledger/period';
 import * as r from './routes';
 
@@ -18,41 +16,66 @@ const normalizeInstant = (value: string | undefined, end: boolean) => {
   return new Date(value).toISOString();
 };
 
-async function withCursor<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw new BadRequestError(error.message);
-    throw error;
-  }
-}
-
 export function auditRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
-  const sealer = new AuditSealer(deps.store, deps.tables.ledger, deps.now);
+  const log = deps.auditLog;
+
+  // Public, so registered before the token guard: a checkpoint holds hashes only and anyone may check it.
+  router.openapi(r.checkpointRoute, async (c) => {
+    const checkpoint = await log.checkpoint();
+    if (!checkpoint)
+      throw new NotFoundError(
+        'The audit log has no signed checkpoint yet; the sealer makes one within seconds.',
+      );
+    return c.json(checkpoint, 200, { 'Cache-Control': 'no-cache' });
+  });
+
   router.use('/audit/*', requireAuth(deps, { anyOf: ['audit:read'], liveCheck: true }));
+
+  router.openapi(r.proofRoute, async (c) => {
+    const { requestId } = c.req.valid('param');
+    const proof = await log.inclusionProof(requestId);
+    if (!proof) {
+      throw new NotFoundError(
+        `No audit record of request ${requestId} is in the log's latest checkpoint (yet: records are sealed within seconds of their call).`,
+      );
+    }
+    return c.json(proof, 200);
+  });
+
+  router.openapi(r.consistencyRoute, async (c) => {
+    const { from, to } = c.req.valid('query');
+    if (from > to) throw new BadRequestError(`from (${from}) is larger than to (${to}).`);
+    const latest = await log.checkpoint();
+    if (!latest || to > latest.treeSize) {
+      throw new BadRequestError(`to (${to}) is beyond the tree, which has ${latest?.treeSize ?? 0} records.`);
+    }
+    const [older, newer] = await Promise.all([log.checkpointAt(from), log.checkpointAt(to)]);
+    if (!older || !newer) {
+      throw new NotFoundError(
+        `No checkpoint was signed at tree size ${older ? to : from}; use sizes of checkpoints.`,
+      );
+    }
+    return c.json({ from, to, proof: await log.consistencyProof(from, to) }, 200);
+  });
 
   router.openapi(r.auditEventsRoute, async (c) => {
     const q = c.req.valid('query');
-    const page = await withCursor(() =>
-      queryAudit(deps.store, deps.tables.ledger, {
-        ...q,
-        from: normalizeInstant(q.from, false),
-        to: normalizeInstant(q.to, true),
-      }),
-    );
+    const page = await queryAudit(deps.store, deps.tables.ledger, {
+      ...q,
+      from: normalizeInstant(q.from, false),
+      to: normalizeInstant(q.to, true),
+    });
     return c.json(page, 200);
   });
 
-  router.openapi(r.auditVerifyRoute, async (c) => c.json(await sealer.verify(), 200));
+  router.openapi(r.auditVerifyRoute, async (c) => c.json(await log.verify(await deps.keys.jwks()), 200));
 
   router.openapi(r.subjectHistoryRoute, async (c) => {
     const { subject } = c.req.valid('param');
     const { limit, cursor } = c.req.valid('query');
     const today = periodOf(deps.now()).day;
-    const page = await withCursor(() =>
-      subjectHistory(deps.store, deps.tables.ledger, subject, today, limit, cursor),
-    );
+    const page = await subjectHistory(deps.store, deps.tables.ledger, subject, today, limit, cursor);
     const visible = page.items;
     const agencies = new Map<string, { code?: string; name?: string }>();
     for (const id of new Set(visible.map((e) => e.actor.agencyId))) {

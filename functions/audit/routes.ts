@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { VERIFY_MAX_LEAVES } from '../../shared/audit/log';
 import { problemResponses } from '../../shared/http/openapi';
 
 const security = [{ bearer: [] }];
@@ -41,9 +42,10 @@ const AuditRecordSchema = z
     outcome: z.string(),
     status: z.number().int().optional(),
     covertUntil: z.string().optional(),
-    seal: z
-      .object({ shard: z.number(), seq: z.number(), chainHash: z.string(), sealedAt: z.string() })
-      .optional(),
+    leafHash: z
+      .string()
+      .optional()
+      .openapi({ description: "The record's leaf hash in the audit log (the receipt the caller got)." }),
   })
   .catchall(z.unknown())
   .openapi('AuditRecord');
@@ -68,12 +70,114 @@ export const auditEventsRoute = createRoute({
   },
 });
 
+const Hash = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .openapi({ example: 'a3f1…' });
+
+export const CheckpointSchema = z
+  .object({
+    treeSize: z.number().int().openapi({ description: 'How many audit records the log holds.' }),
+    rootHash: Hash.openapi({ description: 'RFC 9162 Merkle tree hash of those records, lowercase hex.' }),
+    timestamp: z.string().openapi({ description: 'When the checkpoint was signed (ISO 8601).' }),
+    jws: z.string().openapi({
+      description:
+        'Compact JWS (ES256, `kid` from /.well-known/jwks.json, typ ndg-checkpoint+jws) whose payload is the canonical JSON of {origin, treeSize, rootHash, timestamp}.',
+    }),
+  })
+  .openapi('Checkpoint');
+
+export const checkpointRoute = createRoute({
+  method: 'get',
+  path: '/audit/log/checkpoint',
+  operationId: 'getAuditCheckpoint',
+  tags,
+  security: [],
+  summary: "The audit log's latest signed checkpoint (public: hashes only)",
+  responses: {
+    200: {
+      description: 'The latest checkpoint',
+      content: { 'application/json': { schema: CheckpointSchema } },
+    },
+    ...problemResponses(404),
+  },
+});
+
+export const proofRoute = createRoute({
+  method: 'get',
+  path: '/audit/log/proofs/{requestId}',
+  operationId: 'getAuditInclusionProof',
+  tags,
+  security,
+  summary:
+    "The inclusion proof (RFC 9162 2.1.3) of one request's audit record against the latest signed checkpoint",
+  description:
+    'Verify offline with `npm run verify-audit-proof -- proof.json --jwks jwks.json`. 404 while the record is not in the tree yet (it is sealed within seconds).',
+  request: {
+    params: z.object({
+      requestId: z
+        .string()
+        .regex(/^[A-Za-z0-9:_-]{1,100}$/, 'a request id is the X-Request-Id of the call')
+        .openapi({ param: { name: 'requestId', in: 'path' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The proof',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              leafIndex: z.number().int(),
+              treeSize: z.number().int(),
+              leafHash: Hash,
+              auditPath: z.array(Hash),
+              checkpoint: CheckpointSchema,
+            })
+            .openapi('InclusionProof'),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
+export const consistencyRoute = createRoute({
+  method: 'get',
+  path: '/audit/log/consistency',
+  operationId: 'getAuditConsistencyProof',
+  tags,
+  security,
+  summary: 'The consistency proof (RFC 9162 2.1.4) between two checkpointed tree sizes',
+  request: {
+    query: z.object({
+      from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ example: 1000 }),
+      to: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).openapi({ example: 2048 }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The proof',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ from: z.number().int(), to: z.number().int(), proof: z.array(Hash) })
+            .openapi('ConsistencyProof'),
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403, 404),
+  },
+});
+
 export const auditVerifyRoute = createRoute({
   method: 'get',
   path: '/audit/verify',
+  operationId: 'verifyAuditLog',
   tags,
   security,
-  summary: 'Recompute the hash chains and name the first broken link',
+  summary: 'Verify what was appended to the audit log since the last verified checkpoint',
+  description: `Checks every record appended since the last verified checkpoint against its leaf, the tiles against the records, the new root against the signed checkpoint, and a consistency proof from the previous verified checkpoint; at most ${VERIFY_MAX_LEAVES} records a call (\`pending\` says how many more are checkpointed). The full re-verification is \`npm run audit:verify-all\`.`,
   responses: {
     200: {
       description: 'Verification result',
@@ -83,10 +187,18 @@ export const auditVerifyRoute = createRoute({
             .object({
               ok: z.boolean(),
               checked: z.number().int(),
-              pending: z.number().int().openapi({ description: 'Records written but not sealed yet' }),
-              shards: z.number().int(),
+              from: z.number().int().openapi({ description: 'The tree size verified before this call' }),
+              treeSize: z.number().int().openapi({ description: 'The tree size verified now' }),
+              pending: z
+                .number()
+                .int()
+                .openapi({ description: 'Checkpointed records left for the next call' }),
               firstBroken: z
-                .object({ shard: z.number(), seq: z.number(), id: z.string().optional(), reason: z.string() })
+                .object({
+                  leafIndex: z.number().int().optional(),
+                  id: z.string().optional(),
+                  reason: z.string(),
+                })
                 .optional(),
             })
             .openapi('AuditVerification'),
@@ -141,4 +253,11 @@ export const subjectHistoryRoute = createRoute({
   },
 });
 
-export const auditRoutes = [auditEventsRoute, auditVerifyRoute, subjectHistoryRoute];
+export const auditRoutes = [
+  auditEventsRoute,
+  auditVerifyRoute,
+  subjectHistoryRoute,
+  checkpointRoute,
+  proofRoute,
+  consistencyRoute,
+];

@@ -1,12 +1,19 @@
-import { AuditSealer } from '../../shared/audit/sealer';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { auditRecordsOf, type StreamChange } from '../../shared/audit/stream';
 import { createDeps } from '../../shared/deps';
 
 const deps = createDeps();
-const sealer = new AuditSealer(deps.store, deps.tables.ledger, deps.now);
 
-/** Scheduled (one at a time): links the audit records written since the last run into their hash chains. */
-export const handler = async (): Promise<{ sealed: number }> => {
-  const sealed = await sealer.sealAll();
-  deps.logger.info('audit records sealed', { sealed });
-  return { sealed };
+/**
+ * Invoked by the ledger table's stream (event source mapping, one invocation at a time): appends the batch's new
+ * audit records to the log and signs a checkpoint. A redelivered batch appends nothing twice. A failure throws,
+ * so the event source retries the same batch; sealing lag shows as the function's IteratorAge (alarmed).
+ */
+export const handler = async (
+  event: DynamoDBStreamEvent,
+): Promise<{ appended: number; treeSize: number }> => {
+  const records = auditRecordsOf(event.Records as StreamChange[]);
+  const result = await deps.auditLog.append(records);
+  deps.logger.info('audit records sealed', { received: event.Records.length, ...result });
+  return result;
 };

@@ -41,13 +41,16 @@ export function billingRoutes(deps: GatewayDeps): Router {
     if (from.slice(0, 7) > to.slice(0, 7) || (from.length === 10 && to.length === 10 && from > to)) {
       throw new BadRequestError(`from (${from}) is after to (${to}).`);
     }
-    const agencyIds = q.agency ? [q.agency] : (await deps.control.allAgencies()).map((a) => a.id);
+    const agencies = q.agency
+      ? [(await deps.control.getAgency(q.agency)) ?? { id: q.agency }]
+      : await deps.control.allAgencies();
     const items = [];
-    for (const agencyId of agencyIds) {
+    for (const agency of agencies) {
+      const agencyId = agency.id;
       for (const counters of await readCounters(
         deps.store,
         deps.tables.ledger,
-        agencyId,
+        agency,
         from.slice(0, 7),
         to.slice(0, 7),
       )) {
@@ -75,7 +78,12 @@ export function billingRoutes(deps: GatewayDeps): Router {
         }
       }
     }
-    return c.json({ granularity: q.granularity, from, to, items }, 200);
+    // Days and purposes come from the sealed audit log: say up to when.
+    const breakdownAsOf = (await deps.auditLog.checkpoint())?.timestamp;
+    return c.json(
+      { granularity: q.granularity, from, to, ...(breakdownAsOf ? { breakdownAsOf } : {}), items },
+      200,
+    );
   });
 
   router.openapi(r.statementRoute, async (c) => {

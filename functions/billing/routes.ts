@@ -38,7 +38,8 @@ export const usageRoute = createRoute({
   tags: ['Billing'],
   security: [{ bearer: [] }],
   summary: 'Metered usage from the ledger counters, by day or month (midnight Asia/Ho_Chi_Minh)',
-  description: 'The same counters the quota is enforced with: what is enforced is what is billed.',
+  description:
+    "Month totals (calls, billable, per operation) are the sum of the same lanes the quota is enforced with: what is enforced is what is billed, exact at once. The daily and per-purpose breakdown is counted from the audit log as the sealer appends each call's record (seconds behind): `breakdownAsOf` says up to when.",
   request: { query: UsageQuerySchema },
   responses: {
     200: {
@@ -49,6 +50,9 @@ export const usageRoute = createRoute({
             granularity: z.enum(['day', 'month']),
             from: z.string(),
             to: z.string(),
+            breakdownAsOf: z.string().optional().openapi({
+              description: 'The audit checkpoint the daily and per-purpose figures count up to (ISO 8601).',
+            }),
             items: z.array(UsageRowSchema),
           }),
         },

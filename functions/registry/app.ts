@@ -2,18 +2,17 @@ import type { Context } from 'hono';
 import { requireAuth } from '../../shared/auth/middleware';
 import { BudgetGuard } from '../../shared/billing/budget';
 import type { GatewayDeps } from '../../shared/deps';
-import { AppError, NotFoundError, PaymentRequiredError } from '../../shared/errors';
+import { NotFoundError, PaymentRequiredError } from '../../shared/errors';
 import { type AppEnv, baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import {
   type Authorization,
   authorize,
+  type CallReading,
   fingerprint,
-  readWithUsage,
-  type UsageSnapshot,
-  usageHeaders,
+  readForCall,
 } from '../../shared/ledger/broker';
-import { Ledger } from '../../shared/ledger/ledger';
+import { Ledger, usageHeaders } from '../../shared/ledger/ledger';
 import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
 import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
@@ -35,49 +34,60 @@ import {
 export function registryRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
-  const budget = new BudgetGuard(deps.plans, deps.config.BILLING_VAT_PERCENT);
+  const budget = new BudgetGuard(deps.store, deps.tables.ledger, deps.plans, deps.config.BILLING_VAT_PERCENT);
   const { population, business } = deps.registers;
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
-  /** Reads the record and the usage counters: one round trip when the register is hosted here. */
+  /** The first round trip: liveness, the usage lanes and, when the register is hosted here, the record. */
+  const readCall = (c: Context<AppEnv>, auth: Authorization, at: Date, key?: Record<string, string>) =>
+    readForCall(
+      deps.store,
+      deps.tables,
+      ledger,
+      { ...c.get('caller'), policyVersion: auth.policyVersion, limits: auth.limits, at },
+      key,
+    );
+
+  /** Reads the record and the usage lanes: one round trip when the register is hosted here. */
   async function read<T>(
+    c: Context<AppEnv>,
     auth: Authorization,
-    agencyId: string,
     at: Date,
     hosted: boolean,
     key: Record<string, string>,
     viaProvider: () => Promise<T | undefined>,
-  ): Promise<{ record?: T | undefined; usage: UsageSnapshot }> {
+  ): Promise<{ record?: T | undefined; reading: CallReading }> {
     if (hosted) {
-      const { record, usage } = await readWithUsage(deps.store, deps.tables, agencyId, auth.limits, at, key);
-      return { record: record ? withoutKeys<T>(record) : undefined, usage };
+      const reading = await readCall(c, auth, at, key);
+      return { record: reading.record ? withoutKeys<T>(reading.record) : undefined, reading };
     }
-    const [record, { usage }] = await Promise.all([
-      viaProvider(),
-      readWithUsage(deps.store, deps.tables, agencyId, auth.limits, at),
-    ]);
-    return { record, usage };
+    // The custodian is asked only once the token is known to be live, so a revoked caller reaches no register.
+    const reading = await readCall(c, auth, at);
+    return { record: await viaProvider(), reading };
   }
 
-  /** Writes the ledger entry; nothing is answered unless it succeeds. Returns the usage headers. */
+  /**
+   * Writes the ledger entry; nothing is answered unless it succeeds. Returns the usage headers and the receipt
+   * (`X-Audit-Leaf`: the leaf hash of the audit record this call wrote).
+   */
   async function meter(
     c: Context<AppEnv>,
     auth: Authorization,
     headers: RegistryHeaders,
     at: Date,
-    usage: UsageSnapshot,
+    reading: CallReading,
     call: { subject?: string | undefined; target?: string | undefined; status: number; asked: unknown },
   ): Promise<Record<string, string>> {
     const caller = c.get('caller');
-    try {
-      // Refused past an enforced budget cap; a 404 (not billable) still counts as a call, so it is refused too.
-      // A retry of a call already counted costs nothing more: it goes on to the ledger, which replays it.
-      await budget.check(auth, caller.agencyId, usage, at).catch(async (error: unknown) => {
-        const key = headers['Idempotency-Key'];
-        if (!(error instanceof PaymentRequiredError) || !key) throw error;
-        if (!(await ledger.counted(caller.agencyId, at, key))) throw error;
-      });
-      const result = await ledger.commit({
+    // Refused past an enforced budget cap; a 404 (not billable) still counts as a call, so it is refused too.
+    // A retry of a call already counted costs nothing more: it goes on to the ledger, which replays it.
+    await budget.check(auth, caller.agencyId, at).catch(async (error: unknown) => {
+      const key = headers['Idempotency-Key'];
+      if (!(error instanceof PaymentRequiredError) || !key) throw error;
+      if (!(await ledger.counted(caller.agencyId, at, key))) throw error;
+    });
+    const result = await ledger.commit(
+      {
         requestId: c.get('requestId'),
         idempotencyKey: headers['Idempotency-Key'],
         at,
@@ -100,15 +110,15 @@ export function registryRoutes(deps: GatewayDeps): Router {
         }),
         status: call.status,
         covertUntil: auth.covertUntil,
-      });
-      const out = usageHeaders(auth.limits, usage, at, result.outcome === 'committed');
-      if (result.outcome === 'replayed') out['Idempotent-Replayed'] = 'true';
-      return out;
-    } catch (error) {
-      if (error instanceof AppError)
-        Object.assign(error.headers, usageHeaders(auth.limits, usage, at, false));
-      throw error;
-    }
+      },
+      reading.lanes,
+    );
+    const out: Record<string, string> = {
+      ...usageHeaders(auth.limits, result.usage, at),
+      'X-Audit-Leaf': result.leafHash,
+    };
+    if (result.outcome === 'replayed') out['Idempotent-Replayed'] = 'true';
+    return out;
   }
 
   /**
@@ -130,15 +140,8 @@ export function registryRoutes(deps: GatewayDeps): Router {
   ): Promise<{ record: T; auth: Authorization; out: Record<string, string> }> {
     const auth = authorize(c.get('caller'), operation, headers['X-Purpose']);
     const at = deps.now();
-    const { record, usage } = await read<T>(
-      auth,
-      c.get('caller').agencyId,
-      at,
-      target.hosted,
-      target.key,
-      target.viaProvider,
-    );
-    const out = await meter(c, auth, headers, at, usage, {
+    const { record, reading } = await read<T>(c, auth, at, target.hosted, target.key, target.viaProvider);
+    const out = await meter(c, auth, headers, at, reading, {
       subject: target.subject,
       status: record ? 200 : 404,
       asked: target.asked,
@@ -200,11 +203,11 @@ export function registryRoutes(deps: GatewayDeps): Router {
     const caller = c.get('caller');
     const auth = authorize(caller, 'business:search', headers['X-Purpose']);
     const at = deps.now();
-    const [page, { usage }] = await Promise.all([
+    const [page, reading] = await Promise.all([
       business.searchBusinesses({ name, province, limit, cursor }),
-      readWithUsage(deps.store, deps.tables, caller.agencyId, auth.limits, at),
+      readCall(c, auth, at),
     ]);
-    const out = await meter(c, auth, headers, at, usage, {
+    const out = await meter(c, auth, headers, at, reading, {
       target: `search:${name}${province ? `@${province}` : ''}`.slice(0, 120),
       status: 200,
       asked: { name, province, cursor, limit, fields },

@@ -13,6 +13,7 @@ import { type AppEnv, newRouter, type Router } from '../../shared/http/app';
 import { PLATFORM_AGENCY_ID } from '../../shared/identity/admin-service';
 import { OPERATIONS, type Operation, PLATFORM_SCOPES } from '../../shared/identity/model';
 import { defaultLimits, limitsOf } from '../../shared/identity/plans';
+import { DEFAULT_LANES } from '../../shared/ledger/lanes';
 
 const OAuthErrorSchema = z
   .object({
@@ -192,7 +193,10 @@ export function oauthRoutes(deps: GatewayDeps): Router {
       scopes,
       policyVersion: client.agency.policyVersion,
       entitlements: compactEntitlements(client.entitlements.filter((e) => operations.has(e.operation))),
-      limits: plan ? limitsOf(plan) : defaultLimits(deps.config),
+      limits: {
+        ...(plan ? limitsOf(plan) : defaultLimits(deps.config)),
+        n: client.agency.ledgerLanes ?? DEFAULT_LANES,
+      },
       budget: client.agency.budget,
     });
     deps.logger.info('token issued', {

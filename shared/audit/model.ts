@@ -1,4 +1,5 @@
-import { canonicalJson, sha256Hex } from './canonical';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical';
 
 export type AuditKind = 'registry-call' | 'admin-action' | 'billing-action';
 
@@ -25,7 +26,7 @@ export interface AuditEvent {
   after?: unknown;
   /** Hidden from the subject's own access history until this date (covert entitlement). */
   covertUntil?: string | undefined;
-  /** For a registry call: how it was metered (the billing evidence the chain also protects). */
+  /** For a registry call: how it was metered (the billing evidence the log also protects). */
   ledger?:
     | {
         period: string;
@@ -40,5 +41,12 @@ export interface AuditEvent {
   replayOf?: string | undefined;
 }
 
-/** The content hash that the chain links: changing any field of a stored event changes it. */
-export const auditEventHash = (event: AuditEvent) => sha256Hex(canonicalJson(event));
+/** The event as the store keeps it and gives it back: plain JSON (undefined members dropped). */
+export const storedEvent = (event: AuditEvent): AuditEvent => JSON.parse(JSON.stringify(event)) as AuditEvent;
+
+/** The bytes the audit log commits to: the canonical JSON of the stored event, UTF-8. */
+export const recordBytes = (event: AuditEvent) => new TextEncoder().encode(canonicalJson(storedEvent(event)));
+
+/** The record's RFC 9162 leaf hash, SHA-256(0x00 || bytes), lowercase hex: the caller's receipt. */
+export const recordLeafHash = (event: AuditEvent) =>
+  createHash('sha256').update(Uint8Array.of(0)).update(recordBytes(event)).digest('hex');

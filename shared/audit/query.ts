@@ -1,12 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  decodeCursor,
-  decodeStartKey,
-  encodeCursor,
-  InvalidCursorError,
-  type Page,
-} from '../identity/repository';
+import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../identity/repository';
+import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { AuditEvent } from './model';
+import { auditIndexKeys } from './trail';
 
 export interface AuditQuery {
   agency?: string | undefined;
@@ -19,57 +15,41 @@ export interface AuditQuery {
 }
 
 export interface AuditRecord extends AuditEvent {
-  /** Position in its shard's hash chain once sealed. */
-  seal?: { shard: number; seq: number; chainHash: string; sealedAt: string } | undefined;
+  /** The record's RFC 9162 leaf hash (its receipt); its place in the log is at /audit/log/proofs/{id}. */
+  leafHash?: string | undefined;
 }
 
-/** Reads the audit trail by agency (gsi1) or by subject (gsi2), newest first, within a time range. */
+/**
+ * Reads the audit trail by agency (the sharded gsi1) or by subject (gsi2), newest first, within a time range.
+ * The cursor is the position of the last record returned, so it works across the agency index's shards.
+ */
 export async function queryAudit(
   client: DynamoDBDocumentClient,
   tableName: string,
   query: AuditQuery,
 ): Promise<Page<AuditRecord>> {
-  const [index, pk] = query.subject
-    ? (['gsi2', `AUDIT#SUBJECT#${query.subject}`] as const)
-    : (['gsi1', `AUDIT#AGENCY#${query.agency}`] as const);
-  const from = query.from ?? '0000';
-  const to = `${query.to ?? '9999'}\uffff`;
-  const result = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk AND ${index}sk BETWEEN :from AND :to`,
-      ...(query.subject && query.agency
-        ? {
-            FilterExpression: 'gsi1pk = :agency',
-            ExpressionAttributeValues: {
-              ':pk': pk,
-              ':from': from,
-              ':to': to,
-              ':agency': `AUDIT#AGENCY#${query.agency}`,
-            },
-          }
-        : { ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to } }),
-      ScanIndexForward: false,
-      Limit: query.limit,
-      ExclusiveStartKey: decodeStartKey(query.cursor),
-    }),
-  );
+  const bySubject = query.subject !== undefined;
+  const after = shardCursor.decode(query.cursor);
+  const page = await queryShards(client, {
+    tableName,
+    indexName: bySubject ? 'gsi2' : 'gsi1',
+    pkAttribute: bySubject ? 'gsi2pk' : 'gsi1pk',
+    skAttribute: bySubject ? 'gsi2sk' : 'gsi1sk',
+    partitionKeys: bySubject
+      ? [auditIndexKeys.subject(query.subject!)]
+      : auditIndexKeys.agencyShards(query.agency ?? ''),
+    from: query.from ?? '0000',
+    to: `${query.to ?? '9999'}\uffff`,
+    after,
+    forward: false,
+    limit: query.limit,
+    ...(bySubject && query.agency
+      ? { filter: { expression: 'agencyId = :agency', values: { ':agency': query.agency } } }
+      : {}),
+  });
   return {
-    items: (result.Items ?? []).map((item) => ({
-      ...(item.event as AuditEvent),
-      ...(item.seq
-        ? {
-            seal: {
-              shard: item.shard as number,
-              seq: item.seq as number,
-              chainHash: item.chainHash as string,
-              sealedAt: item.sealedAt as string,
-            },
-          }
-        : {}),
-    })),
-    cursor: encodeCursor(result.LastEvaluatedKey),
+    items: page.items.map((item) => ({ ...(item.event as AuditEvent), leafHash: item.leafHash as string })),
+    cursor: shardCursor.encode(page.resumeAfter),
   };
 }
 
@@ -111,7 +91,7 @@ export async function subjectHistory(
         IndexName: 'gsi2',
         KeyConditionExpression: before ? 'gsi2pk = :pk AND gsi2sk < :before' : 'gsi2pk = :pk',
         ExpressionAttributeValues: {
-          ':pk': `AUDIT#SUBJECT#${subject}`,
+          ':pk': auditIndexKeys.subject(subject),
           ...(before ? { ':before': before } : {}),
         },
         ScanIndexForward: false,

@@ -7,15 +7,16 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../audit/model';
-import type { AuditTrail } from '../audit/trail';
+import { type AuditTrail, auditIndexKeys } from '../audit/trail';
 import type { SigningKeys } from '../auth/keys';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
 import { type ControlRepository, type TransactItem, transactOrConflict } from '../identity/repository';
 import { counterNames, ledgerKeys } from '../ledger/ledger';
 import { periodOf, startOfVietnamDay } from '../ledger/period';
 import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
+import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { TableNames } from '../storage/tables';
 import type { BillingSettings } from './config';
 import { toVnd } from './money';
@@ -26,6 +27,7 @@ import {
   NO_PLAN,
   netOfReversals,
   type PricingPlan,
+  parsePlanRef,
   priceStatement,
   reversalAdjustments,
   type Statement,
@@ -95,29 +97,6 @@ export interface PeriodClose {
   statements: SignedStatement[];
 }
 
-const encodeCursor = (key: Record<string, unknown> | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-
-/** A cursor from a previous page of the same agency's entries: a gsi1 key of four strings, nothing else. */
-function decodeCursor(cursor: string | undefined, gsi1pk: string): Record<string, string> | undefined {
-  if (!cursor) return undefined;
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    key = undefined;
-  }
-  const fields = ['pk', 'sk', 'gsi1pk', 'gsi1sk'];
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    Object.keys(key).length === fields.length &&
-    fields.every((f) => typeof (key as Record<string, unknown>)[f] === 'string') &&
-    (key as Record<string, string>).gsi1pk === gsi1pk;
-  if (!valid) throw new BadRequestError('The cursor is not one this gateway issued; start again without it.');
-  return key as Record<string, string>;
-}
-
 /** The UTC instants bounding a period (`YYYY-MM`) in Asia/Ho_Chi_Minh. */
 export function periodBounds(period: string) {
   const position = periodOf(startOfVietnamDay(`${period}-01`));
@@ -158,13 +137,13 @@ export class BillingService {
     const first = previousPeriod(period, LATE_USAGE_LOOKBACK_PERIODS);
     const last = previousPeriod(period, 1);
     const [counters, closed, earlier] = await Promise.all([
-      this.counters(agency.id, period, period),
+      this.counters(agency, period, period),
       this.storedRange(agency.id, first, last),
-      this.counters(agency.id, first, last),
+      this.counters(agency, first, last),
     ]);
     const current = counters[0];
     const feePlan =
-      (current && (await this.lastPlanMetered(agency.id, period))) ??
+      (current && (await this.lastPlanMetered(agency.id, period, current))) ??
       (agency.planCode && agency.planVersion
         ? { code: agency.planCode, version: agency.planVersion }
         : { code: NO_PLAN.code, version: NO_PLAN.version });
@@ -214,42 +193,50 @@ export class BillingService {
     });
   }
 
-  private counters(agencyId: string, from: string, to: string) {
-    return readCounters(this.deps.store, this.deps.tables.ledger, agencyId, from, to);
+  /** Counters for pricing: the lanes (and refunds) only; the daily breakdown is for usage reports. */
+  private counters(agency: Agency, from: string, to: string, days = false) {
+    return readCounters(this.deps.store, this.deps.tables.ledger, agency, from, to, { days });
   }
 
   /**
    * The plan version that metered the agency's last call of the period: the one in force at period end, whose
-   * monthly fee and included calls apply. Reads the newest entries first, so it stops after a page or two.
+   * monthly fee and included calls apply. When the period used several versions, the newest entry across the
+   * agency index's shards says which (one short query per shard).
    */
-  private async lastPlanMetered(agencyId: string, period: string) {
+  private async lastPlanMetered(agencyId: string, period: string, counters: PeriodCounters) {
+    // One version all month (the usual case): that is the last one, and no entry needs reading.
+    const used = Object.keys(counters.plans);
+    if (used.length === 1) return parsePlanRef(used[0]!);
+    const { items } = await queryShards(this.deps.store, {
+      ...this.entriesOf(agencyId, period),
+      forward: false,
+      limit: 1,
+    });
+    const ledger = (items[0]?.event as AuditEvent | undefined)?.ledger;
+    return ledger ? { code: ledger.plan, version: ledger.planVersion } : undefined;
+  }
+
+  /** The agency's ledger entries of a period in the (sharded) agency index: served calls that were counted. */
+  private entriesOf(agencyId: string, period: string, operation?: string) {
     const { start, end } = periodBounds(period);
-    let cursor: Record<string, unknown> | undefined;
-    for (let page = 0; page < 20; page++) {
-      const result = await this.deps.store.send(
-        new QueryCommand({
-          TableName: this.deps.tables.ledger,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-          FilterExpression: '#event.#ledger.#period = :period',
-          ExpressionAttributeNames: { '#event': 'event', '#ledger': 'ledger', '#period': 'period' },
-          ExpressionAttributeValues: {
-            ':pk': `AUDIT#AGENCY#${agencyId}`,
-            ':from': start.toISOString(),
-            ':to': `${new Date(end.getTime() - 1).toISOString()}#\uffff`,
-            ':period': period,
-          },
-          ScanIndexForward: false,
-          Limit: 25,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      const ledger = (result.Items?.[0]?.event as AuditEvent | undefined)?.ledger;
-      if (ledger) return { code: ledger.plan, version: ledger.planVersion };
-      cursor = result.LastEvaluatedKey;
-      if (!cursor) return undefined;
+    const names: Record<string, string> = { '#event': 'event', '#ledger': 'ledger', '#period': 'period' };
+    const values: Record<string, unknown> = { ':period': period };
+    let expression = '#event.#ledger.#period = :period';
+    if (operation) {
+      names['#action'] = 'action';
+      values[':operation'] = operation;
+      expression += ' AND #event.#action = :operation';
     }
-    return undefined;
+    return {
+      tableName: this.deps.tables.ledger,
+      indexName: 'gsi1',
+      pkAttribute: 'gsi1pk',
+      skAttribute: 'gsi1sk',
+      partitionKeys: auditIndexKeys.agencyShards(agencyId),
+      from: start.toISOString(),
+      to: `${new Date(end.getTime() - 1).toISOString()}#\uffff`,
+      filter: { expression, names, values },
+    };
   }
 
   private async stored(agencyId: string, period: string): Promise<SignedStatement | undefined> {
@@ -346,13 +333,13 @@ export class BillingService {
       {
         Update: {
           TableName: this.deps.tables.ledger,
-          Key: ledgerKeys.counter(input.agencyId, input.period),
-          UpdateExpression: 'ADD #reversed :one',
-          ConditionExpression: 'attribute_exists(pk)',
+          Key: ledgerKeys.adjustments(input.agencyId, input.period),
+          UpdateExpression: 'SET agencyId = :agency, #period = :period ADD #reversed :one',
           ExpressionAttributeNames: {
             '#reversed': counterNames.reversed(reversal.operation, reversal.plan, reversal.planVersion),
+            '#period': 'period',
           },
-          ExpressionAttributeValues: { ':one': 1 },
+          ExpressionAttributeValues: { ':one': 1, ':agency': input.agencyId, ':period': input.period },
         },
       },
       this.deps.audit.putFor({
@@ -539,54 +526,29 @@ export class BillingService {
     period: string,
     options: { operation?: string | undefined; cursor?: string | undefined; limit: number },
   ): Promise<{ items: StatementEntry[]; cursor?: string | undefined }> {
-    const { start, end } = periodBounds(period);
-    const names: Record<string, string> = { '#event': 'event', '#ledger': 'ledger', '#period': 'period' };
-    const values: Record<string, unknown> = {
-      ':pk': `AUDIT#AGENCY#${agencyId}`,
-      ':from': start.toISOString(),
-      ':to': `${new Date(end.getTime() - 1).toISOString()}#\uffff`,
-      ':period': period,
-    };
-    let filter = '#event.#ledger.#period = :period';
-    if (options.operation) {
-      names['#action'] = 'action';
-      values[':operation'] = options.operation;
-      filter += ' AND #event.#action = :operation';
-    }
+    const page = await queryShards(this.deps.store, {
+      ...this.entriesOf(agencyId, period, options.operation),
+      after: shardCursor.decode(options.cursor),
+      forward: true,
+      limit: options.limit,
+    });
     const items: StatementEntry[] = [];
-    let cursor: Record<string, unknown> | undefined = decodeCursor(options.cursor, values[':pk'] as string);
-    // A filtered page can come back short: keep reading until the page is full or the period is done.
-    do {
-      const page = await this.deps.store.send(
-        new QueryCommand({
-          TableName: this.deps.tables.ledger,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-          FilterExpression: filter,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          Limit: options.limit - items.length,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const event = item.event as AuditEvent;
-        if (!event.ledger) continue;
-        items.push({
-          requestId: event.id,
-          at: event.at,
-          operation: event.action,
-          purpose: event.purpose,
-          status: event.status,
-          billable: event.ledger.billable,
-          plan: event.ledger.plan,
-          planVersion: event.ledger.planVersion,
-          idempotencyKey: event.ledger.idempotencyKey,
-        });
-      }
-      cursor = page.LastEvaluatedKey;
-    } while (cursor && items.length < options.limit);
-    return { items, cursor: encodeCursor(cursor) };
+    for (const item of page.items) {
+      const event = item.event as AuditEvent;
+      if (!event.ledger) continue;
+      items.push({
+        requestId: event.id,
+        at: event.at,
+        operation: event.action,
+        purpose: event.purpose,
+        status: event.status,
+        billable: event.ledger.billable,
+        plan: event.ledger.plan,
+        planVersion: event.ledger.planVersion,
+        idempotencyKey: event.ledger.idempotencyKey,
+      });
+    }
+    return { items, cursor: shardCursor.encode(page.resumeAfter) };
   }
 
   /**
@@ -625,7 +587,7 @@ export class BillingService {
     }[] = [];
     let totalVnd = 0n;
     for (const agency of await this.allAgencies()) {
-      const [counters] = await this.counters(agency.id, period, period);
+      const [counters] = await this.counters(agency, period, period, true);
       const view = await this.statement(agency.id, period);
       if (!counters && view.status === 'open' && view.statement.adjustments.length === 0) continue;
       for (const line of view.statement.lines) {

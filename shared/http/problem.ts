@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { AppError, ValidationError } from '../errors';
 import type { Logger } from '../log';
+import { InvalidCursorError } from '../storage/cursor';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -93,7 +94,10 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       const detail = describeHttpException(status, err.message);
       return problemResponse(c, status, { detail });
     }
-    if (err.name === 'ValidationException' && /starting key|ExclusiveStartKey/i.test(err.message)) {
+    if (
+      err instanceof InvalidCursorError ||
+      (err.name === 'ValidationException' && /starting key|ExclusiveStartKey/i.test(err.message))
+    ) {
       return problemResponse(c, 400, {
         detail: 'The cursor is not one this gateway issued; start again without it.',
       });

@@ -7,6 +7,7 @@ import type { SigningKeys } from '../auth/keys';
 import { BadRequestError, ConflictError, NotFoundError } from '../errors';
 import type { Caller } from '../http/app';
 import { isDependencyUnavailable } from '../http/problem';
+import { DEFAULT_LANES, lanesFor } from '../ledger/lanes';
 import {
   type Agency,
   type AgencyStatus,
@@ -285,6 +286,7 @@ export class AdminService {
         const after = {
           ...agency,
           planVersion: plan.version,
+          ledgerLanes: lanesAfter(agency, plan),
           policyVersion: agency.policyVersion + 1,
           updatedAt: plan.createdAt,
         };
@@ -334,6 +336,7 @@ export class AdminService {
       ...before,
       planCode,
       planVersion: plan.version,
+      ledgerLanes: lanesAfter(before, plan),
       policyVersion: before.policyVersion + 1,
       updatedAt: this.deps.now().toISOString(),
     };
@@ -359,6 +362,10 @@ export class AdminService {
     });
   }
 }
+
+/** An agency's lanes once it is on `plan`: enough for the plan's rate, and never fewer than it had. */
+const lanesAfter = (agency: Agency, plan: Plan) =>
+  Math.max(agency.ledgerLanes ?? DEFAULT_LANES, lanesFor(plan.rateLimit.perSecond));
 
 /** A public key an agency registers for private_key_jwt: asymmetric, public only, strong enough. */
 async function validatePublicJwk(jwk: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -27,6 +27,12 @@ export interface Agency {
   planCode?: string | undefined;
   /** The plan version the agency's calls are priced and limited by (moves with each new plan version). */
   planVersion?: number | undefined;
+  /**
+   * How many lanes the agency's month counter and rate window are split over (shared/ledger/lanes.ts). Set from
+   * the plan's rate when a plan is assigned or changes, and never lowered: the period's counters are summed over
+   * this many lanes, so a lane once written must stay counted. Absent: DEFAULT_LANES.
+   */
+  ledgerLanes?: number | undefined;
   /** A monthly budget cap in VND (VAT included), watched by finance and, if `enforce`, refused past. */
   budget?: { capVnd: number; enforce: boolean } | undefined;
   createdAt: string;

@@ -73,6 +73,8 @@ export interface PlanLimits {
   q: number;
   r: number;
   b: number;
+  /** The agency's ledger lanes (shared/ledger/lanes.ts): an agency's, not a plan's, added when a token is issued. */
+  n?: number | undefined;
 }
 
 export const limitsOf = (plan: Plan): PlanLimits => ({

@@ -9,6 +9,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ServiceUnavailableError } from '../errors';
+import { InvalidCursorError } from '../storage/cursor';
 import type { Agency, Credential, Entitlement } from './model';
 
 /** One item of a TransactWriteItems call: admin writes carry their audit record in the same transaction. */
@@ -86,12 +87,7 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   throw new InvalidCursorError();
 }
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-  constructor() {
-    super('The cursor is not one this gateway issued.');
-  }
-}
+export { InvalidCursorError };
 
 /** Agencies and credentials in the control table. */
 export class ControlRepository {

@@ -2,14 +2,14 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../audit/canonical';
 import type { AccessTokenClaims } from '../auth/tokens';
+import { invalidToken } from '../auth/tokens';
 import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import type { Caller } from '../http/app';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
+import { controlKeys } from '../identity/repository';
 import type { TableNames } from '../storage/tables';
-import { type Commit, type Ledger, ledgerKeys, rateWindow } from './ledger';
-import { periodOf } from './period';
-import { type PeriodCounters, parseCounters } from './usage';
+import type { Commit, LaneReading, Ledger } from './ledger';
 
 /** What the caller's token allows for one operation. */
 export interface Authorization {
@@ -25,7 +25,7 @@ export interface Authorization {
 
 /**
  * Checks scope and purpose from the token alone (no read): the token carries the agency's entitlements at
- * its policy version, and the ledger transaction refuses the token if that version is no longer current.
+ * its policy version, and the first round trip refuses the token if that version is no longer current.
  */
 export function authorize(caller: Caller, operation: Operation, purpose: string): Authorization {
   const claims = caller.claims as unknown as AccessTokenClaims;
@@ -55,34 +55,36 @@ export function authorize(caller: Caller, operation: Operation, purpose: string)
   };
 }
 
-/** The usage counters as read with the record, for the RateLimit and X-Quota-Remaining headers. */
-export interface UsageSnapshot {
-  callsBefore: number;
-  windowBefore: number;
-  /** The agency's counters for the period as read (for the budget check); absent before its first call. */
-  counters?: PeriodCounters | undefined;
+/** What the first round trip of a brokered call read: the record (if hosted here) and the agency's lanes. */
+export interface CallReading {
+  record?: Record<string, unknown> | undefined;
+  lanes: LaneReading;
 }
 
 /**
- * The record read and the usage counters in one BatchGetItem (one round trip): the record from the registry
- * table (when the register is hosted) and the agency's period counter and rate window from the ledger table.
+ * The first round trip of a brokered call, one BatchGetItem: the credential and the agency, read consistently
+ * (a call that starts after a revocation, a suspension or a policy change commits is refused, whatever its
+ * token says), the record from the registry table when the register is hosted, and two lanes of the agency's
+ * month counter and rate window (eventually consistent: a lane's count only grows, so a stale read can only
+ * make a full lane look open, and the transaction's condition then says so).
  */
-export async function readWithUsage(
+export async function readForCall(
   client: DynamoDBDocumentClient,
   tables: TableNames,
-  agencyId: string,
-  limits: PlanLimits,
-  at: Date,
+  ledger: Ledger,
+  call: { clientId: string; agencyId: string; policyVersion: number; limits: PlanLimits; at: Date },
   recordKey?: Record<string, string>,
-): Promise<{ record?: Record<string, unknown>; usage: UsageSnapshot }> {
-  const counterKey = ledgerKeys.counter(agencyId, periodOf(at).period);
-  const windowKey = ledgerKeys.rateWindow(agencyId, rateWindow(limits, at).start);
-  const requestItems: Record<string, { Keys: Record<string, string>[] }> = {
-    [tables.ledger]: { Keys: [counterKey, windowKey] },
+): Promise<CallReading> {
+  const plan = ledger.plan(call.agencyId, call.limits, call.at);
+  const credentialKey = controlKeys.credential(call.clientId);
+  const agencyKey = controlKeys.agency(call.agencyId);
+  const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead?: boolean }> = {
+    [tables.control]: { Keys: [credentialKey, agencyKey], ConsistentRead: true },
   };
+  if (plan.keys.length) requestItems[tables.ledger] = { Keys: plan.keys };
   if (recordKey) requestItems[tables.registry] = { Keys: [recordKey] };
   let pending: typeof requestItems | undefined = requestItems;
-  const found: Record<string, unknown>[] = [];
+  const found: Record<string, Record<string, unknown>[]> = {};
   for (let attempt = 0; pending && Object.keys(pending).length; attempt++) {
     if (attempt === 4) {
       // Still throttled: answering "no such record" would be a lie, and answering without it impossible.
@@ -93,39 +95,44 @@ export async function readWithUsage(
     }
     if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
     const result = await client.send(new BatchGetCommand({ RequestItems: pending }));
-    for (const items of Object.values(result.Responses ?? {})) found.push(...items);
+    for (const [table, items] of Object.entries(result.Responses ?? {})) {
+      found[table] = [...(found[table] ?? []), ...items];
+    }
     pending = result.UnprocessedKeys as typeof requestItems | undefined;
   }
-  const match = (key: Record<string, string>) => found.find((i) => i.pk === key.pk && i.sk === key.sk);
-  const record = recordKey ? match(recordKey) : undefined;
+  const control = found[tables.control] ?? [];
+  assertLive(
+    call,
+    control.find((i) => i.pk === credentialKey.pk),
+    control.find((i) => i.pk === agencyKey.pk),
+  );
+  const record = recordKey
+    ? (found[tables.registry] ?? []).find((i) => i.pk === recordKey.pk && i.sk === recordKey.sk)
+    : undefined;
   return {
     ...(record ? { record } : {}),
-    usage: {
-      counters: match(counterKey) ? parseCounters(match(counterKey)!) : undefined,
-      callsBefore: Number(match(counterKey)?.calls ?? 0),
-      windowBefore: Number(match(windowKey)?.n ?? 0),
-    },
+    lanes: ledger.observe(call.agencyId, call.limits, call.at, plan, found[tables.ledger] ?? []),
   };
 }
 
-/** IETF httpapi RateLimit headers (draft) and X-Quota-Remaining, from the counters read before the call. */
-export function usageHeaders(
-  limits: PlanLimits,
-  usage: UsageSnapshot,
-  at: Date,
-  counted: boolean,
-): Record<string, string> {
-  const window = rateWindow(limits, at);
-  const { nextPeriodStart } = periodOf(at);
-  const add = counted ? 1 : 0;
-  const quotaLeft = Math.max(0, limits.q - usage.callsBefore - add);
-  const windowLeft = Math.max(0, limits.b - usage.windowBefore - add);
-  const monthSeconds = Math.max(1, Math.ceil((nextPeriodStart.getTime() - at.getTime()) / 1000));
-  return {
-    'RateLimit-Policy': `"burst";q=${limits.b};w=${window.seconds}, "month";q=${limits.q}`,
-    RateLimit: `"burst";r=${windowLeft};t=${window.resetsIn}, "month";r=${quotaLeft};t=${monthSeconds}`,
-    'X-Quota-Remaining': String(quotaLeft),
-  };
+/** Refuses a token whose credential was revoked or whose agency was suspended or changed since it was issued. */
+function assertLive(
+  call: { agencyId: string; policyVersion: number },
+  credential: Record<string, unknown> | undefined,
+  agency: Record<string, unknown> | undefined,
+): void {
+  if (credential?.status !== 'active') {
+    throw invalidToken('The credential this token was issued to has been revoked.');
+  }
+  if (agency?.status !== 'active') {
+    throw new ForbiddenError(`Agency ${call.agencyId} is suspended; its tokens no longer work.`);
+  }
+  if (agency.policyVersion !== call.policyVersion) {
+    throw new ForbiddenError(
+      `Agency ${call.agencyId}'s entitlements, plan or budget changed after this token was issued: request a new token.`,
+      { headers: { 'WWW-Authenticate': 'Bearer realm="national-data-gateway", error="invalid_token"' } },
+    );
+  }
 }
 
 /** Binds an Idempotency-Key to what was asked, so a reused key cannot fetch something else unbilled. */

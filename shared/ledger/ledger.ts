@@ -1,16 +1,18 @@
+import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
-import { invalidToken } from '../auth/tokens';
-import { ConflictError, ForbiddenError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
+import { AppError, ConflictError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
 import { isDependencyUnavailable } from '../http/problem';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
-import { controlKeys, type TransactItem } from '../identity/repository';
+import type { TransactItem } from '../identity/repository';
 import type { Logger } from '../log';
+import { batchGetAll } from '../storage/batch';
 import type { TableNames } from '../storage/tables';
+import { DEFAULT_LANES, FullLanes, laneKeys, laneShare, pickLanes, usableLanes } from './lanes';
 import { periodOf } from './period';
 
 /** One brokered call, as it is metered, billed and audited. */
@@ -38,16 +40,31 @@ export interface MeteredCall {
   covertUntil?: string | undefined;
 }
 
-export type Commit = { outcome: 'committed' } | { outcome: 'replayed'; originalRequestId: string };
+/** How a call was written, with the leaf hash of the audit record it wrote (the caller's receipt). */
+export type Commit =
+  | { outcome: 'committed'; leafHash: string; usage: UsageEstimate }
+  | { outcome: 'replayed'; originalRequestId: string; leafHash: string; usage: UsageEstimate };
 
-/** Key layout of the ledger table's metering items. */
+/** The remaining monthly quota and window burst, as far as the lanes this call saw tell (see estimate()). */
+export interface UsageEstimate {
+  quotaLeft: number;
+  windowLeft: number;
+}
+
+/** What the first round trip read of an agency's lanes: calls per month lane, calls per window lane. */
+export interface LaneReading {
+  month: Map<number, number>;
+  window: Map<number, number>;
+}
+
+/** Key layout of the ledger table's entries and adjustment counters (lanes: see lanes.ts). */
 export const ledgerKeys = {
-  counter: (agencyId: string, period: string) => ({ pk: `COUNTER#${agencyId}`, sk: `PERIOD#${period}` }),
-  rateWindow: (agencyId: string, windowStart: number) => ({ pk: `RATE#${agencyId}`, sk: `W#${windowStart}` }),
   entry: (agencyId: string, period: string, key: string) => ({
     pk: `ENTRY#${agencyId}#${period}#${key}`,
     sk: 'ENTRY',
   }),
+  /** Refund counts of a period: written by refunds only, never by a brokered call. */
+  adjustments: (agencyId: string, period: string) => ({ pk: `ADJUST#${agencyId}#${period}`, sk: 'ADJUST' }),
 };
 
 /**
@@ -55,7 +72,7 @@ export const ledgerKeys = {
  * perSecond, a full burst is available at each window start, and at a window boundary at most 2 x burst
  * calls can pass within one window's length (the usual fixed-window edge; stated in the README).
  */
-export function rateWindow(limits: PlanLimits, at: Date) {
+export function rateWindow(limits: Pick<PlanLimits, 'r' | 'b'>, at: Date) {
   const seconds = Math.max(1, Math.ceil(limits.b / limits.r));
   const epoch = Math.floor(at.getTime() / 1000);
   const start = epoch - (epoch % seconds);
@@ -66,13 +83,21 @@ export function rateWindow(limits: PlanLimits, at: Date) {
 export const counterNames = {
   opCalls: (op: string) => `calls#${op}`,
   opBillable: (op: string, plan: string, version: number) => `billable#${op}#${plan}@${version}`,
-  dayCalls: (day: string, op: string) => `day#${day.slice(8, 10)}#${op}`,
-  purpose: (op: string, purpose: string) => `purpose#${op}#${purpose}`,
   reversed: (op: string, plan: string, version: number) => `reversed#${op}#${plan}@${version}`,
+  /** Calls (billable or not) metered with a plan version: which versions a period used. */
+  planCalls: (plan: string, version: number) => `plan#${plan}@${version}`,
 };
 
-const MAX_CONFLICT_RETRIES = 6;
+/** Attempts of one call's transaction, and how long they may take, before it is answered 503. */
+const MAX_ATTEMPTS = 20;
+const ATTEMPT_BUDGET_MS = 6_000;
 const MAX_TRANSIENT_RETRIES = 2;
+/** Cancellation reasons that a later attempt may not meet (nothing about the items themselves). */
+const RETRYABLE_CANCELLATIONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
 
 /** The audit record of a served call: who, what, about whom, why, and how it was metered. */
 function callEvent(call: MeteredCall, extra: Pick<AuditEvent, 'ledger' | 'replayOf'>): AuditEvent {
@@ -94,230 +119,478 @@ function callEvent(call: MeteredCall, extra: Pick<AuditEvent, 'ledger' | 'replay
   };
 }
 
+/** Where one agency's call lands: its period, window, lane count and the lanes' shares. */
+interface Geometry {
+  period: string;
+  nextPeriodStart: Date;
+  window: ReturnType<typeof rateWindow>;
+  lanes: number;
+  quota: number;
+  burst: number;
+  /** Lanes with a non-zero quota share / burst share. */
+  usableMonth: number;
+  usableWindow: number;
+  monthShare: (lane: number) => number;
+  windowShare: (lane: number) => number;
+  /** Lanes known to be full (this process's memory of facts that stay true). */
+  fullMonth: Set<number>;
+  fullWindow: Set<number>;
+  monthKey: (lane: number) => { pk: string; sk: string };
+  windowKey: (lane: number) => { pk: string; sk: string };
+}
+
+/** The lanes a call reads in its first round trip (two of each: the emptier is taken). */
+export interface LanePlan {
+  month: number[];
+  window: number[];
+  keys: { pk: string; sk: string }[];
+}
+
+type Placement =
+  | { placed: true }
+  | { placed: false; reason: 'record'; item?: Record<string, unknown> | undefined }
+  | { placed: false; reason: 'quota' | 'rate' };
+
 /**
- * The one ledger writer. Each served call is one TransactWriteItems that (1) checks the credential is
- * active, (2) checks the agency is active at the token's policy version, (3) bumps the period counter below
- * the monthly quota, (4) bumps the rate window below the burst, and (5) appends the ledger entry, which is
- * also the call's audit record, on a key that makes a retry a no-op. All or nothing: a call that is not
- * written is not served, and a written call is counted exactly once.
+ * The one ledger writer. Each served call is one TransactWriteItems that appends the ledger entry (which is
+ * also the call's audit record, on a key that makes a retry a no-op), bumps one lane of the agency's monthly
+ * counter below that lane's share of the quota, and one lane of the rate window below its share of the burst.
+ * No item of it is named by every call of the agency, so concurrent calls rarely conflict; a call that
+ * conflicts or finds its lane full moves to another lane. All or nothing: a call that is not written is not
+ * served, and a written call is counted exactly once. Liveness (credential, agency, policy version) is
+ * checked by the consistent read of the first round trip (see broker.ts), not here.
  */
 export class Ledger {
+  private readonly full = new FullLanes();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: TableNames,
     private readonly logger: Logger,
+    private readonly random: () => number = Math.random,
   ) {}
+
+  private geometry(agencyId: string, limits: PlanLimits, at: Date): Geometry {
+    const { period, nextPeriodStart } = periodOf(at);
+    const window = rateWindow(limits, at);
+    const lanes = limits.n ?? DEFAULT_LANES;
+    return {
+      period,
+      nextPeriodStart,
+      window,
+      lanes,
+      quota: limits.q,
+      burst: limits.b,
+      usableMonth: usableLanes(limits.q, lanes),
+      usableWindow: usableLanes(limits.b, lanes),
+      monthShare: (lane) => laneShare(limits.q, lanes, lane),
+      windowShare: (lane) => laneShare(limits.b, lanes, lane),
+      fullMonth: this.full.get(`M|${agencyId}|${period}|${limits.q}|${lanes}`),
+      fullWindow: this.full.get(`W|${agencyId}|${window.start}|${limits.b}|${lanes}`),
+      monthKey: (lane) => laneKeys.month(agencyId, period, lane),
+      windowKey: (lane) => laneKeys.window(agencyId, window.start, lane),
+    };
+  }
+
+  /** Which lanes the first round trip reads: two month lanes and two window lanes, the same ones if it can. */
+  plan(agencyId: string, limits: PlanLimits, at: Date): LanePlan {
+    const g = this.geometry(agencyId, limits, at);
+    const month = pickLanes(g.usableMonth, 2, g.fullMonth, this.random);
+    let window = g.usableMonth === g.usableWindow ? month.filter((l) => !g.fullWindow.has(l)) : [];
+    if (!window.length) window = pickLanes(g.usableWindow, 2, g.fullWindow, this.random);
+    return {
+      month,
+      window,
+      keys: [...month.map(g.monthKey), ...window.map(g.windowKey)],
+    };
+  }
+
+  /** The lane counts among the items the first round trip returned. */
+  observe(
+    agencyId: string,
+    limits: PlanLimits,
+    at: Date,
+    plan: LanePlan,
+    found: Record<string, unknown>[],
+  ): LaneReading {
+    const g = this.geometry(agencyId, limits, at);
+    const byPk = new Map(found.map((item) => [item.pk as string, item]));
+    const reading: LaneReading = { month: new Map(), window: new Map() };
+    for (const lane of plan.month) this.note(g, 'month', reading, lane, byPk.get(g.monthKey(lane).pk));
+    for (const lane of plan.window) this.note(g, 'window', reading, lane, byPk.get(g.windowKey(lane).pk));
+    return reading;
+  }
+
+  private note(
+    g: Geometry,
+    kind: 'month' | 'window',
+    reading: LaneReading,
+    lane: number,
+    item: Record<string, unknown> | undefined,
+  ): void {
+    const count = Number((kind === 'month' ? item?.calls : item?.n) ?? 0);
+    reading[kind].set(lane, count);
+    const share = kind === 'month' ? g.monthShare(lane) : g.windowShare(lane);
+    if (count >= share) (kind === 'month' ? g.fullMonth : g.fullWindow).add(lane);
+  }
 
   /** Whether an agency's Idempotency-Key already counted a call in the period of `at` (a retry would replay it). */
   async counted(agencyId: string, at: Date, idempotencyKey: string): Promise<boolean> {
+    return (await this.entryOf(agencyId, periodOf(at).period, idempotencyKey)) !== undefined;
+  }
+
+  private async entryOf(agencyId: string, period: string, key: string) {
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tables.ledger,
-        Key: ledgerKeys.entry(agencyId, periodOf(at).period, idempotencyKey),
-        ProjectionExpression: 'pk',
+        Key: ledgerKeys.entry(agencyId, period, key),
         ConsistentRead: true,
       }),
     );
-    return Item !== undefined;
+    return Item;
   }
 
-  async commit(call: MeteredCall): Promise<Commit> {
-    const { period, day, nextPeriodStart } = periodOf(call.at);
+  /** Meters one call: appends its entry and counts it in one lane, or replays a used Idempotency-Key. */
+  async commit(call: MeteredCall, reading: LaneReading): Promise<Commit> {
+    const g = this.geometry(call.agencyId, call.limits, call.at);
+    const known = { month: new Map(reading.month), window: new Map(reading.window) };
     const billable = call.status === 200 ? 1 : 0;
-    const entryKey = ledgerKeys.entry(call.agencyId, period, call.idempotencyKey ?? call.requestId);
     const event = callEvent(call, {
       ledger: {
-        period,
-        day,
+        period: g.period,
+        day: periodOf(call.at).day,
         plan: call.limits.plan,
         planVersion: call.limits.v,
         billable: billable === 1,
         idempotencyKey: call.idempotencyKey,
       },
     });
-    const quota: TransactItem = {
-      Update: {
-        TableName: this.tables.ledger,
-        Key: ledgerKeys.counter(call.agencyId, period),
-        UpdateExpression:
-          'SET agencyId = :agency, #period = :period ADD calls :one, billable :billable, #opCalls :one, #opBillable :billable, #day :one, #purpose :one',
-        // A quota of 0 serves nothing: the first call must also find room.
-        ConditionExpression: '(attribute_not_exists(calls) AND :quota > :zero) OR calls < :quota',
-        ExpressionAttributeNames: {
-          '#period': 'period',
-          '#opCalls': counterNames.opCalls(call.operation),
-          '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.v),
-          '#day': counterNames.dayCalls(day, call.operation),
-          '#purpose': counterNames.purpose(call.operation, call.purpose),
-        },
-        ExpressionAttributeValues: {
-          ':agency': call.agencyId,
-          ':period': period,
-          ':one': 1,
-          ':zero': 0,
-          ':billable': billable,
-          ':quota': call.limits.q,
-        },
-      },
-    };
+    const entryKey = ledgerKeys.entry(call.agencyId, g.period, call.idempotencyKey ?? call.requestId);
+    const record = auditItem(event);
     const entry: TransactItem = {
       Put: {
         TableName: this.tables.ledger,
-        Item: { ...auditItem(event), ...entryKey, fingerprint: call.fingerprint },
+        Item: { ...record, ...entryKey, fingerprint: call.fingerprint },
         ConditionExpression: 'attribute_not_exists(pk)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     };
-    const outcome = await this.transact(call, [quota, entry], call.requestId);
-    if (outcome.failed === entry) {
-      // Our own first attempt landed and only its answer was lost (see transact): it is this call's entry.
-      const stored = outcome.item ? unmarshall(outcome.item as never) : undefined;
-      if ((stored?.event as AuditEvent | undefined)?.id === call.requestId) return { outcome: 'committed' };
-      return this.replay(call, outcome.item);
+    try {
+      const placed = await this.place(call, g, known, entry, billable);
+      if (placed.placed) {
+        return {
+          outcome: 'committed',
+          leafHash: record.leafHash as string,
+          usage: this.estimate(g, known, COUNTED),
+        };
+      }
+      if (placed.reason === 'record') {
+        // Our own earlier attempt landed and only its answer was lost: it is this call's entry.
+        const stored = placed.item ? unmarshall(placed.item as never) : undefined;
+        if ((stored?.event as AuditEvent | undefined)?.id === call.requestId) {
+          return {
+            outcome: 'committed',
+            leafHash: record.leafHash as string,
+            usage: this.estimate(g, known, COUNTED),
+          };
+        }
+        return await this.replay(call, g, known, stored);
+      }
+      if (placed.reason === 'quota' && call.idempotencyKey) {
+        // A used key makes this a replay even when the quota is used up: the call that took the last of the
+        // quota can still be answered again (uncounted).
+        const stored = await this.entryOf(call.agencyId, g.period, call.idempotencyKey);
+        if (stored) return await this.replay(call, g, known, stored);
+      }
+      throw this.refusal(call, g, placed.reason);
+    } catch (error) {
+      if (error instanceof AppError)
+        Object.assign(error.headers, usageHeaders(call.limits, this.estimate(g, known, NOTHING), call.at));
+      throw error;
     }
-    if (outcome.failed === quota) {
-      const retryAfter = Math.max(1, Math.ceil((nextPeriodStart.getTime() - call.at.getTime()) / 1000));
-      throw new TooManyRequestsError(
-        `Agency ${call.agencyId} has used its monthly quota of ${call.limits.q} calls for ${period}; it resets at ${nextPeriodStart.toISOString()}.`,
-        retryAfter,
-        { extensions: { limit: 'monthly-quota', quota: call.limits.q, period } },
-      );
-    }
-    return { outcome: 'committed' };
   }
 
   /**
-   * Writes `items` together with the liveness checks (credential, agency at the token's policy version) and
-   * the rate window, in one transaction. Liveness and rate failures are thrown; which of `items` failed its
-   * condition (if any) is returned, with the stored item when the caller asked for it.
+   * A retry with a used Idempotency-Key. It must be the same request (fingerprint); the data leaves again, so
+   * it is audited, and it passes the same rate limit as a new call, but it is not counted against the quota.
    */
-  private async transact(
+  private async replay(
+    call: MeteredCall,
+    g: Geometry,
+    known: LaneReading,
+    stored: Record<string, unknown> | undefined,
+  ): Promise<Commit> {
+    if (!stored || stored.fingerprint !== call.fingerprint) {
+      throw new ConflictError(
+        'This Idempotency-Key was already used in this billing period for a different request; use a new key.',
+      );
+    }
+    const originalRequestId = (stored.event as AuditEvent).id;
+    const record = auditItem(callEvent(call, { replayOf: originalRequestId }));
+    const put: TransactItem = {
+      Put: { TableName: this.tables.ledger, Item: record, ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+    const placed = await this.place(call, g, known, put, undefined);
+    // `record`: the replay's own record is there already, written by an attempt whose answer was lost.
+    if (!placed.placed && placed.reason !== 'record') throw this.refusal(call, g, placed.reason);
+    return {
+      outcome: 'replayed',
+      originalRequestId,
+      leafHash: record.leafHash as string,
+      usage: this.estimate(g, known, REPLAYED),
+    };
+  }
+
+  /**
+   * Writes `record` with a bump of one window lane and (when `billable` is given: a counted call) one month
+   * lane, trying other lanes on conflicts and full lanes until it lands, the quota or the window turns out to
+   * be used up (every lane full), or the record exists already.
+   */
+  private async place(
+    call: MeteredCall,
+    g: Geometry,
+    known: LaneReading,
+    record: TransactItem,
+    billable: number | undefined,
+  ): Promise<Placement> {
+    const counts = billable !== undefined;
+    const avoid = { month: new Set<number>(), window: new Set<number>() };
+    // Whether every lane was read since the last conflict: only then is "no lane has room" a fact.
+    const readAll = { month: false, window: false };
+    const started = Date.now();
+    let conflicts = 0;
+    for (let attempt = 0; ; attempt++) {
+      let month: number | undefined;
+      if (counts) {
+        month = this.choose(g, 'month', known.month, avoid.month);
+        if (month === undefined) {
+          if (readAll.month) return { placed: false, reason: 'quota' };
+          readAll.month = true;
+          await this.readLanes(g, 'month', known);
+          continue;
+        }
+      }
+      const window = this.choose(g, 'window', known.window, avoid.window, month);
+      if (window === undefined) {
+        if (readAll.window) return { placed: false, reason: 'rate' };
+        readAll.window = true;
+        await this.readLanes(g, 'window', known);
+        continue;
+      }
+      const items = [record, this.windowUpdate(g, window)];
+      if (month !== undefined && billable !== undefined)
+        items.push(this.monthUpdate(call, g, month, billable));
+      // One client token per attempt (a later attempt names other lanes), the same when an attempt is resent.
+      const token = createHash('sha256')
+        .update(`${call.requestId}:${record.Put?.Item?.pk}:${attempt}`)
+        .digest('base64url')
+        .slice(0, 32);
+      const reasons = await this.send(call, items, token);
+      if (!reasons) return { placed: true };
+      const code = (i: number) => reasons[i]?.Code ?? 'None';
+      if (code(0) === 'ConditionalCheckFailed') {
+        return {
+          placed: false,
+          reason: 'record',
+          item: reasons[0]?.Item as Record<string, unknown> | undefined,
+        };
+      }
+      let retryable = RETRYABLE_CANCELLATIONS.has(code(0));
+      const conflicted: ('month' | 'window')[] = [];
+      for (const [i, kind, lane] of [
+        [1, 'window', window],
+        [2, 'month', month],
+      ] as const) {
+        if (lane === undefined) continue;
+        if (code(i) === 'ConditionalCheckFailed') {
+          (kind === 'month' ? g.fullMonth : g.fullWindow).add(lane);
+          known[kind].set(lane, kind === 'month' ? g.monthShare(lane) : g.windowShare(lane));
+        } else if (RETRYABLE_CANCELLATIONS.has(code(i))) {
+          avoid[kind].add(lane);
+          readAll[kind] = false;
+          conflicted.push(kind);
+          retryable = true;
+        }
+      }
+      const conditionFailed = [1, 2].some((i) => code(i) === 'ConditionalCheckFailed');
+      if (!conditionFailed && !retryable)
+        throw this.unavailable(call, new Error(`cancelled: ${reasons.map((r) => r.Code).join(',')}`));
+      if (retryable && (attempt + 1 >= MAX_ATTEMPTS || Date.now() - started > ATTEMPT_BUDGET_MS)) {
+        throw this.unavailable(call, new Error('transaction conflicts persisted'));
+      }
+      if (!retryable) continue;
+      // A conflict means another call holds that lane right now: wait a little, with jitter, on another lane.
+      await sleep(this.random() * Math.min(100, 4 * 2 ** attempt));
+      // Conflicting again and again (many calls racing for the last of the quota or burst): see where room is
+      // left now rather than guess; the lanes others were writing may be full by now.
+      if (++conflicts >= 2) {
+        for (const kind of conflicted) {
+          await this.readLanes(g, kind, known);
+          readAll[kind] = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * A lane for this call: the given one if it has room (keeping the call's two lanes the same lane, so its
+   * contention is one lane's), else the known lane with the most room; after a conflict, a lane not yet seen.
+   */
+  private choose(
+    g: Geometry,
+    kind: 'month' | 'window',
+    known: Map<number, number>,
+    avoid: Set<number>,
+    prefer?: number,
+  ): number | undefined {
+    const usable = kind === 'month' ? g.usableMonth : g.usableWindow;
+    const share = kind === 'month' ? g.monthShare : g.windowShare;
+    const full = kind === 'month' ? g.fullMonth : g.fullWindow;
+    const room = (lane: number) => (full.has(lane) ? 0 : share(lane) - (known.get(lane) ?? 0));
+    if (prefer !== undefined && prefer < usable && !avoid.has(prefer) && room(prefer) > 0) return prefer;
+    let best: number | undefined;
+    for (const lane of known.keys()) {
+      if (lane >= usable || avoid.has(lane) || room(lane) <= 0) continue;
+      if (best === undefined || room(lane) / share(lane) > room(best) / share(best)) best = lane;
+    }
+    if (best !== undefined) return best;
+    if (avoid.size) {
+      // Only conflicts stand between the call and the lanes it knows have room: take another, unseen lane.
+      const exclude = new Set([...full, ...avoid, ...[...known.keys()].filter((l) => room(l) <= 0)]);
+      const [unseen] = pickLanes(usable, 1, exclude, this.random);
+      if (unseen !== undefined) return unseen;
+      // Every lane has been seen: one that conflicted and has room, again.
+      const retry = [...avoid].filter((lane) => lane < usable && room(lane) > 0);
+      avoid.clear();
+      if (retry.length) return retry[Math.floor(this.random() * retry.length)];
+    }
+    // Every lane it knows is full: the caller reads them all (or, having read them, the whole is used up).
+    return undefined;
+  }
+
+  /** Reads every lane of one kind not known to be full (a few batches at most; only when the lanes read were full). */
+  private async readLanes(g: Geometry, kind: 'month' | 'window', known: LaneReading): Promise<void> {
+    const usable = kind === 'month' ? g.usableMonth : g.usableWindow;
+    const full = kind === 'month' ? g.fullMonth : g.fullWindow;
+    const keyOf = kind === 'month' ? g.monthKey : g.windowKey;
+    const lanes = [];
+    for (let lane = 0; lane < usable; lane++) if (!full.has(lane)) lanes.push(lane);
+    const items = await batchGetAll(this.client, this.tables.ledger, lanes.map(keyOf), false);
+    const byPk = new Map(items.map((item) => [item.pk as string, item]));
+    const reading = known;
+    for (const lane of lanes) this.note(g, kind, reading, lane, byPk.get(keyOf(lane).pk));
+  }
+
+  private windowUpdate(g: Geometry, lane: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.ledger,
+        Key: g.windowKey(lane),
+        UpdateExpression: 'SET expiresAt = :ttl ADD n :one',
+        ConditionExpression: 'attribute_not_exists(n) OR n < :share',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':share': g.windowShare(lane),
+          ':ttl': g.window.start + g.window.seconds + 3600,
+        },
+      },
+    };
+  }
+
+  private monthUpdate(call: MeteredCall, g: Geometry, lane: number, billable: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.ledger,
+        Key: g.monthKey(lane),
+        UpdateExpression:
+          'SET agencyId = :agency, #period = :period ADD calls :one, billable :billable, #opCalls :one, #opBillable :billable, #planCalls :one',
+        ConditionExpression: 'attribute_not_exists(calls) OR calls < :share',
+        ExpressionAttributeNames: {
+          '#period': 'period',
+          '#opCalls': counterNames.opCalls(call.operation),
+          '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.v),
+          '#planCalls': counterNames.planCalls(call.limits.plan, call.limits.v),
+        },
+        ExpressionAttributeValues: {
+          ':agency': call.agencyId,
+          ':period': g.period,
+          ':one': 1,
+          ':billable': billable,
+          ':share': g.monthShare(lane),
+        },
+      },
+    };
+  }
+
+  /**
+   * Sends one attempt. A timeout or 5xx may hide a write that landed: answering 503 then would bill a call
+   * never served, so the same attempt goes again with the same client token (a no-op if it landed). Returns
+   * the cancellation reasons of a cancelled transaction, or nothing when it was written.
+   */
+  private async send(
     call: MeteredCall,
     items: TransactItem[],
-    clientToken?: string,
-  ): Promise<{ failed?: TransactItem; item?: Record<string, unknown> }> {
-    const window = rateWindow(call.limits, call.at);
-    const checks: TransactItem[] = [
-      {
-        ConditionCheck: {
-          TableName: this.tables.control,
-          Key: controlKeys.credential(call.clientId),
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active' },
-        },
-      },
-      {
-        ConditionCheck: {
-          TableName: this.tables.control,
-          Key: controlKeys.agency(call.agencyId),
-          ConditionExpression: '#status = :active AND policyVersion = :pv',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':pv': call.policyVersion },
-        },
-      },
-      {
-        Update: {
-          TableName: this.tables.ledger,
-          Key: ledgerKeys.rateWindow(call.agencyId, window.start),
-          UpdateExpression: 'SET expiresAt = :ttl ADD n :one',
-          ConditionExpression: 'attribute_not_exists(n) OR n < :burst',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':burst': call.limits.b,
-            ':ttl': window.start + window.seconds + 3600,
-          },
-        },
-      },
-    ];
-    const all = [...checks, ...items];
-    let lostAnswers = 0;
-    for (let attempt = 0; ; attempt++) {
+    token: string,
+  ): Promise<{ Code?: string; Item?: unknown }[] | undefined> {
+    for (let lost = 0; ; lost++) {
       try {
-        // The request id as client token: if a timeout hides a write that did happen, a retry is a no-op.
-        await this.client.send(
-          new TransactWriteCommand({ TransactItems: all, ClientRequestToken: clientToken }),
-        );
-        return {};
+        await this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+        return undefined;
       } catch (error) {
-        // A timeout or 5xx may hide a write that landed: answering 503 then would bill a call never served.
-        // The same transaction again (same client token) either lands now or finds this call's own entry.
-        const cancelled = error instanceof TransactionCanceledException;
-        if (
-          clientToken &&
-          !cancelled &&
-          isDependencyUnavailable(error) &&
-          lostAnswers < MAX_TRANSIENT_RETRIES
-        ) {
-          await new Promise((r) => setTimeout(r, 25 * 2 ** lostAnswers++));
+        if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
+        if (isDependencyUnavailable(error) && lost < MAX_TRANSIENT_RETRIES) {
+          await sleep(25 * 2 ** lost);
           continue;
         }
-        if (!(error instanceof TransactionCanceledException)) throw this.unavailable(call, error);
-        const reasons = error.CancellationReasons ?? [];
-        const codes = reasons.map((r) => r.Code ?? 'None');
-        if (codes.includes('TransactionConflict') && !codes.includes('ConditionalCheckFailed')) {
-          if (attempt >= MAX_CONFLICT_RETRIES) throw this.unavailable(call, error);
-          await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** attempt));
-          continue;
-        }
-        const failed = (i: number) => codes[i] === 'ConditionalCheckFailed';
-        if (failed(0)) throw invalidToken('The credential this token was issued to has been revoked.');
-        if (failed(1)) {
-          throw new ForbiddenError(
-            `Agency ${call.agencyId} is suspended, or its entitlements or plan changed after this token was issued: request a new token.`,
-            {
-              headers: { 'WWW-Authenticate': 'Bearer realm="national-data-gateway", error="invalid_token"' },
-            },
-          );
-        }
-        // A used Idempotency-Key makes this a replay, whatever else failed with it: a retry of the call that
-        // took the last of the quota is answered again (uncounted), not refused. The rate applies in replay().
-        const replay = items.findIndex(
-          (item, i) =>
-            failed(checks.length + i) && item.Put?.ReturnValuesOnConditionCheckFailure === 'ALL_OLD',
-        );
-        if (replay >= 0) {
-          return {
-            failed: items[replay],
-            item: reasons[checks.length + replay]?.Item as Record<string, unknown>,
-          };
-        }
-        const index = items.findIndex((_, i) => failed(checks.length + i));
-        if (failed(2)) {
-          throw new TooManyRequestsError(
-            `Rate limit: at most ${call.limits.b} calls per ${window.seconds} s (${call.limits.r}/s sustained) for agency ${call.agencyId}.`,
-            window.resetsIn,
-            { extensions: { limit: 'rate', burst: call.limits.b, perSecond: call.limits.r } },
-          );
-        }
-        if (index >= 0) return { failed: items[index] };
         throw this.unavailable(call, error);
       }
     }
   }
 
   /**
-   * A retry with a used Idempotency-Key. It must be the same request (fingerprint); the data leaves again, so
-   * it is audited, and it passes the same liveness and rate checks as a new call, but it is not counted.
+   * The remaining quota and burst as far as this call saw: exact when it read every lane, otherwise the mean
+   * room of the lanes it saw times the number of lanes (lanes fill evenly, as each call takes the emptier of
+   * two). `taken` is this call's own unit.
    */
-  private async replay(call: MeteredCall, stored: Record<string, unknown> | undefined): Promise<Commit> {
-    const original = stored ? unmarshall(stored as never) : undefined;
-    if (!original || original.fingerprint !== call.fingerprint) {
-      throw new ConflictError(
-        'This Idempotency-Key was already used in this billing period for a different request; use a new key.',
+  private estimate(g: Geometry, known: LaneReading, taken: { month: number; window: number }): UsageEstimate {
+    const left = (kind: 'month' | 'window') => {
+      const usable = kind === 'month' ? g.usableMonth : g.usableWindow;
+      const share = kind === 'month' ? g.monthShare : g.windowShare;
+      const full = kind === 'month' ? g.fullMonth : g.fullWindow;
+      const seen = new Set([...known[kind].keys(), ...full]);
+      let room = 0;
+      let seenUsable = 0;
+      for (const lane of seen) {
+        if (lane >= usable) continue;
+        seenUsable += 1;
+        room += full.has(lane) ? 0 : Math.max(0, share(lane) - (known[kind].get(lane) ?? 0));
+      }
+      if (!seenUsable) return kind === 'month' ? g.quota : g.burst;
+      return seenUsable >= usable ? room : Math.round((room / seenUsable) * usable);
+    };
+    return {
+      quotaLeft: Math.max(0, left('month') - taken.month),
+      windowLeft: Math.max(0, left('window') - taken.window),
+    };
+  }
+
+  private refusal(call: MeteredCall, g: Geometry, reason: 'quota' | 'rate' | 'record'): AppError {
+    if (reason === 'quota') {
+      const retryAfter = Math.max(1, Math.ceil((g.nextPeriodStart.getTime() - call.at.getTime()) / 1000));
+      return new TooManyRequestsError(
+        `Agency ${call.agencyId} has used its monthly quota of ${call.limits.q} calls for ${g.period}; it resets at ${g.nextPeriodStart.toISOString()}.`,
+        retryAfter,
+        { extensions: { limit: 'monthly-quota', quota: call.limits.q, period: g.period } },
       );
     }
-    const originalRequestId = (original.event as AuditEvent).id;
-    const record: TransactItem = {
-      Put: {
-        TableName: this.tables.ledger,
-        Item: auditItem(callEvent(call, { replayOf: originalRequestId })),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-    const outcome = await this.transact(call, [record]);
-    if (outcome.failed) throw this.unavailable(call, new Error('replay record already written'));
-    return { outcome: 'replayed', originalRequestId };
+    if (reason === 'rate') {
+      return new TooManyRequestsError(
+        `Rate limit: at most ${call.limits.b} calls per ${g.window.seconds} s (${call.limits.r}/s sustained) for agency ${call.agencyId}.`,
+        g.window.resetsIn,
+        { extensions: { limit: 'rate', burst: call.limits.b, perSecond: call.limits.r } },
+      );
+    }
+    return this.unavailable(call, new Error('record already written'));
   }
 
   private unavailable(call: MeteredCall, error: unknown): ServiceUnavailableError {
@@ -333,4 +606,23 @@ export class Ledger {
       1,
     );
   }
+}
+
+/** What a call took: a counted call a unit of quota and burst, a replay only of burst. */
+const COUNTED = { month: 1, window: 1 };
+const REPLAYED = { month: 0, window: 1 };
+const NOTHING = { month: 0, window: 0 };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** IETF httpapi RateLimit headers (draft) and X-Quota-Remaining, from what the call saw of its lanes. */
+export function usageHeaders(limits: PlanLimits, usage: UsageEstimate, at: Date): Record<string, string> {
+  const window = rateWindow(limits, at);
+  const { nextPeriodStart } = periodOf(at);
+  const monthSeconds = Math.max(1, Math.ceil((nextPeriodStart.getTime() - at.getTime()) / 1000));
+  return {
+    'RateLimit-Policy': `"burst";q=${limits.b};w=${window.seconds}, "month";q=${limits.q}`,
+    RateLimit: `"burst";r=${usage.windowLeft};t=${window.resetsIn}, "month";r=${usage.quotaLeft};t=${monthSeconds}`,
+    'X-Quota-Remaining': String(usage.quotaLeft),
+  };
 }

@@ -1,35 +1,69 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '../storage/batch';
+import { DEFAULT_LANES, laneKeys } from './lanes';
 import { ledgerKeys } from './ledger';
+import { periodsBetween } from './period';
 
-/** One agency's counters for one period, as the ledger transaction maintains them. */
+/** One agency's counters for one period: the sum of its lanes, its refunds, and its sealed daily usage. */
 export interface PeriodCounters {
   agencyId: string;
   period: string;
   calls: number;
   billable: number;
   operations: Record<string, { calls: number; billable: number }>;
-  /** Calls per operation and purpose. */
+  /** Calls per operation and purpose (from the sealed audit log: see usageKeys). */
   purposes: Record<string, Record<string, number>>;
-  /** Calls per day of month (`DD`) and operation. */
+  /** Calls per day of month (`DD`) and operation (from the sealed audit log: see usageKeys). */
   days: Record<string, Record<string, number>>;
   /** Billable calls per operation and plan version (`PLAN@v`): what a statement prices. */
   pricing: Record<string, Record<string, number>>;
   /** Billable calls reversed later (refunds), per operation and plan version; `pricing` keeps them. */
   reversed: Record<string, Record<string, number>>;
+  /** Calls metered per plan version (`PLAN@v`), billable or not. */
+  plans: Record<string, number>;
 }
 
-export function parseCounters(item: Record<string, unknown>): PeriodCounters {
-  const counters: PeriodCounters = {
-    agencyId: item.agencyId as string,
-    period: item.period as string,
-    calls: Number(item.calls ?? 0),
-    billable: Number(item.billable ?? 0),
-    operations: {},
-    purposes: {},
-    days: {},
-    pricing: {},
-    reversed: {},
-  };
+/**
+ * Key layout of the daily usage the audit sealer aggregates from the records it appends (one item per agency
+ * and day, written once per sealed batch, never by a brokered call): per operation and per purpose.
+ */
+export const usageKeys = {
+  day: (agencyId: string, period: string, day: string) => ({
+    pk: `USAGE#${agencyId}#${period}`,
+    sk: `DAY#${day}`,
+  }),
+  dayCalls: (op: string) => `calls#${op}`,
+  purpose: (op: string, purpose: string) => `purpose#${op}#${purpose}`,
+};
+
+/** Where an agency's counters live: its id and how many lanes its calls were spread over (never fewer than now). */
+export interface CounterOwner {
+  id: string;
+  ledgerLanes?: number | undefined;
+}
+
+const emptyCounters = (agencyId: string, period: string): PeriodCounters => ({
+  agencyId,
+  period,
+  calls: 0,
+  billable: 0,
+  operations: {},
+  purposes: {},
+  days: {},
+  pricing: {},
+  reversed: {},
+  plans: {},
+});
+
+/** Adds `value` at `outer`/`inner` of a two-level count map, creating the inner map on first use. */
+const bump = (map: Record<string, Record<string, number>>, outer: string, inner: string, value: number) => {
+  const counts = map[outer] ?? {};
+  map[outer] = counts;
+  counts[inner] = (counts[inner] ?? 0) + value;
+};
+
+/** Adds one lane's (or the refund counter's) attributes to the period's counters. */
+export function addCounters(counters: PeriodCounters, item: Record<string, unknown>): void {
   const op = (name: string) => {
     counters.operations[name] ??= { calls: 0, billable: 0 };
     return counters.operations[name];
@@ -37,44 +71,86 @@ export function parseCounters(item: Record<string, unknown>): PeriodCounters {
   for (const [key, raw] of Object.entries(item)) {
     const value = Number(raw);
     const parts = key.split('#');
+    if (key === 'calls') counters.calls += value;
+    if (key === 'billable') counters.billable += value;
     if (parts[0] === 'calls' && parts[1]) op(parts[1]).calls += value;
     if (parts[0] === 'billable' && parts[1] && parts[2]) {
       op(parts[1]).billable += value;
-      counters.pricing[parts[1]] ??= {};
-      counters.pricing[parts[1]]![parts[2]] = value;
+      bump(counters.pricing, parts[1], parts[2], value);
     }
-    if (parts[0] === 'reversed' && parts[1] && parts[2]) {
-      counters.reversed[parts[1]] ??= {};
-      counters.reversed[parts[1]]![parts[2]] = value;
-    }
-    if (parts[0] === 'day' && parts[1] && parts[2]) {
-      counters.days[parts[1]] ??= {};
-      counters.days[parts[1]]![parts[2]] = value;
-    }
-    if (parts[0] === 'purpose' && parts[1] && parts[2]) {
-      counters.purposes[parts[1]] ??= {};
-      counters.purposes[parts[1]]![parts.slice(2).join('#')] = value;
-    }
+    if (parts[0] === 'plan' && parts[1]) counters.plans[parts[1]] = (counters.plans[parts[1]] ?? 0) + value;
+    if (parts[0] === 'reversed' && parts[1] && parts[2]) bump(counters.reversed, parts[1], parts[2], value);
   }
-  return counters;
 }
 
-/** An agency's counters for the periods from..to (inclusive): one Query, whatever the number of calls. */
+/** Adds one sealed day of usage (per operation, per purpose). */
+function addDay(counters: PeriodCounters, day: string, item: Record<string, unknown>): void {
+  for (const [key, raw] of Object.entries(item)) {
+    const value = Number(raw);
+    const parts = key.split('#');
+    if (parts[0] === 'calls' && parts[1]) bump(counters.days, day, parts[1], value);
+    if (parts[0] === 'purpose' && parts[1] && parts[2]) {
+      bump(counters.purposes, parts[1], parts.slice(2).join('#'), value);
+    }
+  }
+}
+
+/**
+ * An agency's counters for the periods from..to (inclusive), oldest first; periods without any call or refund are
+ * left out. Each period costs its lanes (a BatchGetItem per 100) and one Query of its sealed days, whatever the
+ * number of calls.
+ */
 export async function readCounters(
   client: DynamoDBDocumentClient,
   ledgerTable: string,
-  agencyId: string,
+  agency: CounterOwner,
   fromPeriod: string,
   toPeriod: string,
+  options: { consistent?: boolean; days?: boolean } = {},
 ): Promise<PeriodCounters[]> {
-  const items = await queryPeriods(
-    client,
-    ledgerTable,
-    (p) => ledgerKeys.counter(agencyId, p),
-    fromPeriod,
-    toPeriod,
+  const lanes = agency.ledgerLanes ?? DEFAULT_LANES;
+  const periods = periodsBetween(fromPeriod, toPeriod);
+  const keysOf = (period: string) => [
+    ledgerKeys.adjustments(agency.id, period),
+    ...Array.from({ length: lanes }, (_, lane) => laneKeys.month(agency.id, period, lane)),
+  ];
+  const keys = periods.flatMap(keysOf);
+  const [items, days] = await Promise.all([
+    batchGetAll(client, ledgerTable, keys, options.consistent ?? false),
+    options.days === false
+      ? Promise.resolve([])
+      : Promise.all(periods.map((period) => sealedDays(client, ledgerTable, agency.id, period))),
+  ]);
+  const byPk = new Map<string, Record<string, unknown>>(items.map((item) => [item.pk as string, item]));
+  const out: PeriodCounters[] = [];
+  periods.forEach((period, i) => {
+    const counters = emptyCounters(agency.id, period);
+    const mine = keysOf(period).flatMap((key) => {
+      const item = byPk.get(key.pk);
+      return item ? [item] : [];
+    });
+    for (const item of mine) addCounters(counters, item);
+    for (const item of days[i] ?? []) addDay(counters, (item.sk as string).slice(4), item);
+    if (mine.length || Object.keys(counters.days).length) out.push(counters);
+  });
+  return out;
+}
+
+/** The sealed daily usage items of one agency's period: one Query (at most 31 items). */
+async function sealedDays(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  agencyId: string,
+  period: string,
+): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await client.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': usageKeys.day(agencyId, period, '').pk },
+    }),
   );
-  return items.map(parseCounters);
+  return Items;
 }
 
 /** The items of one partition whose sort keys name the periods from..to (inclusive), consistently read. */

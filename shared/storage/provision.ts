@@ -46,6 +46,7 @@ function createTableInput(key: TableKey, name: string): CreateTableCommandInput 
   return {
     TableName: name,
     BillingMode: 'PAY_PER_REQUEST',
+    ...(def.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: def.stream } } : {}),
     AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
     KeySchema: [
       { AttributeName: def.partitionKey, KeyType: 'HASH' },

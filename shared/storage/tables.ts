@@ -21,6 +21,8 @@ export interface TableDefinition {
   indexes: IndexDefinition[];
   /** Attribute that DynamoDB's TTL expires items by (replay-protection nonces, rate windows). */
   ttlAttribute?: string;
+  /** A DynamoDB stream of the table's changes (the audit sealer reads the ledger's new audit records). */
+  stream?: 'NEW_IMAGE';
 }
 
 export const tableDefinitions: Record<TableKey, TableDefinition> = {
@@ -44,9 +46,9 @@ export const tableDefinitions: Record<TableKey, TableDefinition> = {
     indexes: [
       { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
       { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
-      { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
     ],
     ttlAttribute: 'expiresAt',
+    stream: 'NEW_IMAGE',
   },
 };
 

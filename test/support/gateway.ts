@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
+import { StreamSealer } from '../../local/stream-sealer';
 import type { Entitlement, Operation, Scope } from '../../shared/identity/model';
-import { Ledger } from '../../shared/ledger/ledger';
+import { readForCall } from '../../shared/ledger/broker';
+import { Ledger, type MeteredCall } from '../../shared/ledger/ledger';
 import { readCounters } from '../../shared/ledger/usage';
 import { integrationDeps, type TestDepsOptions } from './deps';
 
@@ -82,6 +84,12 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
 
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
 
+  /** A call through the ledger as the registry route makes it: the first round trip, then the transaction. */
+  async function commit(call: MeteredCall) {
+    const reading = await readForCall(deps.store, deps.tables, ledger, call);
+    return ledger.commit(call, reading.lanes);
+  }
+
   /**
    * Meters one call of an agency at a chosen instant, straight through the ledger (as the registry route
    * would, at the agency's current policy and plan version); returns its request id.
@@ -93,13 +101,20 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
   ): Promise<string> {
     const current = (await deps.control.getAgency(agency.agencyId))!;
     const requestId = randomUUID();
-    await ledger.commit({
+    await commit({
       requestId,
       at: new Date(at),
       clientId: agency.clientId,
       agencyId: agency.agencyId,
       policyVersion: current.policyVersion,
-      limits: { plan: current.planCode ?? 'NONE', v: current.planVersion ?? 0, q: 1_000, r: 1_000, b: 1_000 },
+      limits: {
+        plan: current.planCode ?? 'NONE',
+        v: current.planVersion ?? 0,
+        q: 1_000,
+        r: 1_000,
+        b: 1_000,
+        n: current.ledgerLanes,
+      },
       operation: call.operation ?? 'citizen:read',
       purpose: '1.001',
       subject: call.subject,
@@ -109,9 +124,33 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     return requestId;
   }
 
-  /** Every period's usage counters of one agency, oldest first. */
-  const counters = (agencyId: string) =>
-    readCounters(deps.store, deps.tables.ledger, agencyId, '0000-00', '9999-99');
+  /** An agency's usage counters of the periods the tests meter in (2025-12 to 2027-01), oldest first. */
+  const counters = async (agencyId: string, from = '2025-12', to = '2027-01') =>
+    readCounters(
+      deps.store,
+      deps.tables.ledger,
+      (await deps.control.getAgency(agencyId)) ?? { id: agencyId },
+      from,
+      to,
+      { consistent: true },
+    );
 
-  return { deps, app, basic, token, adminToken, call, agencyWithCredential, counters, meter };
+  const sealer = new StreamSealer(deps.store, deps.tables.ledger, deps.auditLog);
+  /** Appends every audit record written so far to the audit log (what the sealer does every few seconds). */
+  const seal = () => sealer.drain();
+
+  return {
+    deps,
+    app,
+    basic,
+    token,
+    adminToken,
+    call,
+    agencyWithCredential,
+    counters,
+    meter,
+    commit,
+    ledger,
+    seal,
+  };
 }

@@ -8,7 +8,8 @@ import { canonicalJson, sha256Hex } from '../../../shared/audit/canonical';
 import { type SignedStatement, verifyStatementFile } from '../../../shared/billing/signed';
 import type { Statement } from '../../../shared/billing/statement';
 import type { Operation } from '../../../shared/identity/model';
-import { counterNames, ledgerKeys } from '../../../shared/ledger/ledger';
+import { laneKeys } from '../../../shared/ledger/lanes';
+import { counterNames } from '../../../shared/ledger/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 // 30/11 23:50 in Hà Nội: November has not ended yet.
@@ -279,6 +280,8 @@ describe('monthly statement', () => {
 
 describe('finance view', () => {
   it('totals a month by agency, operation and purpose, top spenders first', async () => {
+    // Purposes are counted from the sealed audit log.
+    await gw.seal();
     const summary = await json<{
       totalVnd: number;
       agencies: { agencyId: string; calls: number; totalVnd: number }[];
@@ -459,13 +462,14 @@ describe('statement cost', () => {
         new PutCommand({
           TableName: gw.deps.tables.ledger,
           Item: {
-            ...ledgerKeys.counter(agencyId, period),
+            ...laneKeys.month(agencyId, period, 0),
             agencyId,
             period,
             calls,
             billable: calls,
             [counterNames.opCalls('citizen:read')]: calls,
             [counterNames.opBillable('citizen:read', 'STD', 2)]: calls,
+            [counterNames.planCalls('STD', 2)]: calls,
           },
         }),
       );
@@ -478,6 +482,8 @@ describe('statement cost', () => {
         send.mockRestore();
       }
     }
+    // Plan versions are read once per process: a first statement reads them, the measured ones do not.
+    await requestsForStatement(10, '2027-02');
     const small = await requestsForStatement(1_000, '2027-03');
     const large = await requestsForStatement(1_000_000, '2027-04');
     expect(large).toBe(small);

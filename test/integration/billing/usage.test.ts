@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { Ledger } from '../../../shared/ledger/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -26,9 +25,8 @@ beforeAll(async () => {
   });
   agencyId = a.agencyId;
   const policyVersion = (await gw.deps.control.getAgency(agencyId))!.policyVersion;
-  const ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
   const commit = (at: string, operation: 'citizen:read' | 'business:read', purpose: string, status = 200) =>
-    ledger.commit({
+    gw.commit({
       requestId: randomUUID(),
       at: new Date(at),
       clientId: a.clientId,
@@ -45,6 +43,8 @@ beforeAll(async () => {
   await commit('2026-11-01T02:00:00Z', 'citizen:read', '1.002');
   await commit('2026-11-15T02:00:00Z', 'business:read', '2.001');
   await commit('2026-11-15T03:00:00Z', 'business:read', '2.001', 404);
+  // The daily and per-purpose breakdown is aggregated as the sealer appends the calls' audit records.
+  await gw.seal();
 });
 
 describe('billing usage', () => {

@@ -927,7 +927,7 @@ async function reversalState(agency: Fresh, outcomes: Outcome[]) {
   );
   const recorded = Items.length;
   if (recorded > 1) problems.push(`${recorded} reversals of one call`);
-  const counter = (await item(gw, 'ledger', ledgerKeys.counter(agency.agencyId, period()))) ?? {};
+  const counter = (await item(gw, 'ledger', ledgerKeys.adjustments(agency.agencyId, period()))) ?? {};
   const reversed = Object.entries(counter)
     .filter(([name]) => name.startsWith('reversed#'))
     .reduce((sum, [, n]) => sum + Number(n), 0);

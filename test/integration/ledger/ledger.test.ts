@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { AppError } from '../../../shared/errors';
-import { Ledger, type MeteredCall } from '../../../shared/ledger/ledger';
+import type { MeteredCall } from '../../../shared/ledger/ledger';
 import { periodOf } from '../../../shared/ledger/period';
-import { readCounters } from '../../../shared/ledger/usage';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
-let ledger: Ledger;
 
 beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'));
-  ledger = new Ledger(gw.deps.store, gw.deps.tables, gw.deps.logger);
 });
 
 async function agency(code: string) {
@@ -59,7 +56,7 @@ describe('ledger', () => {
     const a = await agency('QUOTA-50');
     const limits = { plan: 'NONE', v: 0, q: 50, r: 1000, b: 1000 };
     const statuses = await Promise.all(
-      Array.from({ length: 200 }, () => statusOf(ledger.commit(call(a, { limits })))),
+      Array.from({ length: 200 }, () => statusOf(gw.commit(call(a, { limits })))),
     );
     expect(statuses.filter((s) => s === 200)).toHaveLength(50);
     expect(statuses.filter((s) => s === 429)).toHaveLength(150);
@@ -70,9 +67,9 @@ describe('ledger', () => {
 
   it('counts a retry with the same idempotency key once and reports it as a replay', async () => {
     const a = await agency('IDEM-1');
-    const first = await ledger.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }));
+    const first = await gw.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }));
     const again = await Promise.all(
-      Array.from({ length: 5 }, () => ledger.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }))),
+      Array.from({ length: 5 }, () => gw.commit(call(a, { idempotencyKey: 'k-1', fingerprint: 'same' }))),
     );
     expect(first.outcome).toBe('committed');
     for (const r of again) expect(r.outcome).toBe('replayed');
@@ -82,22 +79,20 @@ describe('ledger', () => {
 
   it('refuses an idempotency key reused for a different request', async () => {
     const a = await agency('IDEM-2');
-    await ledger.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen A' }));
-    expect(await statusOf(ledger.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen B' })))).toBe(
-      409,
-    );
+    await gw.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen A' }));
+    expect(await statusOf(gw.commit(call(a, { idempotencyKey: 'k-2', fingerprint: 'citizen B' })))).toBe(409);
   });
 
   it('refuses a revoked credential and a suspended agency on the next call, counting nothing', async () => {
     const a = await agency('REVOKE-1');
     const admin = await gw.adminToken();
-    expect(await statusOf(ledger.commit(call(a)))).toBe(200);
+    expect(await statusOf(gw.commit(call(a)))).toBe(200);
     await gw.call(admin, 'DELETE', `/admin/credentials/${a.clientId}`);
-    expect(await statusOf(ledger.commit(call(a)))).toBe(401);
+    expect(await statusOf(gw.commit(call(a)))).toBe(401);
 
     const b = await agency('SUSPEND-1');
     await gw.call(admin, 'PATCH', `/admin/agencies/${b.agencyId}`, { status: 'suspended' });
-    expect(await statusOf(ledger.commit(call(b)))).toBe(403);
+    expect(await statusOf(gw.commit(call(b)))).toBe(403);
     const [counters] = await gw.counters(b.agencyId);
     expect(counters).toBeUndefined();
   });
@@ -108,7 +103,7 @@ describe('ledger', () => {
     await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/entitlements`, {
       entitlements: [{ operation: 'citizen:read', purposes: ['9.999'] }],
     });
-    expect(await statusOf(ledger.commit(call(a)))).toBe(403);
+    expect(await statusOf(gw.commit(call(a)))).toBe(403);
   });
 
   it('limits the rate per window and answers 429 with Retry-After', async () => {
@@ -118,7 +113,7 @@ describe('ledger', () => {
     const results = [];
     for (let i = 0; i < 6; i++) {
       try {
-        await ledger.commit(call(a, { limits, at }));
+        await gw.commit(call(a, { limits, at }));
         results.push(200);
       } catch (error) {
         const e = error as AppError;
@@ -131,15 +126,11 @@ describe('ledger', () => {
 
   it('cuts periods at midnight Asia/Ho_Chi_Minh: 23:59:59 and 00:00:00 on the 1st land in different months', async () => {
     const a = await agency('PERIOD-1');
-    await ledger.commit(call(a, { at: new Date('2026-11-30T16:59:59Z') })); // 30/11 23:59:59 +07
-    await ledger.commit(call(a, { at: new Date('2026-11-30T17:00:00Z') })); // 01/12 00:00:00 +07
-    const counters = await readCounters(
-      gw.deps.store,
-      gw.deps.tables.ledger,
-      a.agencyId,
-      '2026-11',
-      '2026-12',
-    );
+    await gw.commit(call(a, { at: new Date('2026-11-30T16:59:59Z') })); // 30/11 23:59:59 +07
+    await gw.commit(call(a, { at: new Date('2026-11-30T17:00:00Z') })); // 01/12 00:00:00 +07
+    // Days come from the sealed audit log (the sealer aggregates them as it appends).
+    await gw.seal();
+    const counters = await gw.counters(a.agencyId, '2026-11', '2026-12');
     expect(counters.map((c) => [c.period, c.calls, Object.keys(c.days)])).toEqual([
       ['2026-11', 1, ['30']],
       ['2026-12', 1, ['01']],
@@ -149,7 +140,7 @@ describe('ledger', () => {
 
   it('meters a lookup of an unknown record as a call but not as billable', async () => {
     const a = await agency('NOTFOUND-1');
-    await ledger.commit(call(a, { status: 404 }));
+    await gw.commit(call(a, { status: 404 }));
     const [counters] = await gw.counters(a.agencyId);
     expect([counters?.calls, counters?.billable]).toEqual([1, 0]);
   });
@@ -159,7 +150,7 @@ describe('ledger edges', () => {
   it('serves nothing at a monthly quota of 0', async () => {
     const a = await agency('QUOTA-0');
     const limits = { plan: 'NONE', v: 0, q: 0, r: 10, b: 10 };
-    expect(await statusOf(ledger.commit(call(a, { limits })))).toBe(429);
+    expect(await statusOf(gw.commit(call(a, { limits })))).toBe(429);
   });
 
   it('rate-limits idempotent replays too, though it never counts them', async () => {
@@ -167,8 +158,8 @@ describe('ledger edges', () => {
     const limits = { plan: 'NONE', v: 0, q: 1000, r: 1, b: 1 };
     const at = new Date(Math.floor(Date.now() / 10_000) * 10_000);
     const same = { idempotencyKey: 'k-rate', fingerprint: 'same', limits, at };
-    expect(await statusOf(ledger.commit(call(a, same)))).toBe(200);
-    expect(await statusOf(ledger.commit(call(a, same)))).toBe(429);
+    expect(await statusOf(gw.commit(call(a, same)))).toBe(200);
+    expect(await statusOf(gw.commit(call(a, same)))).toBe(429);
     expect((await gw.counters(a.agencyId))[0]?.calls).toBe(1);
   });
 });

@@ -32,6 +32,7 @@ function sample(): Statement {
       purposes: {},
       days: {},
       reversed: {},
+      plans: {},
       pricing: { 'citizen:read': { 'STD@1': 4 }, 'business:read': { 'STD@1': 1 } },
     },
     plans: new Map([['STD@1', plan]]),

@@ -42,6 +42,7 @@ function counters(
     purposes: {},
     days: {},
     reversed: {},
+    plans: {},
     pricing,
   };
 }
