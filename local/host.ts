@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { z } from 'zod';
-import { SealerBusyError } from '../shared/audit/log';
+import { auditLogOf, SealerBusyError } from '../shared/audit/log';
 import { type Config, loadConfig } from '../shared/config';
 import { createDeps, type GatewayDeps } from '../shared/deps';
 import { CLIENT_ID_PATTERN } from '../shared/identity/model';
@@ -141,7 +141,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
  */
 function startSealing(deps: GatewayDeps, everyMs: number): () => Promise<void> {
   if (everyMs === 0) return async () => undefined;
-  const sealer = new StreamSealer(deps.store, deps.tables.ledger, deps.auditLog);
+  const sealer = new StreamSealer(deps.store, deps.tables.ledger, auditLogOf(deps));
   let running: Promise<unknown> = Promise.resolve();
   const run = () => {
     running = running.then(() =>

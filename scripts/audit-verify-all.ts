@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { localStore } from '../local/dynamo-local';
 import { progressBar } from '../local/synthetic';
+import { auditLogOf } from '../shared/audit/log';
 import { loadConfig } from '../shared/config';
 import { createDeps } from '../shared/deps';
 import { DEFAULT_JWKS, loadJwks } from './jwks';
@@ -38,7 +39,7 @@ async function main(): Promise<number> {
   );
   try {
     const bar = progressBar('Verifying the audit log');
-    const result = await deps.auditLog.verify(jwks, {
+    const result = await auditLogOf(deps).verify(jwks, {
       full: true,
       onProgress: (done, total) => bar.update(done, total),
     });

@@ -1,6 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AuditLog } from './audit/log';
 import { AuditTrail } from './audit/trail';
 import {
   FileKeyStore,
@@ -15,8 +14,6 @@ import { type Config, loadConfig } from './config';
 import { PlanRepository } from './identity/plans';
 import { ControlRepository } from './identity/repository';
 import { createLogger, type Logger } from './log';
-import { createProviders, loadRegistrySettings, type RegistrySettings } from './registry/config';
-import type { RegisterProviders } from './registry/provider';
 import { createStoreClient } from './storage/client';
 import type { TableNames } from './storage/tables';
 
@@ -33,10 +30,6 @@ export interface GatewayDeps {
   control: ControlRepository;
   plans: PlanRepository;
   audit: AuditTrail;
-  /** The audit trail as a verifiable log: appends (the sealer), checkpoints, proofs, verification. */
-  auditLog: AuditLog;
-  /** The provider serving each register: the hosted copy, or the custodian's API. */
-  registers: RegisterProviders;
 }
 
 export function tableNamesFrom(config: Config): TableNames {
@@ -63,16 +56,12 @@ export function keyStoreFrom(
   return { store: new MemoryKeyStore(), createIfMissing: true };
 }
 
-/** The audit log's name in its signed checkpoints: this gateway's issuer, so two deployments never mix. */
-export const auditLogOrigin = (config: Pick<Config, 'TOKEN_ISSUER'>) => `${config.TOKEN_ISSUER}/audit/log`;
-
 export interface DepsParts {
   config: Config;
   logger: Logger;
   store: DynamoDBDocumentClient;
   now?: () => Date;
   keyStore?: { store: KeyStore; createIfMissing: boolean };
-  registrySettings?: RegistrySettings;
 }
 
 /** Assembles the services over given parts (tests pass a captured logger, a moved clock, a mocked client). */
@@ -104,8 +93,6 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
     control: new ControlRepository(store, tables.control),
     plans: new PlanRepository(store, tables.control),
     audit: new AuditTrail(store, tables.ledger),
-    auditLog: new AuditLog(store, tables.ledger, { origin: auditLogOrigin(config), keys, now }),
-    registers: createProviders(parts.registrySettings ?? loadRegistrySettings(), store, tables),
   };
 }
 

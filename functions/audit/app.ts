@@ -1,3 +1,4 @@
+import { auditLogOf } from '../../shared/audit/log';
 import { queryAudit, subjectHistory } from '../../shared/audit/query';
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
@@ -18,7 +19,7 @@ const normalizeInstant = (value: string | undefined, end: boolean) => {
 
 export function auditRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
-  const log = deps.auditLog;
+  const log = auditLogOf(deps);
 
   // Public, so registered before the token guard: a checkpoint holds hashes only and anyone may check it.
   router.openapi(r.checkpointRoute, async (c) => {

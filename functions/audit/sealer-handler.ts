@@ -1,8 +1,10 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { auditLogOf } from '../../shared/audit/log';
 import { auditRecordsOf, type StreamChange } from '../../shared/audit/stream';
 import { createDeps } from '../../shared/deps';
 
 const deps = createDeps();
+const log = auditLogOf(deps);
 
 /**
  * Invoked by the ledger table's stream (event source mapping, one invocation at a time): appends the batch's new
@@ -12,8 +14,8 @@ const deps = createDeps();
 export const handler = async (
   event: DynamoDBStreamEvent,
 ): Promise<{ appended: number; treeSize: number }> => {
-  const records = auditRecordsOf(event.Records as StreamChange[]);
-  const result = await deps.auditLog.append(records);
+  const records = auditRecordsOf((event.Records ?? []) as StreamChange[]);
+  const result = await log.append(records);
   deps.logger.info('audit records sealed', { received: event.Records.length, ...result });
   return result;
 };

@@ -1,3 +1,4 @@
+import { latestCheckpoint } from '../../shared/audit/log-state';
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
 import { BillingService } from '../../shared/billing/service';
@@ -79,7 +80,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
       }
     }
     // Days and purposes come from the sealed audit log: say up to when.
-    const breakdownAsOf = (await deps.auditLog.checkpoint())?.timestamp;
+    const breakdownAsOf = (await latestCheckpoint(deps.store, deps.tables.ledger))?.timestamp;
     return c.json(
       { granularity: q.granularity, from, to, ...(breakdownAsOf ? { breakdownAsOf } : {}), items },
       200,

@@ -13,6 +13,7 @@ import {
   readForCall,
 } from '../../shared/ledger/broker';
 import { Ledger, usageHeaders } from '../../shared/ledger/ledger';
+import { createProviders, loadRegistrySettings } from '../../shared/registry/config';
 import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
 import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
@@ -35,7 +36,8 @@ export function registryRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   const budget = new BudgetGuard(deps.store, deps.tables.ledger, deps.plans, deps.config.BILLING_VAT_PERCENT);
-  const { population, business } = deps.registers;
+  // Built here, not in the shared deps: only this function serves registers (and bundles their providers).
+  const { population, business } = createProviders(loadRegistrySettings(), deps.store, deps.tables);
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
   /** The first round trip: liveness, the usage lanes and, when the register is hosted here, the record. */

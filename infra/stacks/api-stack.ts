@@ -11,14 +11,15 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { FilterPattern, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { AUDIT_MARKER } from '../../shared/audit/stream';
 import type { TableKey } from '../../shared/storage/tables';
 import {
   GatewayFunction,
@@ -63,22 +64,27 @@ export interface ApiStackProps extends StackProps {
 }
 
 type FunctionName = GatewayFunctionProps['name'];
-/** The functions behind API routes; the audit sealer runs on a schedule only. */
+/** The functions behind API routes; the audit sealer is invoked by the ledger table's stream only. */
 type RoutedFunctionName = Exclude<FunctionName, 'sealer'>;
 
-/** How often the audit sealer links new audit records into their hash chains. */
-export const sealerSchedule = Duration.minutes(1);
+/**
+ * How the ledger's stream feeds the sealer: batches of up to this many records, gathered for at most this long.
+ * One sealer runs at a time (reserved concurrency 1), so its append rate is batch size / time per batch.
+ */
+export const sealerBatch = { size: 1_000, window: Duration.seconds(1) } as const;
+/** Sealing lag that raises the alarm: the age of the oldest stream record the sealer has not appended. */
+export const sealingLagAlarm = Duration.minutes(1);
 
 /**
  * The public face: one REST API (chosen over an HTTP API because a WAFv2 web ACL attaches to its stage
- * directly and it has stage throttling), the five gateway functions behind proxy routes, the scheduled
- * audit sealer, the web ACL, and the alarms. It owns no data; tables and the signing-key secret come in by props.
+ * directly and it has stage throttling), the five gateway functions behind proxy routes, the audit sealer fed
+ * by the ledger table's stream, the web ACL, and the alarms. It owns no data; tables and the signing-key secret come in by props.
  */
 export class ApiStack extends Stack {
   readonly api: RestApi;
   readonly functions: Record<FunctionName, GatewayFunction>;
-  /** Invokes the audit sealer every `sealerSchedule`. */
-  readonly sealerSchedule: Rule;
+  /** Feeds the audit sealer with the ledger's new audit records. */
+  readonly sealerSource: DynamoEventSource;
   readonly webAcl: CfnWebACL;
   readonly alarmTopic: Topic;
 
@@ -155,16 +161,15 @@ export class ApiStack extends Stack {
         .bindTable(ledger, 'readWrite'),
       billing: gatewayFunction('billing', 'read').bindTable(ledger, 'readWrite').bindTable(control, 'read'),
       audit: gatewayFunction('audit', 'published').bindTable(ledger, 'read').bindTable(control, 'read'),
-      // Links audit records into hash chains; signs nothing, so it only locates the keys. One run at a time:
-      // the chain heads' conditional updates would make a second sealer fail anyway.
-      sealer: gatewayFunction('sealer', 'locate', {
+      // Appends audit records to the Merkle log and signs its checkpoints (so it reads the signing key). One
+      // invocation at a time: the log has one appender (its lease would make a second one wait anyway).
+      sealer: gatewayFunction('sealer', 'read', {
         entry: 'audit/sealer-handler.ts',
         reservedConcurrency: 1,
-        // Finishes before the next scheduled run, which would otherwise be throttled by the reservation.
-        timeout: Duration.seconds(50),
+        timeout: Duration.seconds(60),
       }).bindTable(ledger, 'readWrite'),
     };
-    this.sealerSchedule = this.scheduleSealer(prefix, this.functions.sealer);
+    this.sealerSource = this.feedSealer(ledger, this.functions.sealer);
 
     const routes: Record<RoutedFunctionName, string[]> = {
       token: [
@@ -204,17 +209,28 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * An EventBridge rule runs the sealer every minute. A missed or failed run is not retried: the next run seals
-   * whatever is pending (sealing is idempotent), and a stale retry would only queue behind the one-run reservation.
+   * The ledger table's stream invokes the sealer with its new audit records only (inserts that carry a leaf hash;
+   * the filter is evaluated by Lambda, so lane updates never invoke it). A failed batch is retried until it
+   * succeeds or its records expire from the stream (24 h): never skipped, since a skipped record would be
+   * missing from the log; the IteratorAge alarm says long before that.
    */
-  private scheduleSealer(prefix: string, sealer: GatewayFunction): Rule {
-    sealer.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
-    return new Rule(this, 'SealerSchedule', {
-      ruleName: `${prefix}-audit-sealer`,
-      description: 'Links new audit records into their hash chains (National Data Gateway audit sealer)',
-      schedule: Schedule.rate(sealerSchedule),
-      targets: [new LambdaFunction(sealer.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+  private feedSealer(ledger: GatewayTable, sealer: GatewayFunction): DynamoEventSource {
+    const source = new DynamoEventSource(ledger.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: sealerBatch.size,
+      maxBatchingWindow: sealerBatch.window,
+      parallelizationFactor: 1,
+      retryAttempts: -1,
+      bisectBatchOnError: false,
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('INSERT'),
+          dynamodb: { NewImage: { [AUDIT_MARKER]: { S: FilterRule.exists() } } },
+        }),
+      ],
     });
+    sealer.function.addEventSource(source);
+    return source;
   }
 
   private createAlarms(prefix: string): void {
@@ -249,6 +265,15 @@ export class ApiStack extends Stack {
         metricValue: '1',
       });
     }
+    alarm(
+      'sealing-lag',
+      this.functions.sealer.function.metric('IteratorAge', {
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      `Audit records wait more than ${sealingLagAlarm.toMinutes()} minute(s) to enter the audit log: the sealer is failing or cannot keep up.`,
+      sealingLagAlarm.toMilliseconds(),
+    );
     alarm(
       'api-5xx',
       this.api.metricServerError({ period, statistic: 'Sum' }),

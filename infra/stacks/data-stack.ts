@@ -1,5 +1,12 @@
 import { type CfnResource, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -94,6 +101,8 @@ export class DataStack extends Stack {
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.dataKey,
       timeToLiveAttribute: definition.ttlAttribute,
+      // The ledger's stream feeds the audit sealer (its new audit records, filtered at the event source).
+      ...(definition.stream ? { stream: StreamViewType[definition.stream] } : {}),
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });

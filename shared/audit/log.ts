@@ -11,9 +11,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { JSONWebKeySet } from 'jose';
 import type { SigningKeys } from '../auth/keys';
+import type { Config } from '../config';
 import { usageKeys } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
+import type { TableNames } from '../storage/tables';
 import { type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint';
+import { latestCheckpoint, logKeys } from './log-state';
 import {
   CompactRange,
   type CompactRangeJson,
@@ -62,18 +65,6 @@ interface BundleEntry {
   /** For a counted registry call: where its daily usage is aggregated. */
   usage?: { agencyId: string; period: string; day: string; operation: string; purpose: string } | undefined;
 }
-
-/** Key layout of the log in the ledger table (no key is written by a brokered call). */
-export const logKeys = {
-  state: { pk: 'LOG#STATE', sk: 'STATE' },
-  tile: (tile: TileRef) => ({ pk: `LOG#TILE#${tile.level}#${tile.index}`, sk: 'TILE' }),
-  bundle: (index: number) => ({ pk: `LOG#BUNDLE#${index}`, sk: 'BUNDLE' }),
-  /** The leaf index of one record, by record (request) id: what a proof is looked up by. */
-  leaf: (recordId: string) => ({ pk: `LEAF#${recordId}`, sk: 'LEAF' }),
-  /** Every checkpoint, by tree size, in one partition (written once per sealed batch). */
-  checkpoint: (treeSize: number) => ({ pk: 'LOG#CHECKPOINTS', sk: String(treeSize).padStart(16, '0') }),
-  verified: { pk: 'LOG#VERIFIED', sk: 'VERIFIED' },
-};
 
 interface LogState {
   size: number;
@@ -500,8 +491,8 @@ export class AuditLog {
   }
 
   /** The latest signed checkpoint, or undefined before the sealer first ran. */
-  async checkpoint(): Promise<SignedCheckpoint | undefined> {
-    return (await this.readState(true)).checkpoint;
+  checkpoint(): Promise<SignedCheckpoint | undefined> {
+    return latestCheckpoint(this.client, this.tableName);
   }
 
   /** Hashes of the perfect nodes a plan needs, read from the tiles of a tree of `treeSize` (one batch). */
@@ -819,4 +810,25 @@ async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Pro
       for (let task = queue.shift(); task; task = queue.shift()) await task();
     }),
   );
+}
+
+/** The audit log's name in its signed checkpoints: this gateway's issuer, so two deployments never mix. */
+export const auditLogOrigin = (config: Pick<Config, 'TOKEN_ISSUER'>) => `${config.TOKEN_ISSUER}/audit/log`;
+
+/**
+ * The audit log of a gateway's ledger table. Built by the functions that use it (audit, sealer) rather than for
+ * every function: its Merkle, tile and checkpoint code stays out of the other bundles.
+ */
+export function auditLogOf(deps: {
+  store: DynamoDBDocumentClient;
+  tables: TableNames;
+  config: Pick<Config, 'TOKEN_ISSUER'>;
+  keys: AuditLogOptions['keys'];
+  now: () => Date;
+}): AuditLog {
+  return new AuditLog(deps.store, deps.tables.ledger, {
+    origin: auditLogOrigin(deps.config),
+    keys: deps.keys,
+    now: deps.now,
+  });
 }

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRuntime, swaggerUiDir } from '../../infra/constructs/gateway-function';
 import type { Gateway } from '../../infra/gateway';
-import { ledgerFailureMetric, sealerSchedule } from '../../infra/stacks/api-stack';
+import { ledgerFailureMetric, sealerBatch, sealingLagAlarm } from '../../infra/stacks/api-stack';
 import { buildGateway, resourcesOfType } from './gateway-fixture';
 
 const functionNames = ['token', 'registry', 'admin', 'billing', 'audit', 'sealer'] as const;
@@ -45,11 +45,10 @@ describe('api stack', () => {
       expect(gatewayRuntime.name).toBe('nodejs24.x');
     });
 
-    it('gives the API functions 10 s and the sealer 50 s, which ends each run before the next one starts', () => {
+    it('gives the API functions 10 s and the sealer 60 s for a batch of the stream', () => {
       for (const name of functionNames) {
-        expect(functionProps(name).Timeout, name).toBe(name === 'sealer' ? 50 : 10);
+        expect(functionProps(name).Timeout, name).toBe(name === 'sealer' ? 60 : 10);
       }
-      expect(sealerSchedule.toSeconds()).toBeGreaterThan(50);
     });
 
     it('reserves concurrency 1 for the sealer, so one sealer runs at a time, and nothing for the others', () => {
@@ -189,21 +188,15 @@ describe('api stack', () => {
       for (const route of routes) expect(route.integrationType, route.path).toBe('AWS_PROXY');
     });
 
-    it('routes nothing to the sealer and lets only its schedule invoke it', () => {
+    it('routes nothing to the sealer: only the ledger stream invokes it, and nothing else may', () => {
       const routed = new Set(routeTable(template).map((r) => r.functionId));
       expect(routed.has(functionIds.sealer)).toBe(false);
-      const invokers = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission'))
-        .filter((p) => JSON.stringify(p.Properties.FunctionName).includes(functionIds.sealer))
-        .map((p) => p.Properties);
-      const ruleId = logicalId(gateway, gateway.api.sealerSchedule.node.defaultChild);
-      expect(invokers).toEqual([
-        {
-          Action: 'lambda:InvokeFunction',
-          FunctionName: { 'Fn::GetAtt': [functionIds.sealer, 'Arn'] },
-          Principal: 'events.amazonaws.com',
-          SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
-        },
-      ]);
+      const invokers = Object.values(resourcesOfType(template, 'AWS::Lambda::Permission')).filter((p) =>
+        JSON.stringify(p.Properties.FunctionName).includes(functionIds.sealer),
+      );
+      expect(invokers).toEqual([]);
+      const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'));
+      expect(mappings.map((m) => m.Properties.FunctionName)).toEqual([{ Ref: functionIds.sealer }]);
     });
 
     it('is a regional endpoint that passes binary bodies through and compresses responses', () => {
@@ -278,35 +271,48 @@ describe('api stack', () => {
     });
   });
 
-  describe('audit sealer schedule', () => {
-    it('invokes the sealer every minute, without retrying a missed run', () => {
-      const rules = Object.values(resourcesOfType(template, 'AWS::Events::Rule'));
-      expect(rules).toHaveLength(1);
-      expect(rules[0]?.Properties).toMatchObject({
-        Name: 'ndg-test-audit-sealer',
-        ScheduleExpression: 'rate(1 minute)',
-        State: 'ENABLED',
-        Targets: [
-          {
-            Arn: { 'Fn::GetAtt': [functionIds.sealer, 'Arn'] },
-            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
-          },
-        ],
+  describe('audit sealer feed', () => {
+    const mapping = () =>
+      Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"))[0] as unknown as {
+        Properties: {
+          FilterCriteria: { Filters: { Pattern: string }[] };
+          EventSourceArn: unknown;
+          DestinationConfig?: unknown;
+          MaximumRecordAgeInSeconds?: number;
+        } & Record<string, unknown>;
+      };
+
+    it("reads the ledger table's stream from its start, in batches, one batch at a time", () => {
+      expect(mapping().Properties).toMatchObject({
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: sealerBatch.size,
+        MaximumBatchingWindowInSeconds: sealerBatch.window.toSeconds(),
+        ParallelizationFactor: 1,
+        MaximumRetryAttempts: -1,
       });
-      expect(rules[0]?.Properties.Targets).toHaveLength(1);
+      expect(JSON.stringify(mapping().Properties.EventSourceArn)).toContain('StreamArn');
     });
 
-    it('drops a queued sealer invocation after a minute instead of retrying it', () => {
-      template.resourcePropertiesCountIs(
-        'AWS::Lambda::EventInvokeConfig',
-        {
-          FunctionName: { Ref: functionIds.sealer },
-          MaximumRetryAttempts: 0,
-          MaximumEventAgeInSeconds: 60,
-        },
-        1,
-      );
-      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    it('invokes the sealer for inserted audit records only (the items that carry a leaf hash)', () => {
+      const filters = mapping().Properties.FilterCriteria.Filters;
+      expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+        { eventName: ['INSERT'], dynamodb: { NewImage: { leafHash: { S: [{ exists: true }] } } } },
+      ]);
+    });
+
+    it('skips no record: no failure destination, no maximum record age below the stream retention', () => {
+      expect(mapping().Properties.DestinationConfig).toBeUndefined();
+      expect(mapping().Properties.MaximumRecordAgeInSeconds ?? -1).toBe(-1);
+    });
+
+    it('alarms when audit records wait more than a minute to enter the log (IteratorAge)', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IteratorAge',
+        Namespace: 'AWS/Lambda',
+        Statistic: 'Maximum',
+        Threshold: sealingLagAlarm.toMilliseconds(),
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionIds.sealer } }],
+      });
     });
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
 import { StreamSealer } from '../../local/stream-sealer';
+import { auditLogOf } from '../../shared/audit/log';
 import type { Entitlement, Operation, Scope } from '../../shared/identity/model';
 import { readForCall } from '../../shared/ledger/broker';
 import { Ledger, type MeteredCall } from '../../shared/ledger/ledger';
@@ -135,7 +136,8 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       { consistent: true },
     );
 
-  const sealer = new StreamSealer(deps.store, deps.tables.ledger, deps.auditLog);
+  const auditLog = auditLogOf(deps);
+  const sealer = new StreamSealer(deps.store, deps.tables.ledger, auditLog);
   /** Appends every audit record written so far to the audit log (what the sealer does every few seconds). */
   const seal = () => sealer.drain();
 
@@ -151,6 +153,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     meter,
     commit,
     ledger,
+    auditLog,
     seal,
   };
 }

@@ -2,11 +2,12 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyCheckpoint } from '../../../shared/audit/checkpoint';
-import { logKeys } from '../../../shared/audit/log';
+import { auditLogOrigin } from '../../../shared/audit/log';
+import { logKeys } from '../../../shared/audit/log-state';
 import { fromHex, verifyConsistency } from '../../../shared/audit/merkle';
 import { type AuditEvent, recordLeafHash } from '../../../shared/audit/model';
 import { verifyAuditProof } from '../../../shared/audit/proof';
-import { auditLogOrigin } from '../../../shared/deps';
+
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -171,9 +172,9 @@ describe('audit log receipts and proofs', () => {
   });
 
   it('appends a record once though the stream delivers it again', async () => {
-    const before = (await gw.deps.auditLog.checkpoint())!.treeSize;
+    const before = (await gw.auditLog.checkpoint())!.treeSize;
     const { item, key } = await recordOf(calls[3]!.requestId);
-    const again = await gw.deps.auditLog.append([
+    const again = await gw.auditLog.append([
       { ...key, event: item.event as AuditEvent },
       { ...key, event: item.event as AuditEvent },
     ]);
@@ -232,7 +233,7 @@ describe('audit log verification', () => {
       id: edited!.requestId,
       reason: expect.stringContaining('changed'),
     });
-    const full = await gw.deps.auditLog.verify(jwks, { full: true });
+    const full = await gw.auditLog.verify(jwks, { full: true });
     expect(full.firstBroken).toMatchObject({ leafIndex, id: edited!.requestId });
     await setPurpose('1.001');
     expect((await verify()).ok).toBe(true);
@@ -245,7 +246,7 @@ describe('audit log verification', () => {
     await gw.seal();
     const { key, item, leafIndex } = await recordOf(victim!.requestId);
     await gw.deps.store.send(new DeleteCommand({ TableName: gw.deps.tables.ledger, Key: key }));
-    const deleted = await gw.deps.auditLog.verify(jwks, { full: true });
+    const deleted = await gw.auditLog.verify(jwks, { full: true });
     expect(deleted.firstBroken).toMatchObject({ leafIndex, reason: expect.stringContaining('missing') });
     await gw.deps.store.send(new PutCommand({ TableName: gw.deps.tables.ledger, Item: item }));
 
@@ -276,12 +277,12 @@ describe('audit log verification', () => {
         Item: { ...tile, hashes: new Uint8Array(swapped) },
       }),
     );
-    const reordered = await gw.deps.auditLog.verify(jwks, { full: true });
+    const reordered = await gw.auditLog.verify(jwks, { full: true });
     expect(reordered.ok).toBe(false);
     expect(reordered.firstBroken?.reason).toContain('root');
     await gw.deps.store.send(new PutCommand({ TableName: gw.deps.tables.ledger, Item: bundle! }));
     await gw.deps.store.send(new PutCommand({ TableName: gw.deps.tables.ledger, Item: tile! }));
-    expect((await gw.deps.auditLog.verify(jwks, { full: true })).ok).toBe(true);
+    expect((await gw.auditLog.verify(jwks, { full: true })).ok).toBe(true);
   });
 
   it('puts admin actions in the same tree as registry calls', async () => {
