@@ -31,6 +31,10 @@ export const AgencySchema = z
     planCode: z.string().optional(),
     planVersion: z.number().int().optional(),
     budget: z.object({ capVnd: z.number().int(), enforce: z.boolean() }).optional(),
+    ledgerLanes: z.number().int().optional().openapi({
+      description:
+        "How many lanes the agency's month counter and rate window are split over (set from its plan's rate, never lowered); absent: 4.",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

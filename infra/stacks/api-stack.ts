@@ -71,7 +71,8 @@ type RoutedFunctionName = Exclude<FunctionName, 'sealer'>;
  * How the ledger's stream feeds the sealer: batches of up to this many records, gathered for at most this long.
  * One sealer runs at a time (reserved concurrency 1), so its append rate is batch size / time per batch.
  */
-export const sealerBatch = { size: 1_000, window: Duration.seconds(1) } as const;
+// 2,000 records of ~2 KB each stay well inside Lambda's 6 MB invocation payload.
+export const sealerBatch = { size: 2_000, window: Duration.seconds(1) } as const;
 /** Sealing lag that raises the alarm: the age of the oldest stream record the sealer has not appended. */
 export const sealingLagAlarm = Duration.minutes(1);
 

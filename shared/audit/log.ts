@@ -114,7 +114,8 @@ const MAX_COMMIT = 2_048;
 export const VERIFY_MAX_LEAVES = 20_480;
 const LEASE_MS = 60_000;
 const LEASE_NAMES = { '#lease': 'lease', '#owner': 'owner', '#expires': 'expiresAt' };
-const WRITE_CONCURRENCY = 8;
+/** Writes an append sends at once (leaf batches, tiles, usage): its time is then a few round trips. */
+const WRITE_CONCURRENCY = 32;
 
 export interface AuditLogOptions {
   /** The log's identity in its checkpoints. */
@@ -151,9 +152,9 @@ export class AuditLog {
    * deliver at least once), in the order given. Returns how many were appended and the new size.
    */
   async append(records: LogRecord[]): Promise<{ appended: number; treeSize: number }> {
-    const fence = await this.acquire();
+    const { fence, state: held } = await this.acquire();
     try {
-      let state = await this.readState(true);
+      let state = held;
       if (state.appliedThrough < state.size) await this.finish(state, fence);
       const fresh = await this.unsealed(records);
       if (!state.checkpoint && !fresh.length) state = await this.commit(state, [], fence);
@@ -170,8 +171,8 @@ export class AuditLog {
     }
   }
 
-  /** Takes the append lease; returns its fence (a number that grows with every lease taken). */
-  private async acquire(): Promise<number> {
+  /** Takes the append lease; returns its fence (a number that grows with every lease taken) and the log's state. */
+  private async acquire(): Promise<{ fence: number; state: LogState }> {
     const now = this.now().getTime();
     try {
       const { Attributes } = await this.client.send(
@@ -189,10 +190,10 @@ export class AuditLog {
             ':now': now,
             ':me': this.owner,
           },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return Number(Attributes?.fence);
+      return { fence: Number(Attributes?.fence), state: stateOf(Attributes) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         throw new SealerBusyError('Another sealer holds the audit log lease; try again shortly.');
@@ -223,13 +224,7 @@ export class AuditLog {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: logKeys.state, ConsistentRead: consistent }),
     );
-    const size = Number(Item?.size ?? 0);
-    return {
-      size,
-      frontier: (Item?.frontier as CompactRangeJson | undefined) ?? { size: 0, hashes: [] },
-      appliedThrough: Number(Item?.appliedThrough ?? size),
-      checkpoint: Item?.checkpoint as SignedCheckpoint | undefined,
-    };
+    return stateOf(Item);
   }
 
   /** The records of a batch whose leaf is not written yet, each once. */
@@ -787,6 +782,16 @@ export class AuditLog {
     } while (start);
     return out;
   }
+}
+
+function stateOf(item: Record<string, unknown> | undefined): LogState {
+  const size = Number(item?.size ?? 0);
+  return {
+    size,
+    frontier: (item?.frontier as CompactRangeJson | undefined) ?? { size: 0, hashes: [] },
+    appliedThrough: Number(item?.appliedThrough ?? size),
+    checkpoint: item?.checkpoint as SignedCheckpoint | undefined,
+  };
 }
 
 /** Where a counted registry call's daily usage is aggregated; nothing for replays and other records. */

@@ -82,6 +82,7 @@ const corsResponseHeaders = [
   'RateLimit',
   'RateLimit-Policy',
   'X-Quota-Remaining',
+  'X-Audit-Leaf',
   'Retry-After',
   'Idempotent-Replayed',
   'X-Next-Cursor',

@@ -1,7 +1,9 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type CreateTableCommandInput,
   ListTablesCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -20,7 +22,10 @@ export async function ensureTables(client: DynamoDBDocumentClient, names: TableN
   const created: string[] = [];
   for (const key of Object.keys(tableDefinitions) as TableKey[]) {
     const name = names[key];
-    if (existing.has(name)) continue;
+    if (existing.has(name)) {
+      await ensureStream(client, key, name);
+      continue;
+    }
     await client.send(new CreateTableCommand(createTableInput(key, name)));
     const ttl = tableDefinitions[key].ttlAttribute;
     if (ttl) {
@@ -34,6 +39,20 @@ export async function ensureTables(client: DynamoDBDocumentClient, names: TableN
     created.push(name);
   }
   return created;
+}
+
+/** A table made before it had a stream (local data of an earlier version) gets one: the audit sealer reads it. */
+async function ensureStream(client: DynamoDBDocumentClient, key: TableKey, name: string): Promise<void> {
+  const view = tableDefinitions[key].stream;
+  if (!view) return;
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: name,
+      StreamSpecification: { StreamEnabled: true, StreamViewType: view },
+    }),
+  );
 }
 
 function createTableInput(key: TableKey, name: string): CreateTableCommandInput {
