@@ -526,8 +526,7 @@ export class AuditLog {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: logKeys.checkpoint(treeSize), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return { treeSize: Item.treeSize, rootHash: Item.rootHash, timestamp: Item.timestamp, jws: Item.jws };
+    return Item ? checkpointOf(Item) : undefined;
   }
 
   /** The consistency proof (RFC 9162 2.1.4) from a tree of m leaves to one of n (m <= n, both in the log). */
@@ -743,22 +742,19 @@ export class AuditLog {
 
   private async checkpointAtOrBefore(treeSize: number): Promise<SignedCheckpoint | undefined> {
     const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk <= :sk',
-        ExpressionAttributeValues: {
-          ':pk': logKeys.checkpoint(0).pk,
-          ':sk': logKeys.checkpoint(treeSize).sk,
-        },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
+      new QueryCommand({ ...this.checkpointsQuery(treeSize), ScanIndexForward: false, Limit: 1 }),
     );
-    const item = Items[0];
-    return item
-      ? { treeSize: item.treeSize, rootHash: item.rootHash, timestamp: item.timestamp, jws: item.jws }
-      : undefined;
+    return Items[0] ? checkpointOf(Items[0]) : undefined;
+  }
+
+  /** The checkpoints of sizes up to `treeSize`, oldest first. */
+  private checkpointsQuery(treeSize: number) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk <= :sk',
+      ExpressionAttributeValues: { ':pk': logKeys.checkpoint(0).pk, ':sk': logKeys.checkpoint(treeSize).sk },
+      ConsistentRead: true,
+    };
   }
 
   /** Every checkpoint's root up to a size (a full verification checks the tree against each). */
@@ -767,15 +763,7 @@ export class AuditLog {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk <= :sk',
-          ExpressionAttributeValues: {
-            ':pk': logKeys.checkpoint(0).pk,
-            ':sk': logKeys.checkpoint(treeSize).sk,
-          },
-          ExclusiveStartKey: start,
-        }),
+        new QueryCommand({ ...this.checkpointsQuery(treeSize), ExclusiveStartKey: start }),
       );
       for (const item of page.Items ?? []) out.set(Number(item.treeSize), item.rootHash as string);
       start = page.LastEvaluatedKey;
@@ -783,6 +771,13 @@ export class AuditLog {
     return out;
   }
 }
+
+const checkpointOf = (item: Record<string, unknown>): SignedCheckpoint => ({
+  treeSize: Number(item.treeSize),
+  rootHash: item.rootHash as string,
+  timestamp: item.timestamp as string,
+  jws: item.jws as string,
+});
 
 function stateOf(item: Record<string, unknown> | undefined): LogState {
   const size = Number(item?.size ?? 0);

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical';
+import { leafHash, toHex } from './merkle';
 
 export type AuditKind = 'registry-call' | 'admin-action' | 'billing-action';
 
@@ -48,5 +48,4 @@ export const storedEvent = (event: AuditEvent): AuditEvent => JSON.parse(JSON.st
 export const recordBytes = (event: AuditEvent) => new TextEncoder().encode(canonicalJson(storedEvent(event)));
 
 /** The record's RFC 9162 leaf hash, SHA-256(0x00 || bytes), lowercase hex: the caller's receipt. */
-export const recordLeafHash = (event: AuditEvent) =>
-  createHash('sha256').update(Uint8Array.of(0)).update(recordBytes(event)).digest('hex');
+export const recordLeafHash = (event: AuditEvent) => toHex(leafHash(recordBytes(event)));
