@@ -54,6 +54,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
         agency,
         from.slice(0, 7),
         to.slice(0, 7),
+        { days: true },
       )) {
         if (q.granularity === 'month') {
           items.push({

@@ -99,11 +99,11 @@ const responseHeaders = z.object({
   RateLimit: z.string().openapi({ description: 'The remaining allowance in the current window.' }),
   'X-Quota-Remaining': z.string().openapi({
     description:
-      "Calls left in the monthly quota, as far as the lanes this call read tell (exact for an agency with few lanes; GET /billing/usage has the exact count).",
+      'Calls left in the monthly quota, as far as the lanes this call read tell (exact for an agency with few lanes; GET /billing/usage has the exact count).',
   }),
   'X-Audit-Leaf': z.string().openapi({
     description:
-      "Your receipt: the RFC 9162 leaf hash (lowercase hex) of the audit record this call wrote. Its inclusion proof against a signed checkpoint is at GET /audit/log/proofs/{X-Request-Id} once sealed (seconds).",
+      'Your receipt: the RFC 9162 leaf hash (lowercase hex) of the audit record this call wrote. Its inclusion proof against a signed checkpoint is at GET /audit/log/proofs/{X-Request-Id} once sealed (seconds).',
   }),
 });
 

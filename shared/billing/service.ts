@@ -14,8 +14,9 @@ import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
 import { type ControlRepository, type TransactItem, transactOrConflict } from '../identity/repository';
 import { counterNames, ledgerKeys } from '../ledger/ledger';
-import { periodOf, startOfVietnamDay } from '../ledger/period';
-import { type PeriodCounters, queryPeriods, readCounters } from '../ledger/usage';
+import { periodOf, periodsBetween, startOfVietnamDay } from '../ledger/period';
+import { type PeriodCounters, queryPeriods, readCounters, readPeriodCounters } from '../ledger/usage';
+import { batchGetAll } from '../storage/batch';
 import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { TableNames } from '../storage/tables';
 import type { BillingSettings } from './config';
@@ -136,11 +137,24 @@ export class BillingService {
   private async compute(agency: Agency, period: string): Promise<{ statement: Statement; metered: boolean }> {
     const first = previousPeriod(period, LATE_USAGE_LOOKBACK_PERIODS);
     const last = previousPeriod(period, 1);
-    const [counters, closed, earlier] = await Promise.all([
+    const [counters, closedAll, refunded] = await Promise.all([
       this.counters(agency, period, period),
       this.storedRange(agency.id, first, last),
-      this.counters(agency, first, last),
+      this.refundedPeriods(agency.id, first, last),
     ]);
+    // Which closed months to price again. Late usage can only belong to the month just before: a call's ledger
+    // write lands within seconds of its start (the function's timeout), and a month is closed only once it has
+    // ended, so any earlier month's late calls were already there when the month after it was closed, and that
+    // statement carries them. An older month is priced again only if a refund has touched it since.
+    const closed = closedAll.filter((s) => s.statement.period === last || refunded.has(s.statement.period));
+    const earlier = closed.length
+      ? await readPeriodCounters(
+          this.deps.store,
+          this.deps.tables.ledger,
+          agency,
+          closed.map((s) => s.statement.period),
+        )
+      : [];
     const current = counters[0];
     const feePlan =
       (current && (await this.lastPlanMetered(agency.id, period, current))) ??
@@ -191,6 +205,22 @@ export class BillingService {
       adjustments,
       vatPercent: this.settings.vatPercent,
     });
+  }
+
+  /** The periods from..to that have a refund (their refund counter items: one batch, whatever the lanes). */
+  private async refundedPeriods(agencyId: string, from: string, to: string): Promise<Set<string>> {
+    const periods = periodsBetween(from, to);
+    const items = await batchGetAll(
+      this.deps.store,
+      this.deps.tables.ledger,
+      periods.map((p) => ledgerKeys.adjustments(agencyId, p)),
+      true,
+    );
+    return new Set(
+      items
+        .filter((item) => Object.keys(item).some((name) => name.startsWith('reversed#')))
+        .map((item) => item.period as string),
+    );
   }
 
   /** Counters for pricing: the lanes (and refunds) only; the daily breakdown is for usage reports. */

@@ -100,16 +100,33 @@ function addDay(counters: PeriodCounters, day: string, item: Record<string, unkn
  * left out. Each period costs its lanes (a BatchGetItem per 100) and one Query of its sealed days, whatever the
  * number of calls.
  */
-export async function readCounters(
+export function readCounters(
   client: DynamoDBDocumentClient,
   ledgerTable: string,
   agency: CounterOwner,
   fromPeriod: string,
   toPeriod: string,
-  options: { consistent?: boolean; days?: boolean } = {},
+  options: CounterReadOptions = {},
+): Promise<PeriodCounters[]> {
+  return readPeriodCounters(client, ledgerTable, agency, periodsBetween(fromPeriod, toPeriod), options);
+}
+
+export interface CounterReadOptions {
+  /** Read the lanes consistently (budget checks). */
+  consistent?: boolean;
+  /** Also read the sealed daily usage (usage reports); pricing needs none. */
+  days?: boolean;
+}
+
+/** readCounters for a list of periods (oldest first). */
+export async function readPeriodCounters(
+  client: DynamoDBDocumentClient,
+  ledgerTable: string,
+  agency: CounterOwner,
+  periods: string[],
+  options: CounterReadOptions = {},
 ): Promise<PeriodCounters[]> {
   const lanes = agency.ledgerLanes ?? DEFAULT_LANES;
-  const periods = periodsBetween(fromPeriod, toPeriod);
   const keysOf = (period: string) => [
     ledgerKeys.adjustments(agency.id, period),
     ...Array.from({ length: lanes }, (_, lane) => laneKeys.month(agency.id, period, lane)),
@@ -117,7 +134,7 @@ export async function readCounters(
   const keys = periods.flatMap(keysOf);
   const [items, days] = await Promise.all([
     batchGetAll(client, ledgerTable, keys, options.consistent ?? false),
-    options.days === false
+    !options.days
       ? Promise.resolve([])
       : Promise.all(periods.map((period) => sealedDays(client, ledgerTable, agency.id, period))),
   ]);

@@ -133,7 +133,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       (await deps.control.getAgency(agencyId)) ?? { id: agencyId },
       from,
       to,
-      { consistent: true },
+      { consistent: true, days: true },
     );
 
   const auditLog = auditLogOf(deps);
