@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -283,6 +287,73 @@ describe('audit log verification', () => {
     await gw.deps.store.send(new PutCommand({ TableName: gw.deps.tables.ledger, Item: bundle! }));
     await gw.deps.store.send(new PutCommand({ TableName: gw.deps.tables.ledger, Item: tile! }));
     expect((await gw.auditLog.verify(jwks, { full: true })).ok).toBe(true);
+  });
+
+  it('npm run verify-audit-proof and npm run audit:verify-all agree, and name what was broken', async () => {
+    const [call] = await lookups(1);
+    await gw.seal();
+    const dir = mkdtempSync(join(tmpdir(), 'ndg-audit-'));
+    const proof = await json<{ auditPath: string[] }>(
+      await gw.call(auditor, 'GET', `/audit/log/proofs/${call!.requestId}`),
+    );
+    writeFileSync(join(dir, 'proof.json'), JSON.stringify(proof));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify(jwks));
+    const changed = { ...proof, auditPath: [...proof.auditPath].reverse() };
+    writeFileSync(join(dir, 'changed.json'), JSON.stringify(changed));
+    const script = (file: string, args: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+      });
+    const proofCheck = (name: string) =>
+      script('scripts/verify-audit-proof.ts', [
+        join(dir, name),
+        '--jwks',
+        join(dir, 'jwks.json'),
+        '--leaf',
+        call!.leaf,
+      ]);
+    const ok = proofCheck('proof.json');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('OK: record');
+    expect(proofCheck('changed.json').status).toBe(1);
+
+    const { config, tables } = gw.deps;
+    const verifyAll = () =>
+      script('scripts/audit-verify-all.ts', ['--jwks', join(dir, 'jwks.json')], {
+        DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+        CONTROL_TABLE: tables.control,
+        REGISTRY_TABLE: tables.registry,
+        LEDGER_TABLE: tables.ledger,
+        TOKEN_ISSUER: config.TOKEN_ISSUER,
+      });
+    const whole = verifyAll();
+    expect(whole.status, whole.stderr).toBe(0);
+    expect(whole.stdout).toMatch(/^OK: \d+ audit records/);
+    const { key } = await recordOf(call!.requestId);
+    const setOfficer = (officerId: string) =>
+      gw.deps.store.send(
+        new UpdateCommand({
+          TableName: gw.deps.tables.ledger,
+          Key: key,
+          UpdateExpression: 'SET #e.officerId = :o',
+          ExpressionAttributeNames: { '#e': 'event' },
+          ExpressionAttributeValues: { ':o': officerId },
+        }),
+      );
+    await setOfficer('CB-FORGED');
+    const broken = verifyAll();
+    await gw.deps.store.send(
+      new UpdateCommand({
+        TableName: gw.deps.tables.ledger,
+        Key: key,
+        UpdateExpression: 'REMOVE #e.officerId',
+        ExpressionAttributeNames: { '#e': 'event' },
+      }),
+    );
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`(record ${call!.requestId})`);
+    expect(broken.stderr).toContain('changed');
   });
 
   it('puts admin actions in the same tree as registry calls', async () => {
