@@ -4,6 +4,7 @@
  * piece of text comes from i18n.js, every number and date through format.js.
  */
 import { ApiError, createApi } from './api.js';
+import { recordLeafHash, verifyAuditProof } from './audit-proof.js';
 import {
   dayOf,
   dayOfSeconds,
@@ -1378,7 +1379,7 @@ $('audit-form').addEventListener('submit', async (event) => {
     async () => {
       const page = await api.json('GET', `audit/events?${new URLSearchParams({ subject, limit: '200' })}`);
       if (can('admin') && !state.agencies.size) await loadAgencies();
-      state.audit = { subject, items: page.items };
+      state.audit = { subject, items: page.items, receipts: new Map(), lastReceipt: undefined };
       renderAudit();
     },
     { button: event.submitter },
@@ -1390,23 +1391,129 @@ function renderAudit() {
   $('h-audit-results').hidden = !found;
   $('audit-table').hidden = !found?.items.length;
   $('audit-none').hidden = !found || found.items.length > 0;
+  renderReceiptResult();
   if (!found) return;
   $('h-audit-results').textContent = t('audit.results', { subject: found.subject });
   $('audit-none').textContent = t('audit.none', { subject: found.subject });
   const rows = found.items.map((record) =>
     h(
       'tr',
-      { 'data-record': record.id },
+      { 'data-record': record.id, 'data-receipt': found.receipts.get(record.id)?.state },
       cell(formatDateTime(record.at)),
       cell(agencyLabel(record.actor.agencyId)),
       cell(record.actor.clientId, 'mono'),
       cell(OPERATIONS.includes(record.action) ? opName(record.action) : record.action),
-      cell(record.purpose ?? '–', 'mono'),
-      cell(record.officerId ?? '–', 'mono'),
-      cell(`${record.outcome}${record.status ? ` (${record.status})` : ''}`),
+      cell(record.purpose ?? '–', 'mono nowrap'),
+      cell(record.officerId ?? '–', 'mono nowrap'),
+      cell(`${t(`outcome.${record.outcome}`)}${record.status ? ` (${record.status})` : ''}`),
+      h(
+        'td',
+        {},
+        h('button', {
+          type: 'button',
+          class: 'secondary',
+          text: t('audit.receiptVerify'),
+          'aria-label': t('audit.receiptVerifyLabel', { id: record.id }),
+          onclick: (event) => verifyReceipt(record, event.currentTarget),
+        }),
+        h('span', { class: 'receipt-state' }, receiptBadge(found.receipts.get(record.id))),
+      ),
     ),
   );
-  fillRows($('audit-table'), rows, 7);
+  fillRows($('audit-table'), rows, 8);
+}
+
+const RECEIPT_BADGES = {
+  ok: ['✓', 'audit.receiptOk'],
+  bad: ['✗', 'audit.receiptBad'],
+  waiting: ['…', 'audit.receiptWaiting'],
+};
+
+/** A row's receipt state in words and a sign, not by colour alone; nothing before it is checked. */
+function receiptBadge(outcome) {
+  if (!outcome) return '';
+  const [sign, key] = RECEIPT_BADGES[outcome.state];
+  return h(
+    'span',
+    { class: `badge receipt-${outcome.state}` },
+    h('span', { 'aria-hidden': 'true', text: `${sign} ` }),
+    t(key),
+  );
+}
+
+/** The last receipt checked, said in full under the table (a live region, so it is announced). */
+function renderReceiptResult() {
+  const out = $('audit-receipt-result');
+  const id = state.audit?.lastReceipt;
+  const outcome = id && state.audit.receipts.get(id);
+  if (!outcome) return out.replaceChildren();
+  if (outcome.state === 'waiting') {
+    return out.replaceChildren(
+      h('span', { 'data-receipt': 'waiting', text: t('audit.receiptPending', { id }) }),
+    );
+  }
+  if (outcome.state === 'bad') {
+    return out.replaceChildren(
+      h('span', {
+        class: 'bad',
+        'data-receipt': 'bad',
+        'data-code': outcome.code,
+        text: t('audit.receiptInvalid', { id, reason: t(`proof.${outcome.code}`) }),
+      }),
+    );
+  }
+  const { verified } = outcome;
+  out.replaceChildren(
+    h('span', {
+      class: 'ok',
+      'data-receipt': 'ok',
+      text: t('audit.receiptValid', {
+        id,
+        leafIndex: formatCount(verified.leafIndex),
+        treeSize: formatCount(verified.treeSize),
+        time: formatDateTime(verified.timestamp),
+        kid: verified.kid,
+      }),
+    }),
+  );
+}
+
+/**
+ * A record's receipt checked in the browser, trusting neither the page's server nor its store: the proof of
+ * its leaf under a checkpoint signed by a published key, and the record as shown hashing to that leaf.
+ */
+async function checkReceipt(record) {
+  const [proof, jwks] = await Promise.all([
+    api.json('GET', `audit/log/proofs/${encodeURIComponent(record.id)}`).catch((error) => {
+      // Not in the latest checkpoint yet: the sealer appends records within seconds of their call.
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }),
+    api.publicText('.well-known/jwks.json'),
+  ]);
+  if (!proof) return { state: 'waiting' };
+  const { leafHash: receipt, ...event } = record;
+  const verified = await verifyAuditProof(proof, JSON.parse(jwks), receipt);
+  if (!verified.ok) return { state: 'bad', code: verified.code };
+  // The proof is of the receipt stored beside the record: an edit of the record itself shows here.
+  if ((await recordLeafHash(event)) !== verified.leafHash) return { state: 'bad', code: 'recordChanged' };
+  return { state: 'ok', verified };
+}
+
+async function verifyReceipt(record, button) {
+  clearMessages();
+  const found = state.audit;
+  const outcome = await busy(t('audit.receiptVerifying', { id: record.id }), () => checkReceipt(record), {
+    button,
+  });
+  if (!outcome || state.audit !== found) return;
+  found.receipts.set(record.id, outcome);
+  found.lastReceipt = record.id;
+  // Only this row changes: the rest of the table, and the user's place in it, stay as they were.
+  const row = [...$('audit-table').tBodies[0].rows].find((tr) => tr.dataset.record === record.id);
+  row?.setAttribute('data-receipt', outcome.state);
+  row?.querySelector('.receipt-state')?.replaceChildren(receiptBadge(outcome));
+  renderReceiptResult();
 }
 
 $('audit-verify').addEventListener('click', async (event) => {
@@ -1424,29 +1531,49 @@ $('audit-verify').addEventListener('click', async (event) => {
   );
 });
 
+/** Why the log is broken, by the words of the API's reason (it has no code for it), in the page's language. */
+const BROKEN_REASONS = [
+  [/changed after it was sealed/, 'changed'],
+  [/sealed record is missing/, 'missing'],
+  [/not validly signed/, 'signature'],
+  [/do not give the root/, 'root'],
+  [/do not prove size/, 'consistency'],
+  [/^tile .* does not match/, 'tile'],
+];
+const brokenReason = (reason) =>
+  t(`logBroken.${BROKEN_REASONS.find(([words]) => words.test(String(reason)))?.[1] ?? 'other'}`);
+
 function renderAuditVerify() {
   const result = state.auditVerify;
   if (!result) return;
+  if (result.ok) {
+    const upToDate = result.checked === 0 && result.pending === 0;
+    $('audit-verify-result').replaceChildren(
+      h('span', {
+        class: 'ok',
+        'data-ok': 'true',
+        text: upToDate
+          ? t('audit.upToDate', { treeSize: formatCount(result.treeSize) })
+          : t('audit.ok', {
+              checked: formatCount(result.checked),
+              from: formatCount(result.from),
+              treeSize: formatCount(result.treeSize),
+              pending: formatCount(result.pending),
+            }),
+      }),
+    );
+    return;
+  }
+  const broken = result.firstBroken ?? {};
+  const at = broken.leafIndex === undefined ? undefined : formatCount(broken.leafIndex);
+  const key =
+    at === undefined ? 'audit.brokenLog' : broken.id === undefined ? 'audit.brokenAt' : 'audit.broken';
   $('audit-verify-result').replaceChildren(
-    result.ok
-      ? h('span', {
-          class: 'ok',
-          'data-ok': 'true',
-          text: t('audit.ok', {
-            checked: formatCount(result.checked),
-            shards: result.shards,
-            pending: formatCount(result.pending),
-          }),
-        })
-      : h('span', {
-          class: 'bad',
-          'data-ok': 'false',
-          text: t('audit.broken', {
-            shard: result.firstBroken?.shard,
-            seq: result.firstBroken?.seq,
-            reason: result.firstBroken?.reason,
-          }),
-        }),
+    h('span', {
+      class: 'bad',
+      'data-ok': 'false',
+      text: t(key, { id: broken.id, leafIndex: at, reason: brokenReason(broken.reason) }),
+    }),
   );
 }
 

@@ -31,3 +31,5 @@ export declare function verifyAuditProof(
   expectLeafHash?: string,
   subtle?: SubtleCrypto,
 ): Promise<AuditProofResult>;
+
+export declare function recordLeafHash(event: object, subtle?: SubtleCrypto): Promise<string>;

@@ -281,6 +281,18 @@ async function verify(proof, jwks, expectLeafHash, subtle) {
 }
 
 /**
+ * A record's leaf hash as the log computes it (shared/audit/model.ts recordLeafHash): SHA-256 of 0x00 and the
+ * canonical JSON of the record (UTF-8), lowercase hex. `event` is an item of GET /audit/events without its
+ * leafHash, so the page checks the record it shows, not only the receipt stored beside it.
+ */
+export async function recordLeafHash(event, subtle = globalThis.crypto.subtle) {
+  const bytes = new TextEncoder().encode(canonicalJson(event));
+  const prefixed = new Uint8Array(1 + bytes.length);
+  prefixed.set(bytes, 1);
+  return toHex(new Uint8Array(await subtle.digest('SHA-256', prefixed)));
+}
+
+/**
  * Verifies an audit proof (the JSON of GET /audit/log/proofs/{requestId}) against the gateway's JWKS
  * (GET /.well-known/jwks.json), and with `expectLeafHash` (the call's X-Audit-Leaf receipt) that it is that
  * record. Never rejects: resolves to {ok: true, ...what was verified} or {ok: false, code, reason}.

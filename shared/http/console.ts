@@ -17,6 +17,8 @@ export const consoleAssets: Record<string, { type: string; from: 'console' | 'up
   'forms.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'i18n.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'verify.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+  'audit-proof.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+  'locale-guard.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
   'console.css': { type: 'text/css; charset=utf-8', from: 'console' },
   'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', from: 'uplot' },
   'uPlot.min.css': { type: 'text/css; charset=utf-8', from: 'uplot' },

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,12 +9,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import {
   dayOf,
   formatCount,
+  formatDateTime,
   formatPeriod,
   formatVnd,
   periodOf,
   shiftPeriod,
 } from '../../../console/format.js';
-import { messages } from '../../../console/i18n.js';
+import { messages, translate } from '../../../console/i18n.js';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { launchChromium } from '../../support/browser';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
@@ -458,7 +460,7 @@ describe.skipIf(skip)('console', () => {
     await screenshot('agencies-budget-vi');
   });
 
-  it('finds who looked at a citizen and verifies the audit chain', async () => {
+  it("finds who looked at a citizen, verifies the audit log, and verifies a record's receipt in the browser", async () => {
     await goTo('audit');
     await page.fill('#audit-subject', '001099012345');
     await page.click('#audit-form button[type=submit]');
@@ -466,15 +468,146 @@ describe.skipIf(skip)('console', () => {
     const rows = await page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
     expect(rows.filter((text) => text.includes(agency.code) && text.includes('1.001'))).toHaveLength(4);
     expect(rows.some((text) => text.includes('CB-0042'))).toBe(true);
-    // As the sealer would within seconds (it runs in `npm start` and from the stream in AWS, not in tests).
+    expect(
+      rows.every((text) => text.includes(vi['outcome.served'] as string) && !text.includes('served')),
+    ).toBe(true);
+
+    // One of the test's own calls: its record id is the call's request id.
+    const id = requestIds[0] as string;
+    const row = page.locator(`#audit-table tr[data-record="${id}"]`);
+    const receipt = page.locator('#audit-receipt-result [data-receipt]');
+    const verifyReceipt = () => row.getByRole('button', { name: `Kiểm chứng bản ghi ${id}` }).click();
+    const search = async () => {
+      await page.click('#audit-form button[type=submit]');
+      await page.locator(`#audit-table tr[data-record="${id}"]:not([data-receipt])`).waitFor();
+    };
+
+    // Not sealed yet (the sealer runs in `npm start` and from the stream in AWS, not in tests): no proof yet.
+    await verifyReceipt();
+    await receipt.waitFor();
+    expect(await receipt.getAttribute('data-receipt')).toBe('waiting');
+    expect(await receipt.textContent()).toBe(translate('vi', 'audit.receiptPending', { id }));
+    expect(await row.locator('.receipt-state').textContent()).toBe(`… ${vi['audit.receiptWaiting']}`);
+
     const sealed = (await gw.seal()).treeSize;
-    await page.click('#audit-verify');
-    await page.waitForSelector('#audit-verify-result [data-ok]');
-    expect(await page.getAttribute('#audit-verify-result [data-ok]', 'data-ok')).toBe('true');
+    // Where the record is stored, found through the log: its leaf gives its index, its entry bundle its key.
+    const { store, tables } = gw.deps;
+    const leaf = (
+      await store.send(new GetCommand({ TableName: tables.ledger, Key: { pk: `LEAF#${id}`, sk: 'LEAF' } }))
+    ).Item as { index: number };
+    const bundle = (
+      await store.send(
+        new GetCommand({
+          TableName: tables.ledger,
+          Key: { pk: `LOG#BUNDLE#${Math.floor(leaf.index / 256)}`, sk: 'BUNDLE' },
+        }),
+      )
+    ).Item as { entries: { id: string; pk: string; sk: string }[] };
+    const entry = bundle.entries[leaf.index % 256];
+    expect(entry?.id).toBe(id);
+    const setOfficer = (officerId: string) =>
+      store.send(
+        new UpdateCommand({
+          TableName: tables.ledger,
+          Key: { pk: entry?.pk, sk: entry?.sk },
+          UpdateExpression: 'SET #event.officerId = :officer',
+          ExpressionAttributeNames: { '#event': 'event' },
+          ExpressionAttributeValues: { ':officer': officerId },
+        }),
+      );
+    const verifyLog = async (ok: 'true' | 'false') => {
+      await page.click('#audit-verify');
+      await page.waitForSelector(`#audit-verify-result [data-ok="${ok}"]`);
+      return page.textContent('#audit-verify-result');
+    };
+
+    // A record edited after it was sealed: the log's verification names it, then passes once it is restored.
+    await setOfficer('CB-9999');
+    expect(await verifyLog('false')).toBe(
+      translate('vi', 'audit.broken', {
+        id,
+        leafIndex: formatCount(leaf.index),
+        reason: vi['logBroken.changed'],
+      }),
+    );
+    await setOfficer('CB-0042');
+    expect(await verifyLog('true')).toBe(
+      translate('vi', 'audit.ok', {
+        checked: formatCount(sealed),
+        from: '0',
+        treeSize: formatCount(sealed),
+        pending: '0',
+      }),
+    );
     expect(await page.textContent('#audit-verify-result')).toContain(
       `đã kiểm tra ${formatCount(sealed)} bản ghi`,
     );
+    // Verification goes on from where it stopped: nothing new since.
+    expect(await verifyLog('true')).toBe(
+      translate('vi', 'audit.upToDate', { treeSize: formatCount(sealed) }),
+    );
+
+    // Sealed now: the proof and the published keys verify in the browser, against the row's receipt.
+    await verifyReceipt();
+    await page.locator('#audit-receipt-result [data-receipt="ok"]').waitFor();
+    const checkpoint = (await (await fetch(`${base}/audit/log/checkpoint`)).json()) as {
+      treeSize: number;
+      timestamp: string;
+      jws: string;
+    };
+    expect(checkpoint.treeSize).toBe(sealed);
+    const { kid } = JSON.parse(Buffer.from(checkpoint.jws.split('.')[0] as string, 'base64url').toString());
+    const valid = {
+      id,
+      leafIndex: formatCount(leaf.index),
+      treeSize: formatCount(sealed),
+      time: formatDateTime(checkpoint.timestamp),
+      kid,
+    };
+    expect(await receipt.textContent()).toBe(translate('vi', 'audit.receiptValid', valid));
+    expect(await row.getAttribute('data-receipt')).toBe('ok');
+    expect(await row.locator('.receipt-state').textContent()).toBe(`✓ ${vi['audit.receiptOk']}`);
     await checkBothLanguages('audit');
+    await switchLanguage('en');
+    expect(await receipt.textContent()).toBe(translate('en', 'audit.receiptValid', valid));
+    expect(await page.textContent('#audit-verify-result')).toBe(
+      translate('en', 'audit.upToDate', { treeSize: formatCount(sealed) }),
+    );
+    await switchLanguage('vi');
+
+    // The record edited in the store: its stored receipt and the log still agree, but the record shown no
+    // longer hashes to them, and the page says so.
+    await setOfficer('CB-9999');
+    await search();
+    expect(await row.textContent()).toContain('CB-9999');
+    await verifyReceipt();
+    await page.locator('#audit-receipt-result [data-receipt="bad"]').waitFor();
+    expect(await receipt.getAttribute('data-code')).toBe('recordChanged');
+    expect(await receipt.textContent()).toBe(
+      translate('vi', 'audit.receiptInvalid', { id, reason: vi['proof.recordChanged'] }),
+    );
+    expect(await row.locator('.receipt-state').textContent()).toBe(`✗ ${vi['audit.receiptBad']}`);
+    await checkBothLanguages('audit-receipt-record-changed');
+    await setOfficer('CB-0042');
+    await search();
+
+    // A proof altered on its way to the page (one hash of its audit path): it no longer leads to the signed root.
+    const proofs = `${base}/audit/log/proofs/*`;
+    await page.route(proofs, async (route) => {
+      const response = await route.fetch();
+      const proof = (await response.json()) as { auditPath: string[] };
+      const first = proof.auditPath[0] as string;
+      proof.auditPath[0] = `${first[0] === '0' ? '1' : '0'}${first.slice(1)}`;
+      await route.fulfill({ response, json: proof });
+    });
+    await verifyReceipt();
+    await page.locator('#audit-receipt-result [data-receipt="bad"]').waitFor();
+    await page.unroute(proofs);
+    expect(await receipt.getAttribute('data-code')).toBe('notIncluded');
+    expect(await receipt.textContent()).toBe(
+      translate('vi', 'audit.receiptInvalid', { id, reason: vi['proof.notIncluded'] }),
+    );
+    await screenshot('audit-receipt-altered-proof-vi');
     await signOut();
   });
 
@@ -523,6 +656,31 @@ describe.skipIf(skip)('console', () => {
     );
     expect(await page.textContent('#usage-chart .u-legend')).toContain(agency.name);
     await checkBothLanguages('usage');
+  });
+
+  it('draws the usage chart when the browser reports a language Intl refuses (a POSIX locale)', async () => {
+    const posix = await context.newPage();
+    posix.setDefaultTimeout(8_000);
+    const errors: string[] = [];
+    posix.on('pageerror', (error) => errors.push(error.message));
+    // As a browser started under LANG=en_US@posix reports it: uPlot's number format would throw as it loads.
+    await posix.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'language', {
+        get: () => 'en-US@posix',
+        configurable: true,
+      });
+    });
+    try {
+      await posix.goto(`${base}/console`);
+      await posix.fill('#signin-client', finance.clientId);
+      await posix.fill('#signin-secret', finance.secret);
+      await posix.click('#signin-form button[type=submit]');
+      await posix.waitForSelector('#usage-chart canvas');
+      expect(await posix.evaluate(() => navigator.language)).toBe('vi');
+      expect(errors).toEqual([]);
+    } finally {
+      await posix.close();
+    }
   });
 
   it("shows this month's statement in VND and downloads it as CSV", async () => {

@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditProof } from '../../../console/audit-proof.js';
+import { recordLeafHash, verifyAuditProof } from '../../../console/audit-proof.js';
 import { type SignedCheckpoint, signCheckpoint } from '../../../shared/audit/checkpoint';
 import {
   CompactRange,
@@ -10,6 +10,7 @@ import {
   type NodeRef,
   toHex,
 } from '../../../shared/audit/merkle';
+import { type AuditEvent, recordLeafHash as gatewayLeafHash } from '../../../shared/audit/model';
 import { type AuditProof, verifyAuditProof as verifyOffline } from '../../../shared/audit/proof';
 
 const ORIGIN = 'gateway.example.gov.vn/audit';
@@ -152,5 +153,34 @@ describe('audit proof verification in the browser (WebCrypto)', () => {
     const candidate = { ...proof, checkpoint: { ...checkpoint, jws: twin } };
     expect(await verifyAuditProof(candidate, jwks)).toMatchObject({ ok: false, code: 'malformed' });
     expect(await offlineCode(candidate, jwks)).toBe('malformed');
+  });
+});
+
+describe("a record's leaf hash in the browser", () => {
+  const event: AuditEvent = {
+    id: '5f0c2a51-0f7e-4a53-9d8e-1b2c3d4e5f60',
+    at: '2026-11-02T03:04:05.678Z',
+    kind: 'registry-call',
+    actor: { clientId: 'ndgc_abc', agencyId: 'agc_1' },
+    action: 'citizen:read',
+    subject: '001099012345',
+    purpose: '1.001',
+    officerId: 'CB-0042',
+    caseId: undefined,
+    outcome: 'served',
+    status: 200,
+    ledger: { period: '2026-11', day: '2026-11-02', plan: 'STD', planVersion: 1, billable: true },
+    after: { name: 'Sở Y tế thành phố Hà Nội', tags: ['một', 2, null] },
+  };
+
+  it('is the leaf hash the gateway gives the record, computed from the record as GET /audit/events sends it', async () => {
+    const sent = JSON.parse(JSON.stringify({ ...event, leafHash: gatewayLeafHash(event) }));
+    const { leafHash: receipt, ...shown } = sent;
+    expect(await recordLeafHash(shown)).toBe(receipt);
+  });
+
+  it('changes when any field of the record does', async () => {
+    const shown = JSON.parse(JSON.stringify(event));
+    expect(await recordLeafHash({ ...shown, officerId: 'CB-9999' })).not.toBe(gatewayLeafHash(event));
   });
 });

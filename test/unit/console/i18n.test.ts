@@ -54,6 +54,24 @@ describe('console messages', () => {
         (code) => `tiers.${code}`,
       ),
       ...['empty', 'json', 'notObject'].map((code) => `jwk.${code}`),
+      ...['served', 'refused', 'done'].map((outcome) => `outcome.${outcome}`),
+      ...[
+        'malformed',
+        'wrongType',
+        'unknownKey',
+        'badSignature',
+        'payloadMismatch',
+        'receiptMalformed',
+        'receiptMismatch',
+        'treeSizeMismatch',
+        'leafOutOfRange',
+        'pathLength',
+        'notIncluded',
+        'recordChanged',
+      ].map((code) => `proof.${code}`),
+      ...['changed', 'missing', 'signature', 'root', 'consistency', 'tile', 'other'].map(
+        (reason) => `logBroken.${reason}`,
+      ),
     ];
     for (const key of [...literal, ...built]) expect(messages.vi, key).toHaveProperty([key]);
   });

@@ -49,6 +49,19 @@ describe('console routes', () => {
     }
   });
 
+  it('serves every module a served module imports (the page can load nothing else)', async () => {
+    const modules = Object.entries(consoleAssets).filter(
+      ([file, { from }]) => from === 'console' && file.endsWith('.js'),
+    );
+    for (const [file] of modules) {
+      const text = await (await app.request(`/console/assets/${file}`)).text();
+      for (const [, imported] of text.matchAll(/\bfrom '\.\/([^']+)'/g)) {
+        expect(Object.keys(consoleAssets), `${file} imports ${imported}`).toContain(imported);
+      }
+    }
+    expect(Object.keys(consoleAssets)).toContain('audit-proof.js');
+  });
+
   it('sends /console/ to /console, where the relative links resolve', async () => {
     const response = await app.request('/console/');
     expect(response.status).toBe(301);
