@@ -1531,17 +1531,9 @@ $('audit-verify').addEventListener('click', async (event) => {
   );
 });
 
-/** Why the log is broken, by the words of the API's reason (it has no code for it), in the page's language. */
-const BROKEN_REASONS = [
-  [/changed after it was sealed/, 'changed'],
-  [/sealed record is missing/, 'missing'],
-  [/not validly signed/, 'signature'],
-  [/do not give the root/, 'root'],
-  [/do not prove size/, 'consistency'],
-  [/^tile .* does not match/, 'tile'],
-];
-const brokenReason = (reason) =>
-  t(`logBroken.${BROKEN_REASONS.find(([words]) => words.test(String(reason)))?.[1] ?? 'other'}`);
+/** Why the log is broken, from the API's code, in the page's language. */
+const BROKEN_CODES = ['changed', 'missing', 'signature', 'root', 'consistency', 'tile'];
+const brokenReason = (code) => t(`logBroken.${BROKEN_CODES.includes(code) ? code : 'other'}`);
 
 function renderAuditVerify() {
   const result = state.auditVerify;
@@ -1572,7 +1564,7 @@ function renderAuditVerify() {
     h('span', {
       class: 'bad',
       'data-ok': 'false',
-      text: t(key, { id: broken.id, leafIndex: at, reason: brokenReason(broken.reason) }),
+      text: t(key, { id: broken.id, leafIndex: at, reason: brokenReason(broken.code) }),
     }),
   );
 }

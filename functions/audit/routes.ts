@@ -197,6 +197,9 @@ export const auditVerifyRoute = createRoute({
                 .object({
                   leafIndex: z.number().int().optional(),
                   id: z.string().optional(),
+                  code: z
+                    .enum(['changed', 'missing', 'signature', 'root', 'consistency', 'tile', 'entries'])
+                    .openapi({ description: 'What is broken, for programs (reason says it in words)' }),
                   reason: z.string(),
                 })
                 .optional(),

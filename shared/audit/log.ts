@@ -82,9 +82,13 @@ export interface InclusionProof {
   checkpoint: SignedCheckpoint;
 }
 
+/** What a verification found broken, as a code for programs and in words for people. */
+export type BrokenCode = 'changed' | 'missing' | 'signature' | 'root' | 'consistency' | 'tile' | 'entries';
+
 export interface BrokenLeaf {
   leafIndex?: number | undefined;
   id?: string | undefined;
+  code: BrokenCode;
   reason: string;
 }
 
@@ -581,6 +585,7 @@ export class AuditLog {
     } catch (error) {
       return result(
         {
+          code: 'signature',
           reason: `the checkpoint at size ${target.treeSize} is not validly signed: ${(error as Error).message}`,
         },
         0,
@@ -598,7 +603,10 @@ export class AuditLog {
       options.onProgress?.(end - from.treeSize, target.treeSize - from.treeSize);
     }
     if (toHex(range.root()) !== target.rootHash) {
-      return result({ reason: `the records do not give the root signed at size ${target.treeSize}` });
+      return result({
+        code: 'root',
+        reason: `the records do not give the root signed at size ${target.treeSize}`,
+      });
     }
     if (from.treeSize > 0) {
       const proof = await this.consistencyProof(from.treeSize, target.treeSize);
@@ -611,6 +619,7 @@ export class AuditLog {
       );
       if (!consistent) {
         return result({
+          code: 'consistency',
           reason: `the tiles do not prove size ${target.treeSize} extends the verified size ${from.treeSize}`,
         });
       }
@@ -649,7 +658,7 @@ export class AuditLog {
     try {
       entries = await this.entries(start, end);
     } catch (error) {
-      return { leafIndex: start, reason: (error as Error).message };
+      return { leafIndex: start, code: 'entries', reason: (error as Error).message };
     }
     const tileSpecs = new Map<string, TileSpec>();
     for (let leaf = start; leaf < end; leaf += TILE_WIDTH - (leaf % TILE_WIDTH)) {
@@ -669,18 +678,24 @@ export class AuditLog {
       ),
       this.readTiles([...tileSpecs.values()]).catch((error: Error) => error),
     ]);
-    if (tiles instanceof Error) return { leafIndex: start, reason: tiles.message };
+    if (tiles instanceof Error) return { leafIndex: start, code: 'tile', reason: tiles.message };
     const byKey = new Map(records.map((item) => [`${item.pk}\n${item.sk}`, item]));
     const hashes: Uint8Array[] = [];
     for (const [i, entry] of entries.entries()) {
       const leafIndex = start + i;
       const record = byKey.get(`${entry.pk}\n${entry.sk}`);
-      if (!record?.event) return { leafIndex, id: entry.id, reason: 'the sealed record is missing' };
+      if (!record?.event)
+        return { leafIndex, id: entry.id, code: 'missing', reason: 'the sealed record is missing' };
       const event = record.event as AuditEvent;
       const recomputed = recordLeafHash(event);
       const tile = tiles.get(`0/${Math.floor(leafIndex / TILE_WIDTH)}`)?.[leafIndex % TILE_WIDTH];
       if (event.id !== entry.id || recomputed !== entry.leafHash || !tile || toHex(tile) !== recomputed) {
-        return { leafIndex, id: entry.id, reason: 'the record was changed after it was sealed' };
+        return {
+          leafIndex,
+          id: entry.id,
+          code: 'changed',
+          reason: 'the record was changed after it was sealed',
+        };
       }
       hashes.push(fromHex(recomputed));
     }
@@ -692,6 +707,7 @@ export class AuditLog {
       if (root && toHex(range.root()) !== root) {
         return {
           leafIndex: range.size - 1,
+          code: 'root',
           reason: `the records do not give the root signed at size ${range.size}`,
         };
       }
@@ -711,7 +727,7 @@ export class AuditLog {
       try {
         upper = await this.readTiles([...specs.values()]);
       } catch (error) {
-        return { reason: (error as Error).message };
+        return { code: 'tile', reason: (error as Error).message };
       }
       for (const node of completed) {
         const level = node.height / TILE_HEIGHT;
@@ -720,6 +736,7 @@ export class AuditLog {
         ];
         if (!stored || toHex(stored) !== toHex(node.hash)) {
           return {
+            code: 'tile',
             reason: `tile ${level}/${Math.floor(node.index / TILE_WIDTH)} does not match the records below it`,
           };
         }

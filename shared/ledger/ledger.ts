@@ -88,9 +88,9 @@ export const counterNames = {
   planCalls: (plan: string, version: number) => `plan#${plan}@${version}`,
 };
 
-/** Attempts of one call's transaction, and how long they may take, before it is answered 503. */
+/** Attempts of one call's transaction, and how long they may take, before it is answered 503 (the function has 10 s). */
 const MAX_ATTEMPTS = 20;
-const ATTEMPT_BUDGET_MS = 6_000;
+const ATTEMPT_BUDGET_MS = 8_000;
 const MAX_TRANSIENT_RETRIES = 2;
 /** Cancellation reasons that a later attempt may not meet (nothing about the items themselves). */
 const RETRYABLE_CANCELLATIONS = new Set([
@@ -408,23 +408,33 @@ export class Ledger {
         } else if (RETRYABLE_CANCELLATIONS.has(code(i))) {
           avoid[kind].add(lane);
           readAll[kind] = false;
-          conflicted.push(kind);
+          // Worth reading again only if the call that holds it may have just filled it.
+          const share = kind === 'month' ? g.monthShare(lane) : g.windowShare(lane);
+          if (share - (known[kind].get(lane) ?? 0) <= 1) conflicted.push(kind);
           retryable = true;
         }
       }
       const conditionFailed = [1, 2].some((i) => code(i) === 'ConditionalCheckFailed');
       if (!conditionFailed && !retryable)
-        throw this.unavailable(call, new Error(`cancelled: ${reasons.map((r) => r.Code).join(',')}`));
+        throw this.unavailable(
+          call,
+          new LedgerRetryError(`cancelled: ${reasons.map((r) => r.Code).join(',')}`),
+        );
       if (retryable && (attempt + 1 >= MAX_ATTEMPTS || Date.now() - started > ATTEMPT_BUDGET_MS)) {
-        throw this.unavailable(call, new Error('transaction conflicts persisted'));
+        throw this.unavailable(
+          call,
+          new LedgerRetryError(
+            `conflicts persisted through ${attempt + 1} attempts in ${Date.now() - started} ms`,
+          ),
+        );
       }
       if (!retryable) continue;
       // A conflict means another call holds that lane right now: wait a little, with jitter, on another lane.
       await sleep(this.random() * Math.min(100, 4 * 2 ** attempt));
-      // Conflicting again and again (many calls racing for the last of the quota or burst): see where room is
-      // left now rather than guess; the lanes others were writing may be full by now.
+      // Conflicting again and again on lanes with their last unit left (many calls racing for the last of the
+      // quota or burst): see where room is left now rather than guess; those lanes may be full by now.
       if (++conflicts >= 2) {
-        for (const kind of conflicted) {
+        for (const kind of new Set(conflicted)) {
           await this.readLanes(g, kind, known);
           readAll[kind] = true;
         }
@@ -590,7 +600,7 @@ export class Ledger {
         { extensions: { limit: 'rate', burst: call.limits.b, perSecond: call.limits.r } },
       );
     }
-    return this.unavailable(call, new Error('record already written'));
+    return this.unavailable(call, new LedgerRetryError('record already written'));
   }
 
   private unavailable(call: MeteredCall, error: unknown): ServiceUnavailableError {
@@ -600,12 +610,19 @@ export class Ledger {
       agencyId: call.agencyId,
       operation: call.operation,
       errorName: error instanceof Error ? error.name : typeof error,
+      // Our own reasons only (attempts, cancellation codes): never the store's text, which may carry values.
+      ...(error instanceof LedgerRetryError ? { reason: error.message } : {}),
     });
     return new ServiceUnavailableError(
       'The gateway could not record this call in its ledger, so it was not served or billed. Retry shortly.',
       1,
     );
   }
+}
+
+/** Why the ledger gave up on a call, in its own words (safe to log). */
+class LedgerRetryError extends Error {
+  override name = 'LedgerRetryError';
 }
 
 /** What a call took: a counted call a unit of quota and burst, a replay only of burst. */

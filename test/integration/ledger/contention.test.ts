@@ -1,5 +1,7 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ServiceStore, startServiceStore } from '../../../local/service-store';
+import { controlKeys } from '../../../shared/identity/repository';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -87,8 +89,18 @@ describe("one agency's concurrent calls on a store with the service's conflict r
   });
 
   it('cancels transaction after transaction when every call of the agency writes the same items (one lane)', async () => {
-    // A plan of 1 call/s gets one lane: the shape of the old ledger, one month counter and one rate window.
+    // One lane: the shape of the old ledger, one month counter and one rate window that every call bumps. (The
+    // admin API never gives an agency fewer than 4 lanes, so the lane count is set on the agency directly.)
     const a = await agencyOnPlan('CONC-1', { perSecond: 1, quota: 1_000_000 });
+    await gw.deps.store.send(
+      new UpdateCommand({
+        TableName: gw.deps.tables.control,
+        Key: controlKeys.agency(a.agencyId),
+        UpdateExpression: 'SET ledgerLanes = :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    a.token = await gw.token(a.clientId, a.clientSecret);
     store.resetStats();
     const statuses = await hammer(a.token, CLIENTS, 2);
     // The store is faithful: it cancelled more transactions than there were calls.
@@ -96,9 +108,9 @@ describe("one agency's concurrent calls on a store with the service's conflict r
   });
 
   it('serves exactly the remaining quota to many more concurrent calls than it has, refusing the rest with 429', async () => {
-    const a = await agencyOnPlan('CONC-Q50', { perSecond: 2_000, quota: 50 });
-    const statuses = await hammer(a.token, 100, 2);
-    expect(tally(statuses)).toEqual({ 200: 50, 429: 150 });
-    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(50);
+    const a = await agencyOnPlan('CONC-Q30', { perSecond: 2_000, quota: 30 });
+    const statuses = await hammer(a.token, 60, 2);
+    expect(tally(statuses)).toEqual({ 200: 30, 429: 90 });
+    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(30);
   });
 });
