@@ -96,12 +96,15 @@ function restEvent(request: FirstRequest, id: string) {
 /** Imports one bundle in a fresh process and times its first (and a second) request. */
 export async function coldStart(
   dir: string,
-  request: FirstRequest | 'scheduled',
+  request: FirstRequest | 'stream',
   env: Record<string, string>,
 ): Promise<ColdStart> {
   const url = pathToFileURL(join(dir, 'index.mjs')).href;
+  // The sealer is invoked by the ledger table's stream: an empty batch still takes the lease and commits.
   const events =
-    request === 'scheduled' ? [{}, {}] : [restEvent(request, 'cold-1'), restEvent(request, 'cold-2')];
+    request === 'stream'
+      ? [{ Records: [] }, { Records: [] }]
+      : [restEvent(request, 'cold-1'), restEvent(request, 'cold-2')];
   const script = `
     const context = { awsRequestId: 'cold', getRemainingTimeInMillis: () => 10000 };
     const events = ${JSON.stringify(events)};
@@ -123,7 +126,7 @@ export async function coldStart(
     encoding: 'utf8',
   });
   const result = JSON.parse(stdout) as Omit<ColdStart, 'bytes'> & { body: string };
-  const expected = request === 'scheduled' ? 200 : request.expect;
+  const expected = request === 'stream' ? 200 : request.expect;
   if (result.status !== expected) {
     throw new Error(`cold start answered ${result.status}, expected ${expected}: ${result.body}`);
   }

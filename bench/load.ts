@@ -20,6 +20,10 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
+  /** Responses per HTTP status ('200', '503', ...). */
+  statuses: Record<string, number>;
+  /** How long the run lasted, in seconds (autocannon's own measure). */
+  durationS: number;
 }
 
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -49,6 +53,8 @@ export function load(
           requests: { average: number; total: number };
           latency: { p50: number; p99: number };
           non2xx: number;
+          duration: number;
+          statusCodeStats?: Record<string, { count: number }>;
         };
         resolve({
           rps: round(r.requests.average, 0),
@@ -56,6 +62,10 @@ export function load(
           p50Ms: r.latency.p50,
           p99Ms: r.latency.p99,
           non2xx: r.non2xx,
+          statuses: Object.fromEntries(
+            Object.entries(r.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
+          ),
+          durationS: r.duration,
         });
       } catch (error) {
         reject(error);

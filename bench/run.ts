@@ -10,6 +10,11 @@
  *    Node process.
  * 5. Scale: business search at a small and a large register, statements at 1k and 1M metered calls.
  * 6. A peer: fast-gateway (key auth + rate limit + proxy to the bare route), side by side.
+ * 7. Capacity: the read and write units one brokered call consumes (as DynamoDB Local reports them, per table and
+ *    index) beside the item sizes, and the AWS cost per million brokered calls at published prices (prices.ts).
+ * 8. Contention (issue 13): one agency at 8, 32 and 128 concurrent clients through the conflict-faithful store at
+ *    the service's latencies, beside the same runs without conflict rules; the old one-lane shape; exactness.
+ * 9. The audit log (issue 14): append rate and store writes per record, inclusion proofs at a small and a large tree.
  * Plus token endpoint latency and access-token verification cost.
  *
  * Absolute numbers drift on a shared 2-core machine; ratios taken in the same run are the figures that matter.
@@ -21,16 +26,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startLocalGateway } from '../local/host';
 import { progressBar, seedSyntheticRegisters } from '../local/synthetic';
-import { readWithUsage } from '../shared/ledger/broker';
-import { counterNames, Ledger, ledgerKeys } from '../shared/ledger/ledger';
+import { readForCall } from '../shared/ledger/broker';
+import { laneKeys, laneShare } from '../shared/ledger/lanes';
+import { counterNames, Ledger } from '../shared/ledger/ledger';
 import { periodOf } from '../shared/ledger/period';
 import { registryKeys } from '../shared/registry/model';
+import { runAuditBench } from './audit';
+import { brokeredCallCapacity, meterStore } from './capacity';
 import {
   type ColdStart,
   coldStart,
@@ -38,7 +46,17 @@ import {
   type FunctionName,
   synthesizeBundles,
 } from './cold-start';
+import { runContention } from './contention';
+import { descendantsNamed } from './cpu';
 import { benchSearches, cpuPerCall, load, round, timeSequential } from './load';
+import {
+  costAssumptions,
+  costPerMillion,
+  PRICES_TAKEN_ON,
+  priceSources,
+  regionPrices,
+  unverifiedPrices,
+} from './prices';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -53,6 +71,11 @@ const targets = {
   roundTripsPerCall: 2,
   bundleBytes: 500_000,
   firstResponseMs: 150,
+  contentionRefusedShare: 0.01,
+  contentionRatioToBaseline: 0.9,
+  auditWritesPerRecord: 1.1,
+  // "Near 1": taken here as at most 1.5 (a tree 100 times larger adds one tile level to read).
+  proofRatio: 1.5,
 };
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const started = performance.now();
@@ -71,7 +94,8 @@ const gateway = await startLocalGateway({
     SEED_BUSINESSES: '0',
     // A key file, so the cold-started bundles verify the tokens this gateway signs.
     SIGNING_KEYS_FILE: keysFile,
-    // In AWS the sealer is its own scheduled function: keep its work out of the gateway's CPU figure.
+    // In AWS the sealer is its own function, fed by the ledger table's stream: keep its work out of the gateway's
+    // CPU figure.
     AUDIT_SEAL_INTERVAL_MS: '0',
   },
   progress: say,
@@ -261,7 +285,7 @@ try {
   };
   const bundles: Partial<Record<FunctionName, ColdStart>> = {};
   for (const [name, dir] of Object.entries(synth.dirs) as [FunctionName, string][]) {
-    bundles[name] = await coldStart(dir, name === 'sealer' ? 'scheduled' : firstRequests[name], bundleEnv);
+    bundles[name] = await coldStart(dir, name === 'sealer' ? 'stream' : firstRequests[name], bundleEnv);
     say(`  ${name}: ${bundles[name]!.bytes} bytes, first response ${bundles[name]!.firstResponseMs} ms`);
   }
 
@@ -282,12 +306,22 @@ try {
   const brokered = await cpuPerCall(() =>
     load(brokeredUrl, { connections, seconds, headers: brokeredHeaders }),
   );
-  const roundTripsPerCall = round(sends / Math.max(1, brokered.result.total), 2);
+  // Includes the sends of the calls still in flight when the load stopped (not in `total`): an upper bound.
+  const roundTripsUnderLoad = round(sends / Math.max(1, brokered.result.total), 2);
 
   say(`The store's own limit for the same read and transaction, ${connections} in flight, ${seconds} s...`);
   const clientId = secretClient.clientId as string;
-  const { policyVersion } = (await deps.control.getAgency(agencyId))!;
-  const limits = { plan: 'BENCH', v: 1, q: 100_000_000, r: 10_000, b: 100_000 };
+  const benchAgency = (await deps.control.getAgency(agencyId))!;
+  const { policyVersion } = benchAgency;
+  // What the token carries: the plan's limits and the agency's lane count.
+  const limits = {
+    plan: 'BENCH',
+    v: benchAgency.planVersion ?? 1,
+    q: 100_000_000,
+    r: 10_000,
+    b: 100_000,
+    n: benchAgency.ledgerLanes,
+  };
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   let direct = 0;
   const until = performance.now() + seconds * 1000;
@@ -295,32 +329,56 @@ try {
     Array.from({ length: connections }, async () => {
       while (performance.now() < until) {
         const at = new Date();
-        await readWithUsage(
+        // The same two round trips as a brokered call: one BatchGetItem (credential and agency consistently, the
+        // record, two month lanes, two window lanes), then the 3-item transaction.
+        const reading = await readForCall(
           deps.store,
           deps.tables,
-          agencyId,
-          limits,
-          at,
+          ledger,
+          { clientId, agencyId, policyVersion, limits, at },
           registryKeys.citizen('001099012345'),
         );
-        await ledger.commit({
-          requestId: randomUUID(),
-          at,
-          clientId,
-          agencyId,
-          policyVersion,
-          limits,
-          operation: 'citizen:read',
-          purpose: '1.001',
-          subject: '001099012345',
-          fingerprint: 'bench',
-          status: 200,
-        });
+        await ledger.commit(
+          {
+            requestId: randomUUID(),
+            at,
+            clientId,
+            agencyId,
+            policyVersion,
+            limits,
+            operation: 'citizen:read',
+            purpose: '1.001',
+            subject: '001099012345',
+            fingerprint: 'bench',
+            status: 200,
+          },
+          reading.lanes,
+        );
         direct += 1;
       }
     }),
   );
   const storeRps = round(direct / seconds, 0);
+
+  const capacityCalls = quick ? 20 : 50;
+  say(
+    `Capacity: ${capacityCalls} brokered calls one at a time, every command asked for its consumed capacity...`,
+  );
+  const meter = meterStore(deps.store);
+  Object.assign(meter.state, { counting: true, capacity: true, sampling: true });
+  for (let i = 0; i < capacityCalls; i++) {
+    const response = await fetch(brokeredUrl, { headers: brokeredHeaders });
+    if (response.status !== 200)
+      throw new Error(`brokered call: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+  Object.assign(meter.state, { counting: false, capacity: false, sampling: false });
+  const capacity = await brokeredCallCapacity(meter, capacityCalls, deps.store, deps.tables);
+  // Exact: calls one at a time, every store request counted.
+  const roundTripsPerCall = round(
+    Object.values(capacity.requestsPerCall).reduce((sum, n) => sum + n, 0),
+    2,
+  );
 
   say('The peer: fast-gateway with key auth, rate limit and a proxy to the bare route...');
   const peerKey = randomUUID();
@@ -348,28 +406,62 @@ try {
   const statementAt = async (calls: number) => {
     const a = await api('POST', '/admin/agencies', { code: `STMT-${calls}`, name: `Đo bảng kê ${calls}` });
     await api('PUT', `/admin/agencies/${a.id}/plan`, { planCode: 'BENCH' });
-    // The counters exactly as the ledger leaves them after `calls` served calls.
-    await deps.store.send(
-      new PutCommand({
-        TableName: deps.tables.ledger,
-        Item: {
-          ...ledgerKeys.counter(a.id as string, period),
-          agencyId: a.id,
-          period,
-          calls,
-          billable: calls,
-          [counterNames.opCalls('citizen:read')]: calls,
-          [counterNames.opBillable('citizen:read', 'BENCH', 1)]: calls,
-        },
-      }),
-    );
-    return timeSequential(quick ? 20 : 50, async () => {
+    const owner = (await deps.control.getAgency(a.id as string))!;
+    const lanes = owner.ledgerLanes ?? 4;
+    const version = owner.planVersion ?? 1;
+    // The month lanes exactly as the ledger leaves them after `calls` served calls spread over the lanes.
+    const items = Array.from({ length: lanes }, (_, lane) => laneShare(calls, lanes, lane))
+      .map((n, lane) => ({
+        ...laneKeys.month(a.id as string, period, lane),
+        agencyId: a.id,
+        period,
+        calls: n,
+        billable: n,
+        [counterNames.opCalls('citizen:read')]: n,
+        [counterNames.opBillable('citizen:read', 'BENCH', version)]: n,
+        [counterNames.planCalls('BENCH', version)]: n,
+      }))
+      .filter((item) => item.calls > 0);
+    for (let i = 0; i < items.length; i += 25) {
+      let pending = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length) {
+        const { UnprocessedItems } = await deps.store.send(
+          new BatchWriteCommand({ RequestItems: { [deps.tables.ledger]: pending } }),
+        );
+        pending = (UnprocessedItems?.[deps.tables.ledger] ?? []) as typeof pending;
+      }
+    }
+    const statement = async () => {
       const response = await fetch(`${url}/billing/statements/${period}?agency=${a.id}`, {
         headers: { Authorization: `Bearer ${platformToken}` },
       });
       if (response.status !== 200) throw new Error(`statement: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
-    });
+    };
+    const timing = await timeSequential(quick ? 20 : 50, statement);
+    // One more, counted: what one statement asks of the store (it reads the lanes of this and earlier periods).
+    meter.reset();
+    Object.assign(meter.state, { counting: true, capacity: true, sampling: true });
+    await statement();
+    Object.assign(meter.state, { counting: false, capacity: false, sampling: false });
+    const counted = meter.totals();
+    const keysRead = meter
+      .samples()
+      .filter((s) => s.operation === 'BatchGetItem')
+      .flatMap((s) => Object.values(s.input.RequestItems as Record<string, { Keys: unknown[] }>))
+      .reduce((sum, request) => sum + request.Keys.length, 0);
+    return {
+      ...timing,
+      lanes,
+      requests: counted.requests,
+      keysRead,
+      // Eventually consistent reads of small items: half a unit per key on the service, found or not.
+      rcuByRules: keysRead / 2,
+      rcuReportedByDynamoDbLocal: round(
+        Object.values(counted.read).reduce((sum, n) => sum + n, 0),
+        1,
+      ),
+    };
   };
   const statementSmall = await statementAt(1_000);
   const statementLarge = await statementAt(1_000_000);
@@ -396,6 +488,58 @@ try {
   };
   const searchSmall = await searchAt(searchSizes.small);
   const searchLarge = await searchAt(searchSizes.large);
+
+  const contention = await runContention(
+    {
+      dynamoEndpoint: gateway.dynamoEndpoint,
+      env: {
+        ...process.env,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SEED_CITIZENS: '0',
+        SEED_BUSINESSES: '0',
+        SIGNING_KEYS_FILE: keysFile,
+        AUDIT_SEAL_INTERVAL_MS: '0',
+        BOOTSTRAP_ADMIN_CLIENT_ID: gateway.bootstrap.clientId,
+        BOOTSTRAP_ADMIN_CLIENT_SECRET: adminSecret,
+      },
+      store: deps.store,
+      tables: deps.tables,
+      api,
+      tokenFor,
+      jvmPids: descendantsNamed(process.pid, 'java'),
+      say,
+    },
+    // Refusals come after a call's 6 s of attempts: runs shorter than that could not show them.
+    { seconds: quick ? 8 : 20, clients: [8, 32, 128], oneLaneClients: quick ? [32] : [8, 32, 128] },
+  );
+
+  const audit = await runAuditBench({
+    appendRecords: quick ? 10_000 : 100_000,
+    batch: 1_000,
+    proofLeaves: quick ? { small: 1_000, large: 100_000 } : { small: 10_000, large: 1_000_000 },
+    buildBatch: 10_000,
+    proofSamples: quick ? 100 : 300,
+    keys: deps.keys,
+    issuer: deps.config.TOKEN_ISSUER,
+    say,
+  });
+
+  const measuredCall = {
+    rcu: capacity.rcu.total,
+    wcu: capacity.wcu.total,
+    gatewayCpuMs: brokered.cpuMsPerCall,
+    sealer: {
+      // Plus the consistent read of each record's leaf key before it is appended (de-duplication): 1 unit on the
+      // service even for a key not found, which DynamoDB Local does not charge.
+      rcu: round(audit.append.rcuPerRecord + 1, 4),
+      wcu: audit.append.wcuPerRecord,
+      cpuMs: audit.append.cpuMsPerRecord,
+    },
+  };
+  const costPerMillionCalls = Object.fromEntries(
+    regionPrices.map((prices) => [prices.region, costPerMillion(prices, measuredCall)]),
+  );
 
   let commit = 'unknown';
   try {
@@ -431,10 +575,37 @@ try {
       rps: peerRun.rps,
       p99Ms: peerRun.p99Ms,
     },
+    contention: contention.rows,
+    capacity: {
+      perCall: {
+        rcu: capacity.rcu,
+        wcu: capacity.wcu,
+        itemBytes: capacity.itemBytes,
+      },
+    },
+    costPerMillionCalls,
+    audit: {
+      append: {
+        records: audit.append.records,
+        recordsPerSecond: audit.append.recordsPerSecond,
+        writesPerRecord: audit.append.writesPerRecord,
+        transactionsPerRecord: audit.append.transactionsPerRecord,
+      },
+      proof: {
+        small: { leaves: audit.proof.small.leaves, p50Ms: audit.proof.small.p50Ms },
+        large: { leaves: audit.proof.large.leaves, p50Ms: audit.proof.large.p50Ms },
+        ratio: audit.proof.ratio,
+      },
+    },
     targets,
     details: {
       bare: { rps: bare.result.rps, p50Ms: bare.result.p50Ms, p99Ms: bare.result.p99Ms },
       brokeredNon2xx: brokered.result.non2xx,
+      roundTrips: {
+        perCall: capacity.requestsPerCall,
+        underLoad: roundTripsUnderLoad,
+        note: 'roundTripsPerCall counts every store request of brokered calls made one at a time; underLoad divides the sends during the load run by the calls answered, so it also counts the calls still in flight when the load stopped',
+      },
       peerP50Ms: peerRun.p50Ms,
       token: { clientSecretBasic: tokenSecret, privateKeyJwt: tokenJwt },
       verifyMicroseconds: { firstSight: verifyFirstUs, repeated: verifyRepeatUs },
@@ -448,7 +619,35 @@ try {
       statement: {
         calls: { small: 1_000, large: 1_000_000 },
         ratio: round(statementLarge.p50Ms / statementSmall.p50Ms),
+        lanes: statementLarge.lanes,
+        perStatement: {
+          requests: statementLarge.requests,
+          keysRead: statementLarge.keysRead,
+          rcuByRules: statementLarge.rcuByRules,
+          rcuReportedByDynamoDbLocal: statementLarge.rcuReportedByDynamoDbLocal,
+        },
       },
+      storeLimitPath:
+        'readForCall (one BatchGetItem: credential + agency consistently, the record, two month and two window lanes) then Ledger.commit (one 3-item TransactWriteItems), straight to DynamoDB Local',
+      contention: contention.details,
+      capacity,
+      cost: {
+        pricesTakenOn: PRICES_TAKEN_ON,
+        prices: regionPrices,
+        assumptions: costAssumptions,
+        measuredPerCall: measuredCall,
+        notes: [
+          "DynamoDB: one brokered call's read and write units by DynamoDB's rules from the item sizes measured here (table and both indexes; details.capacity also has what DynamoDB Local reported), at on-demand prices; the audit sealer's units as DynamoDB Local reported them (plain writes, which it reports by the rules).",
+          `Lambda: ${costAssumptions.lambdaMemoryMb} MB arm64; billed duration = the gateway CPU per brokered call measured here (a floor) + the published p50s of the two store round trips (${costAssumptions.firstRoundTripMs} ms and ${costAssumptions.transactionMs} ms), rounded up to the millisecond; plus the per-request price.`,
+          'API Gateway: REST API, first price tier.',
+          `WAF: per request, plus one web ACL and ${costAssumptions.wafRules} rules a month spread over ${costAssumptions.monthlyCalls.toLocaleString('en-US')} brokered calls a month.`,
+          `Audit sealing: the sealer's store units and CPU per record measured by the audit bench, ${costAssumptions.sealerBatch}-record invocations waiting ${costAssumptions.sealerRoundTripsPerBatch} sequential round trips of ${costAssumptions.sealerRoundTripMs} ms each; stream reads by a Lambda event source mapping are not charged.`,
+          `Not included: storage (each call's entry item, ${capacity.itemBytes.entry} bytes plus its index entries, and its leaf item stay), CloudWatch logs and metrics, data transfer out, token requests.`,
+        ],
+      },
+      audit,
+      noise:
+        'Measured on a shared 2-core machine while other work ran: absolute figures are noisy; ratios taken in the same run are the figures that matter.',
       seconds: round((performance.now() - started) / 1000, 0),
     },
   };
@@ -486,15 +685,76 @@ try {
     [
       'statement p50 at 1k / 1M metered calls',
       `${statementSmall.p50Ms} / ${statementLarge.p50Ms} ms`,
-      `ratio ${results.details.statement.ratio}`,
+      `ratio ${results.details.statement.ratio}; ${statementLarge.requests.BatchGetItem ?? 0} BatchGetItem, ${statementLarge.keysRead} keys, ~${statementLarge.rcuByRules} RCU a statement`,
     ],
     ['peer: fast-gateway', `${peerRun.rps} req/s, p99 ${peerRun.p99Ms} ms`, 'no metering, audit or purpose'],
     ['token (client_secret_basic) p50 / p99', `${tokenSecret.p50Ms} / ${tokenSecret.p99Ms} ms`, ''],
     ['token (private_key_jwt) p50 / p99', `${tokenJwt.p50Ms} / ${tokenJwt.p99Ms} ms`, ''],
     ['access-token verification first / repeated', `${verifyFirstUs} / ${verifyRepeatUs} µs`, ''],
+    ...contention.rows.map((row): [string, string, string] => {
+      const ratio = round(row.servedPerSecond / Math.max(0.1, row.baselinePerSecond), 2);
+      const ok =
+        row.refusedShare < targets.contentionRefusedShare && ratio >= targets.contentionRatioToBaseline;
+      return [
+        `contention, ${row.clients} clients (${contention.details.lanes} lanes)`,
+        `${row.servedPerSecond}/s served, ${round(row.refusedShare * 100, 2)}% refused; ${row.baselinePerSecond}/s without conflicts`,
+        `< 1% and >= 0.9x (${ratio}x): ${mark(ok)}`,
+      ];
+    }),
+    ...contention.details.bottleneck.map((b): [string, string, string] => [
+      `  what limits ${b.clients} clients`,
+      b.limitedBy,
+      '',
+    ]),
+    ...contention.details.oneLane.rows.map((row): [string, string, string] => [
+      `  old shape (1 lane), ${row.clients} clients`,
+      `${row.servedPerSecond}/s served, ${round(row.refusedShare * 100, 1)}% refused; ${row.baselinePerSecond}/s without conflicts`,
+      '',
+    ]),
+    [
+      'exactness: 200 calls at once, quota 50',
+      `${contention.details.exactness.served} served, ${contention.details.exactness.counted} counted, ${contention.details.exactness.entries} entries, ${contention.details.exactness.refused503} 503s`,
+      `exact, no 503: ${mark(contention.details.exactness.exact)}`,
+    ],
+    [
+      'capacity per brokered call (rules x sizes)',
+      `${capacity.rcu.total} RCU, ${capacity.wcu.total} WCU (${Object.entries(capacity.wcu.byTableAndIndex)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
+      `DynamoDB Local reports ${capacity.reportedByDynamoDbLocal.rcu.total} RCU, ${capacity.reportedByDynamoDbLocal.wcu.total} WCU`,
+    ],
+    [
+      'item sizes (bytes)',
+      Object.entries(capacity.itemBytes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+      '',
+    ],
+    ...Object.entries(costPerMillionCalls).map(([region, cost]): [string, string, string] => [
+      `AWS cost per million calls, ${region}`,
+      `$${cost.usd.toFixed(2)} (${Object.entries(cost.breakdown)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ')})`,
+      cost.allPricesVerified
+        ? `prices of ${PRICES_TAKEN_ON}`
+        : `prices of ${PRICES_TAKEN_ON}, some UNVERIFIED`,
+    ]),
+    [
+      `audit append, ${audit.append.records.toLocaleString('en-US')} records`,
+      `${audit.append.recordsPerSecond} records/s, ${audit.append.writesPerRecord} writes/record, ${audit.append.transactionsPerRecord} tx/record`,
+      `<= 1.1 writes: ${mark(audit.append.writesPerRecord <= targets.auditWritesPerRecord)}`,
+    ],
+    [
+      `inclusion proof p50 at ${audit.proof.small.leaves.toLocaleString('en-US')} / ${audit.proof.large.leaves.toLocaleString('en-US')} leaves`,
+      `${audit.proof.small.p50Ms} / ${audit.proof.large.p50Ms} ms (tree built in ${audit.build.seconds} s)`,
+      `ratio ${audit.proof.ratio}, near 1: ${mark(audit.proof.ratio <= targets.proofRatio)}`,
+    ],
   ];
   process.stdout.write(
-    `\n${rows.map(([k, v, note]) => `${k.padEnd(46)} ${v.padEnd(44)} ${note}`).join('\n')}\n\n` +
+    `\n${rows.map(([k, v, note]) => `${k.padEnd(46)} ${v.padEnd(60)} ${note}`).join('\n')}\n\n` +
+      `Prices taken ${PRICES_TAKEN_ON} from: ${priceSources().join(', ')}\n` +
+      `Not read but derived or bounded (see details.cost.prices):\n  ${unverifiedPrices().join('\n  ')}` +
+      '\nShared 2-core machine: absolute figures are noisy; compare ratios taken in the same run.\n' +
       `Written to bench/results.json (${results.details.seconds} s)\n`,
   );
   if (brokered.result.non2xx > 0) say(`warning: ${brokered.result.non2xx} non-2xx answers during the run`);
