@@ -8,6 +8,7 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { auditIndexKeys } from '../../../shared/audit/trail';
 import { type KeyStore, publishedKeysKey, type StoredKey } from '../../../shared/auth/keys';
 import { billingKeys } from '../../../shared/billing/service';
 import {
@@ -29,6 +30,13 @@ import { leaksIn, problemShapeError } from '../../support/hardening/response';
  * fault that fits the command, the scenario runs again on fresh state with that fault at call i only (every
  * other call reaches the real store), and the answer, the ledger and a clean retry are checked.
  *
+ * A brokered call's transaction names its entry and two lanes (shared/ledger/lanes.ts). A cancellation that
+ * names a lane (held by another transaction, or filled since the call read it) is not a failure: the call
+ * must move to another lane and be served. DynamoDB Local never cancels one, so two scenarios have their
+ * first lane transactions cancelled as the service would under contention, which puts the retries on other
+ * lanes and the lane reads that follow repeated cancellations into the recorded sequence, each faulted in
+ * turn.
+ *
  * Write paths also check the stored state after the faulted run: a closed period has a complete signed
  * statement or none, and a retried close returns the same one; a refund is recorded at most once and the
  * statement agrees; an admin change lands with its audit record or not at all; a signing key is never saved
@@ -41,13 +49,41 @@ type Command = Parameters<Send>[0] & { input: Record<string, unknown> };
 
 interface Fault {
   name: string;
-  /** Which commands it can happen to (by class name). */
-  fits: (command: string) => boolean;
+  /** Which commands it can happen to (by class name, and whether it is a transaction naming lanes). */
+  fits: (command: string, namesLanes: boolean) => boolean;
   /** Either an error to throw instead of calling the store, or a doctored result. */
   inject: (command: Command, real: () => Promise<unknown>) => Promise<unknown>;
+  /**
+   * A cancellation a brokered call must get past: when it hits a lane transaction, the call is retried on
+   * other lanes (never again on a lane the cancellation named) and served, not answered 503.
+   */
+  recovers?: boolean;
 }
 
 const any = () => true;
+const transaction = (c: string) => c.startsWith('Transact');
+type TransactItem = { Update?: { Key?: Record<string, unknown> } } & Record<string, unknown>;
+const itemsOf = (command: Command) => (command.input.TransactItems as TransactItem[] | undefined) ?? [];
+/** The lane item an item of a brokered call's transaction bumps, if it is one. */
+const laneOf = (item: TransactItem) => {
+  const pk = item.Update?.Key?.pk;
+  return typeof pk === 'string' && (pk.startsWith('LANE#') || pk.startsWith('RATE#')) ? pk : undefined;
+};
+/** A transaction cancelled with one reason per item, in request order, as the service reports it. */
+const cancelled = (command: Command, code: (item: TransactItem, i: number, all: TransactItem[]) => string) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: meta(400),
+    CancellationReasons: itemsOf(command).map((item, i, all) => ({ Code: code(item, i, all) })),
+  });
+/** Another transaction in flight holds the call's lanes (the entry itself is free). */
+const lanesHeld = (command: Command) =>
+  cancelled(command, (item) => (laneOf(item) ? 'TransactionConflict' : 'None'));
+/** Concurrent calls filled the call's last lane (its month lane; a replay's window lane) since it read it. */
+const laneFilled = (command: Command) =>
+  cancelled(command, (item, i, all) =>
+    laneOf(item) && i === all.length - 1 ? 'ConditionalCheckFailed' : 'None',
+  );
 const fail = (error: () => Error) => async () => {
   throw error();
 };
@@ -97,28 +133,34 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'a cancelled transaction (conflict)',
-    fits: (c) => c.startsWith('Transact'),
+    fits: transaction,
+    recovers: true,
     inject: async (command) => {
-      const items = (command.input.TransactItems as unknown[] | undefined) ?? [];
-      throw new TransactionCanceledException({
-        message: 'Transaction cancelled',
-        $metadata: meta(400),
-        CancellationReasons: items.map(() => ({ Code: 'TransactionConflict' })),
-      });
+      throw cancelled(command, () => 'TransactionConflict');
     },
   },
   {
     name: 'a cancelled transaction (throttled item)',
-    fits: (c) => c.startsWith('Transact'),
+    fits: transaction,
+    recovers: true,
     inject: async (command) => {
-      const items = (command.input.TransactItems as unknown[] | undefined) ?? [];
-      throw new TransactionCanceledException({
-        message: 'Transaction cancelled',
-        $metadata: meta(400),
-        CancellationReasons: items.map((_, i) => ({
-          Code: i === items.length - 1 ? 'ThrottlingError' : 'None',
-        })),
-      });
+      throw cancelled(command, (_item, i, all) => (i === all.length - 1 ? 'ThrottlingError' : 'None'));
+    },
+  },
+  {
+    name: 'a cancelled transaction (its lanes held by another)',
+    fits: (c, namesLanes) => transaction(c) && namesLanes,
+    recovers: true,
+    inject: async (command) => {
+      throw lanesHeld(command);
+    },
+  },
+  {
+    name: 'a cancelled transaction (its lane filled meanwhile)',
+    fits: (c, namesLanes) => transaction(c) && namesLanes,
+    recovers: true,
+    inject: async (command) => {
+      throw laneFilled(command);
     },
   },
   {
@@ -165,9 +207,15 @@ let reader: Fresh;
 
 // Fault plumbing: every store call of the gateway goes through this one stub.
 let calls: string[] = [];
+/** The lane items each recorded call names (empty unless it is a brokered call's transaction). */
+let lanes: string[][] = [];
 let faultAt: number | undefined;
 let fault: Fault | undefined;
 let injected = false;
+/** The lanes the injected fault's cancellation named (a reason other than None): a retry avoids them. */
+let cancelledLanes: string[] = [];
+/** The cancellations still to come on a scenario's first lane transactions (see Scenario.contended). */
+let contention: ((command: Command) => Error)[] = [];
 /** Set by one test: every later call of the same command fails too (a store that stays down). */
 let thenKeepFailing = false;
 
@@ -203,6 +251,11 @@ interface Scenario {
   retried?: (agency: Fresh, first: Outcome, retry: Outcome) => Promise<string[]>;
   /** Runs before recording starts (not faulted). */
   arrange?: (agency: Fresh) => Promise<void>;
+  /**
+   * How its first lane transactions are cancelled in its recorded and faulted runs (a clean retry meets none),
+   * as the service cancels them when other calls of the agency hold or fill the same lanes.
+   */
+  contended?: ((command: Command) => Error)[];
   act: (agency: Fresh, key: string) => Response | Promise<Response>;
 }
 
@@ -263,6 +316,30 @@ const SCENARIOS: Scenario[] = [
       expect(first.status).toBe(200);
     },
     act: (agency) => registry(agency, 'replayed-key', 'GET', `/v1/citizens/${citizen.nationalId}`),
+  },
+  {
+    // Two cancellations by concurrent calls on lanes with their last unit of burst left: a retry on other
+    // lanes, then a read of the window lanes (the calls holding them may have filled them).
+    name: 'citizen lookup through lane conflicts',
+    fresh: true,
+    metered: { operation: 'citizen:read', data: [citizen.fullName, citizen.dateOfBirth] },
+    contended: [lanesHeld, lanesHeld],
+    arrange: async (agency) => {
+      const planned = await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, {
+        planCode: LAST_UNIT_PLAN,
+      });
+      expect(planned.status).toBe(200);
+      agency.token = await mint(gw, agency.clientId);
+    },
+    act: (agency, key) => registry(agency, key, 'GET', `/v1/citizens/${citizen.nationalId}`),
+  },
+  {
+    // Both month lanes it read were filled by concurrent calls before its write: it reads the others.
+    name: 'citizen lookup past filled lanes',
+    fresh: true,
+    metered: { operation: 'citizen:read', data: [citizen.fullName, citizen.dateOfBirth] },
+    contended: [laneFilled, laneFilled],
+    act: (agency, key) => registry(agency, key, 'GET', `/v1/citizens/${citizen.nationalId}`),
   },
   {
     name: 'admin change',
@@ -381,8 +458,15 @@ const SCENARIOS: Scenario[] = [
         planCode: QUOTA_PLAN,
       });
       expect(planned.status).toBe(200);
-      await gw.meter(agency, new Date().toISOString());
       agency.token = await mint(gw, agency.clientId);
+      // The quota's one call, made under the plan: it fills the plan's only usable lane.
+      const first = await registry(
+        agency,
+        `first-${agency.agencyId}`,
+        'GET',
+        `/v1/citizens/${citizen.nationalId}`,
+      );
+      expect(first.status).toBe(200);
     },
     act: (agency, key) => registry(agency, key, 'GET', `/v1/citizens/${citizen.nationalId}`),
   },
@@ -439,6 +523,8 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const QUOTA_PLAN = 'FAULT-QUOTA-1';
+/** A burst of 4 over an agency's 4 lanes: each window lane holds one unit, the last one, as it is read. */
+const LAST_UNIT_PLAN = 'FAULT-LAST-UNIT';
 
 /** The month `back` months before December 2025: every close run closes a month nobody closed or metered yet. */
 function closedPeriod(back: number) {
@@ -512,10 +598,25 @@ function intercept(store: DynamoDBDocumentClient) {
     const name = command.constructor.name;
     const position = calls.length;
     calls.push(name);
+    const named = transaction(name) ? itemsOf(command).flatMap((item) => laneOf(item) ?? []) : [];
+    lanes.push(named);
+    // Each lane transaction meets the scenario's next cancellation; the fault under test takes its place there.
+    const contended = named.length ? contention.shift() : undefined;
     if (fault && position === faultAt) {
       injected = true;
-      return fault.inject(command, () => real(command));
+      return fault
+        .inject(command, () => real(command))
+        .catch((error: unknown) => {
+          if (error instanceof TransactionCanceledException) {
+            cancelledLanes = itemsOf(command).flatMap((item, i) => {
+              const lane = laneOf(item);
+              return lane && error.CancellationReasons?.[i]?.Code !== 'None' ? [lane] : [];
+            });
+          }
+          throw error;
+        });
     }
+    if (contended) return Promise.reject(contended(command));
     if (fault && thenKeepFailing && faultAt !== undefined && position > faultAt && name === calls[faultAt]) {
       return Promise.reject(
         Object.assign(new Error('socket timed out'), { name: 'TimeoutError', $metadata: {} }),
@@ -554,6 +655,16 @@ beforeAll(async () => {
     unitPricesVnd: { 'citizen:read': 500 },
   });
   expect(quota.status).toBe(201);
+  const lastUnit = await gw.call(admin, 'POST', '/admin/plans', {
+    code: LAST_UNIT_PLAN,
+    name: 'Một lượt mỗi làn',
+    rateLimit: { perSecond: 4, burst: 4 },
+    monthlyQuota: 1000,
+    includedCalls: 0,
+    monthlyFeeVnd: 0,
+    unitPricesVnd: { 'citizen:read': 500 },
+  });
+  expect(lastUnit.status).toBe(201);
 
   // The side gateway: its operators use private_key_jwt, so a token costs no scrypt round after a rotation.
   const bootstrap = await side.adminToken();
@@ -571,24 +682,44 @@ afterAll(() => {
 let runs = 0;
 const runsOf = new Map<string, number>();
 
-/** Runs a scenario's act with the fault (if any) at call `at`; returns the answer and the calls it made. */
-async function run(scenario: Scenario, agency: Fresh, key: string, at?: number, withFault?: Fault) {
+/**
+ * Runs a scenario's act with the fault (if any) at call `at`; returns the answer and the calls it made. The
+ * scenario's contention is met by the recorded and the faulted runs; a clean retry meets neither (a lane its
+ * contention "filled" is remembered full by the gateway, so meeting it again would fill lanes the store
+ * never had).
+ */
+async function run(
+  scenario: Scenario,
+  agency: Fresh,
+  key: string,
+  at?: number,
+  withFault?: Fault,
+  contended = at !== undefined,
+) {
   calls = [];
+  lanes = [];
+  cancelledLanes = [];
   injected = false;
   faultAt = at;
   fault = withFault;
+  contention = contended ? [...(scenario.contended ?? [])] : [];
   try {
     const response = await scenario.act(agency, key);
-    return { response, text: await response.text(), sequence: [...calls] } as Outcome & {
+    return { response, text: await response.text(), sequence: [...calls], lanes: [...lanes] } as Outcome & {
       sequence: string[];
+      lanes: string[][];
     };
   } finally {
     fault = undefined;
     faultAt = undefined;
+    contention = [];
   }
 }
 
-/** The agency's ledger entries (one per counted call) and its period counter. */
+/**
+ * The agency's ledger entries (one per counted call) and its counts this period: the sum over its month lanes
+ * (`LANE#` items), read consistently, per call and per operation.
+ */
 async function ledgerOf(agencyId: string) {
   // Queries, not a scan: a scan's first page stops at 1 MB, and the ledger outgrows it during the sweep.
   const query = async (input: Record<string, unknown>) => {
@@ -603,42 +734,79 @@ async function ledgerOf(agencyId: string) {
     } while (start);
     return items;
   };
-  const [entries, counters] = await Promise.all([
-    query({
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :agency',
-      FilterExpression: 'begins_with(pk, :entry)',
-      ExpressionAttributeValues: { ':agency': `AUDIT#AGENCY#${agencyId}`, ':entry': `ENTRY#${agencyId}#` },
-    }),
-    query({
-      KeyConditionExpression: 'pk = :counter',
-      ExpressionAttributeValues: { ':counter': `COUNTER#${agencyId}` },
-      ConsistentRead: true,
-    }),
+  // The agency index is sharded: every shard is read.
+  const [shards, [counters, ...others]] = await Promise.all([
+    Promise.all(
+      auditIndexKeys.agencyShards(agencyId).map((shard) =>
+        query({
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :shard',
+          FilterExpression: 'begins_with(pk, :entry)',
+          ExpressionAttributeValues: { ':shard': shard, ':entry': `ENTRY#${agencyId}#` },
+        }),
+      ),
+    ),
+    gw.counters(agencyId, period(), period()),
   ]);
-  const counter = counters[0];
+  if (others.length) throw new Error(`counters of ${agencyId} in more than one period`);
+  const entries = shards.flat();
   return {
-    entries: entries.map((e) => e.event as { id: string; status: number; ledger: { billable: boolean } }),
-    calls: Number(counter?.calls ?? 0),
-    billable: Number(counter?.billable ?? 0),
+    entries: entries.map((e) => ({
+      ...(e.event as { id: string; status: number; action: string; ledger: { billable: boolean } }),
+      leafHash: e.leafHash as string,
+    })),
+    calls: counters?.calls ?? 0,
+    billable: counters?.billable ?? 0,
+    operations: counters?.operations ?? {},
   };
 }
 
 describe('fault sweep over every store call', () => {
-  const baselines = new Map<string, { status: number; sequence: string[] }>();
+  const baselines = new Map<string, { status: number; sequence: string[]; lanes: string[][] }>();
 
   it('records the store calls of every scenario against the real store', async () => {
     for (const scenario of SCENARIOS) {
       const agency = scenario.fresh ? await freshAgency() : scenario.side ? sideAgency : reader;
       await scenario.arrange?.(agency);
-      const { response, text, sequence } = await run(scenario, agency, `baseline-${scenario.name}`);
+      const { response, text, sequence, lanes } = await run(
+        scenario,
+        agency,
+        `baseline-${scenario.name}`,
+        undefined,
+        undefined,
+        true,
+      );
       if (scenario.refused)
         expect(response.status, `${scenario.name}: ${text}`).toBe(scenario.refused.status);
       else expect(response.status, `${scenario.name}: ${text}`).toBeLessThan(300);
       expect(sequence.length, scenario.name).toBeGreaterThan(0);
-      baselines.set(scenario.name, { status: response.status, sequence });
+      baselines.set(scenario.name, { status: response.status, sequence, lanes });
     }
     console.info([...baselines].map(([name, b]) => `${name}: ${b.sequence.join(' ')}`).join('\n'));
+    // A brokered call: one read, one transaction of its entry and two lanes.
+    const lookup = baselines.get('citizen lookup')!;
+    expect(lookup.sequence).toEqual(['BatchGetCommand', 'TransactWriteCommand']);
+    expect(lookup.lanes[1]).toEqual([expect.stringMatching(/^RATE#/), expect.stringMatching(/^LANE#/)]);
+    // Cancelled twice on lanes with their last unit left: retried on others, then the window lanes are read.
+    expect(baselines.get('citizen lookup through lane conflicts')!.sequence).toEqual([
+      'BatchGetCommand',
+      'TransactWriteCommand',
+      'TransactWriteCommand',
+      'BatchGetCommand',
+      'TransactWriteCommand',
+    ]);
+    // Both month lanes it knew turned out full: it reads the month lanes it has not seen full, then lands.
+    expect(baselines.get('citizen lookup past filled lanes')!.sequence).toEqual([
+      'BatchGetCommand',
+      'TransactWriteCommand',
+      'TransactWriteCommand',
+      'BatchGetCommand',
+      'TransactWriteCommand',
+    ]);
+    for (const name of ['citizen lookup through lane conflicts', 'citizen lookup past filled lanes']) {
+      const named = baselines.get(name)!.lanes.filter((l) => l.length);
+      expect(new Set(named.map((l) => l.find((pk) => pk.startsWith('LANE#')))).size, name).toBe(3);
+    }
   }, 60_000);
 
   for (const scenario of SCENARIOS) {
@@ -647,7 +815,8 @@ describe('fault sweep over every store call', () => {
       expect(baseline, 'the recording test ran first').toBeDefined();
       const findings: string[] = [];
       for (const [at, command] of baseline!.sequence.entries()) {
-        for (const f of FAULTS.filter((x) => x.fits(command))) {
+        const namesLanes = baseline!.lanes[at]!.length > 0;
+        for (const f of FAULTS.filter((x) => x.fits(command, namesLanes))) {
           const label = `${scenario.name}, call ${at} (${command}) ${f.name}`;
           const agency = scenario.fresh ? await freshAgency() : scenario.side ? sideAgency : reader;
           await scenario.arrange?.(agency);
@@ -661,8 +830,10 @@ describe('fault sweep over every store call', () => {
             continue;
           }
           findings.push(...checkAnswer(label, scenario, baseline!.status, response, text));
+          if (f.recovers && namesLanes) findings.push(...checkMoved(label, baseline!.status, outcome, at));
           if (scenario.metered) findings.push(...(await checkLedger(label, scenario, agency, key, response)));
-          else if (scenario.refused) findings.push(...(await checkRefusal(label, scenario, agency, key)));
+          else if (scenario.refused)
+            findings.push(...(await checkRefusal(label, scenario, agency, key, response)));
           else {
             const state = (await scenario.consistent?.(agency, outcome)) ?? [];
             findings.push(...state.map((p) => `${label}: ${p}`));
@@ -747,8 +918,32 @@ function checkAnswer(
 }
 
 /**
- * The ledger after a faulted registry call: served data has exactly one entry for its request id; a refusal
- * leaves no counted entry. Then a clean retry with the same Idempotency-Key serves once and counts one.
+ * A brokered call whose lane transaction was cancelled (a lane held by another transaction, filled since it
+ * was read, throttled): it is served, and its next transaction names none of the lanes the cancellation named.
+ */
+function checkMoved(
+  label: string,
+  normal: number,
+  outcome: Outcome & { lanes: string[][] },
+  at: number,
+): string[] {
+  const { status } = outcome.response;
+  if (status !== normal) {
+    return [
+      `${label}: a cancellation on its lanes must be retried on other lanes and served; it answered ${status}`,
+    ];
+  }
+  const next = outcome.lanes.slice(at + 1).find((named) => named.length);
+  if (!next) return [`${label}: served without a transaction after the cancelled one`];
+  const again = next.filter((lane) => cancelledLanes.includes(lane));
+  return again.length ? [`${label}: retried on the lane it was cancelled on: ${again.join(', ')}`] : [];
+}
+
+/**
+ * The ledger after a faulted registry call: served data has exactly one entry for its request id (a replay:
+ * its own audit record), counted once in the lanes, and the receipt it answered is that record's leaf; a
+ * refusal leaves no counted entry and no audit record. Then a clean retry with the same Idempotency-Key
+ * serves once and counts one.
  */
 async function checkLedger(
   label: string,
@@ -761,51 +956,109 @@ async function checkLedger(
   const replay = scenario.name === 'idempotent retry';
   // The replay scenario's first call is counted before the fault: it must stay the only one.
   const counted = replay ? 1 : 0;
+  const operation = scenario.metered!.operation;
   const requestId = response.headers.get('x-request-id');
   const after = await ledgerOf(agency.agencyId);
+  const record = await item(gw, 'ledger', { pk: `AUDIT#${requestId}`, sk: 'AUDIT' });
   if (response.status === 200) {
-    const own = after.entries.filter((e) => e.id === requestId);
-    if (!replay && own.length !== 1)
-      problems.push(`${label}: served with ${own.length} ledger entries for its request id`);
-    if (after.calls !== counted + (replay ? 0 : 1)) problems.push(`${label}: served, counted ${after.calls}`);
-  } else if (after.entries.length !== counted || after.calls !== counted || after.billable !== counted) {
-    problems.push(
-      `${label}: answered ${response.status} but the ledger has ${after.entries.length} entries, ${after.calls} calls, ${after.billable} billable (expected ${counted})`,
-    );
+    problems.push(...(await receiptProblems(label, replay, response, after)));
+    const expected = counted + (replay ? 0 : 1);
+    if (after.calls !== expected || after.billable !== expected || after.entries.length !== expected) {
+      problems.push(
+        `${label}: served, the ledger has ${after.entries.length} entries, ${after.calls} calls, ${after.billable} billable (expected ${expected})`,
+      );
+    }
+    if ((after.operations[operation]?.calls ?? 0) !== expected)
+      problems.push(`${label}: served, the lanes count ${after.operations[operation]?.calls} ${operation}`);
+  } else {
+    if (after.entries.length !== counted || after.calls !== counted || after.billable !== counted) {
+      problems.push(
+        `${label}: answered ${response.status} but the ledger has ${after.entries.length} entries, ${after.calls} calls, ${after.billable} billable (expected ${counted})`,
+      );
+    }
+    if (record || after.entries.some((e) => e.id === requestId))
+      problems.push(`${label}: answered ${response.status} but an audit record of it was written`);
   }
   const retry = await run(scenario, agency, key);
   const final = await ledgerOf(agency.agencyId);
   const data = scenario.metered!.data;
   if (retry.response.status !== 200 || !data.every((d) => retry.text.includes(d))) {
     problems.push(`${label}: the clean retry answered ${retry.response.status} ${retry.text.slice(0, 200)}`);
+  } else {
+    // Served the first time: the retry replays it; refused: the retry is counted (a replay scenario's replays).
+    const replayed = replay || response.status === 200;
+    problems.push(...(await receiptProblems(`${label} (retry)`, replayed, retry.response, final)));
   }
-  if (final.calls !== 1 || final.billable !== 1 || final.entries.length !== 1) {
+  if (
+    final.calls !== 1 ||
+    final.billable !== 1 ||
+    final.entries.length !== 1 ||
+    final.operations[operation]?.calls !== 1
+  ) {
     problems.push(
-      `${label}: after the retry the ledger has ${final.entries.length} entries, ${final.calls} calls, ${final.billable} billable (expected 1)`,
+      `${label}: after the retry the ledger has ${final.entries.length} entries, ${final.calls} calls (${final.operations[operation]?.calls ?? 0} ${operation}), ${final.billable} billable (expected 1)`,
     );
   }
   return problems;
 }
 
-/** A refused registry call (402, 429), faulted or not, counts nothing; a clean retry is refused the same way. */
-async function checkRefusal(label: string, scenario: Scenario, agency: Fresh, key: string) {
+/**
+ * Served data has its audit record: a counted call's ledger entry, a replay's own record naming the call it
+ * replays; the X-Audit-Leaf receipt answered is that record's leaf hash.
+ */
+async function receiptProblems(
+  label: string,
+  replayed: boolean,
+  response: Response,
+  ledger: Awaited<ReturnType<typeof ledgerOf>>,
+): Promise<string[]> {
+  const requestId = response.headers.get('x-request-id');
+  const receipt = response.headers.get('x-audit-leaf');
+  if (replayed !== (response.headers.get('idempotent-replayed') === 'true'))
+    return [`${label}: served ${replayed ? 'as a new call' : 'as a replay'}`];
+  if (!replayed) {
+    const own = ledger.entries.filter((e) => e.id === requestId);
+    if (own.length !== 1) return [`${label}: served with ${own.length} ledger entries for its request id`];
+    return own[0]!.leafHash === receipt ? [] : [`${label}: its receipt is not its entry's leaf`];
+  }
+  const record = await item(gw, 'ledger', { pk: `AUDIT#${requestId}`, sk: 'AUDIT' });
+  const event = record?.event as { replayOf?: string } | undefined;
+  if (!event?.replayOf || !ledger.entries.some((e) => e.id === event.replayOf))
+    return [`${label}: a replay served without its own audit record of the counted call`];
+  return record?.leafHash === receipt ? [] : [`${label}: its receipt is not its audit record's leaf`];
+}
+
+/**
+ * A refused registry call (402, 429), faulted or not, counts nothing and writes no audit record; a clean
+ * retry is refused the same way.
+ */
+async function checkRefusal(
+  label: string,
+  scenario: Scenario,
+  agency: Fresh,
+  key: string,
+  response: Response,
+) {
   const problems: string[] = [];
   const { status, counted } = scenario.refused!;
-  const count = async (when: string) => {
+  const count = async (when: string, refused: Response) => {
     const ledger = await ledgerOf(agency.agencyId);
     if (ledger.entries.length !== counted || ledger.calls !== counted) {
       problems.push(
         `${label}: ${when} the ledger has ${ledger.entries.length} entries, ${ledger.calls} calls (expected ${counted})`,
       );
     }
+    const requestId = refused.headers.get('x-request-id');
+    if (await item(gw, 'ledger', { pk: `AUDIT#${requestId}`, sk: 'AUDIT' }))
+      problems.push(`${label}: ${when} the refused call has an audit record`);
   };
-  await count('after the faulted call');
+  await count('after the faulted call', response);
   const retry = await run(scenario, agency, key);
   if (retry.response.status !== status) {
     problems.push(`${label}: the clean retry answered ${retry.response.status} ${retry.text.slice(0, 200)}`);
   }
   problems.push(...checkAnswer(`${label} (retry)`, scenario, status, retry.response, retry.text));
-  await count('after the retry');
+  await count('after the retry', retry.response);
   return problems;
 }
 
@@ -912,8 +1165,9 @@ async function signedStatementErrors(signed: SignedStatement): Promise<string[]>
 }
 
 /**
- * A refund's stored state: at most one reversal; the reversed counter, the audit records of the given
- * requests and the statement's reversal line all agree with it.
+ * A refund's stored state: at most one reversal; the reversed count of the period's adjustments (`ADJUST#`,
+ * the only item a refund bumps), the audit records of the given requests and the statement's reversal line
+ * all agree with it, and the lanes still count the refunded call once (a refund credits it, never uncounts it).
  */
 async function reversalState(agency: Fresh, outcomes: Outcome[]) {
   const problems: string[] = [];
@@ -927,11 +1181,17 @@ async function reversalState(agency: Fresh, outcomes: Outcome[]) {
   );
   const recorded = Items.length;
   if (recorded > 1) problems.push(`${recorded} reversals of one call`);
-  const counter = (await item(gw, 'ledger', ledgerKeys.adjustments(agency.agencyId, period()))) ?? {};
-  const reversed = Object.entries(counter)
+  const adjustments = (await item(gw, 'ledger', ledgerKeys.adjustments(agency.agencyId, period()))) ?? {};
+  const reversed = Object.entries(adjustments)
     .filter(([name]) => name.startsWith('reversed#'))
     .reduce((sum, [, n]) => sum + Number(n), 0);
-  if (reversed !== recorded) problems.push(`the counter has ${reversed} reversed for ${recorded} reversals`);
+  if (reversed !== recorded)
+    problems.push(`the adjustments have ${reversed} reversed for ${recorded} reversals`);
+  const [counters] = await gw.counters(agency.agencyId, period(), period());
+  if (counters?.calls !== 1 || counters.billable !== 1)
+    problems.push(
+      `the lanes count ${counters?.calls} calls, ${counters?.billable} billable, of the one metered`,
+    );
   let audited = 0;
   for (const outcome of outcomes) {
     const audit = await auditOf(gw, outcome);

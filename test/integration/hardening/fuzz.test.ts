@@ -57,6 +57,8 @@ const tokens = {} as Record<Caller, string>;
 let victim: { agencyId: string; clientId: string };
 let agencyId: string;
 let jwtClient: { clientId: string; key: CryptoKey };
+/** A served call whose audit record is in the log: the proof route's real path parameter. */
+let sealedRequestId: string;
 let before: StoreSnapshot;
 const prototypesBefore = prototypeNames();
 const stats = {
@@ -116,6 +118,19 @@ beforeAll(async () => {
   });
   jwtClient = { clientId: ((await issued.json()) as { clientId: string }).clientId, key: privateKey };
   await mintTokens();
+  // One call sealed into the audit log, so its routes answer a checkpoint and a proof, not only 404.
+  const served = await gw.call(
+    tokens.agency,
+    'GET',
+    `/v1/citizens/${demoCitizens[0]!.nationalId}`,
+    undefined,
+    {
+      'X-Purpose': '1.001',
+    },
+  );
+  expect(served.status).toBe(200);
+  sealedRequestId = served.headers.get('x-request-id')!;
+  expect((await gw.seal()).treeSize).toBeGreaterThan(0);
   before = await snapshotStore(gw.deps.store, gw.deps.tables);
 }, 60_000);
 
@@ -274,6 +289,8 @@ function realValue(name: string): string[] {
       return [victim.agencyId];
     case 'clientId':
       return [victim.clientId];
+    case 'requestId':
+      return [sealedRequestId, '00000000-0000-4000-8000-000000000000'];
     case 'period':
     case 'from':
     case 'to':
@@ -713,8 +730,8 @@ function toRequest(req: FuzzRequest): Request | undefined {
 
 /**
  * Store changes a rejected request may make because the README says so:
- * - a lookup of an unknown record is metered on purpose (a non-billable 404: its entry, the counter and the
- *   rate window, plus an audit record when it was an idempotent replay of such a miss);
+ * - a lookup of an unknown record is metered on purpose (a non-billable 404: its entry, a month lane and a
+ *   rate-window lane, plus an audit record when it was an idempotent replay of such a miss);
  * - a private_key_jwt assertion whose signature checked out has its jti remembered even if the request then
  *   fails (e.g. invalid_scope), so it can never be replayed.
  * Anything else is a finding. Returns the changes that are not explained.
@@ -729,8 +746,8 @@ function unexplained(req: FuzzRequest, response: Response, changes: StoreChange[
     if (meteredMiss && c.table === 'ledger') {
       if (c.pk.startsWith(`RATE#${agencyId}`)) return false;
       const billable = (item: Json | undefined) => Number(item?.billable ?? 0);
-      // The counter counts the miss (it may be the month's first call) but bills nothing.
-      if (c.pk.startsWith(`COUNTER#${agencyId}`) && billable(c.before) === billable(c.after)) return false;
+      // A month lane counts the miss (it may be the lane's first call) but bills nothing.
+      if (c.pk.startsWith(`LANE#${agencyId}#`) && billable(c.before) === billable(c.after)) return false;
       const event = c.after?.event as Json | undefined;
       if (!c.before && event?.id === requestId && event?.status === 404) return false;
     }

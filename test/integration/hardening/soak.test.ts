@@ -1,6 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ServiceStore, type ServiceStoreStats, startServiceStore } from '../../../local/service-store';
 import type { Statement } from '../../../shared/billing/statement';
 import { type Entitlement, OPERATIONS, type Operation, type Scope } from '../../../shared/identity/model';
 import type { PlanInput } from '../../../shared/identity/plans';
@@ -11,11 +12,37 @@ import { createTestGateway, type TestGateway } from '../../support/gateway';
  * Concurrency soak: four agencies on four different plans call every register operation at once, through
  * the real app over DynamoDB Local, while an admin revokes a credential, suspends and reactivates an agency,
  * publishes a new plan version and narrows entitlements. Afterwards the client's own tally, the counters,
- * the ledger entries, the audit chain and the statements must agree exactly.
+ * the ledger entries, the audit log and the statements must agree exactly.
+ *
+ * The same soak runs in a conflict mode too: through local/service-store.ts, which cancels transactions the
+ * way the DynamoDB service does when another in flight names one of their items, and answers in the
+ * service's time (TransactWriteItems 25 ms, other calls 7 ms). DynamoDB Local alone never cancels one, so
+ * only this mode makes the agencies' concurrent calls meet on their lanes and take the ledger's conflict
+ * retries.
  *
  * `SOAK_SECONDS` sets the duration (default 18 s, so `npm test` stays fast; `npm run soak` runs 120 s).
+ * `SOAK_STORE=local` or `SOAK_STORE=service` runs only that store for that long; unset, both run, the
+ * conflict mode for at most SERVICE_SHORT_SECONDS.
  */
-const SOAK_MS = Math.round(Number(process.env.SOAK_SECONDS ?? 18) * 1000);
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 18);
+/**
+ * The conflict mode's run beside the DynamoDB Local one (about 18 s more in `npm test` with its setup and
+ * checks). On a 2-core machine with nothing else running, its agencies meet every mid-run event and C's quota
+ * with room; a machine busy with other work can slow it below that (it then fails on too few calls, not on a
+ * miscount).
+ */
+const SERVICE_SHORT_SECONDS = 10;
+type SoakStore = 'local' | 'service';
+const SOAK_STORE = process.env.SOAK_STORE;
+if (SOAK_STORE !== undefined && SOAK_STORE !== 'local' && SOAK_STORE !== 'service') {
+  throw new Error(`SOAK_STORE is local or service, not ${SOAK_STORE}`);
+}
+const MODES: { store: SoakStore; seconds: number }[] = SOAK_STORE
+  ? [{ store: SOAK_STORE, seconds: SOAK_SECONDS }]
+  : [
+      { store: 'local', seconds: SOAK_SECONDS },
+      { store: 'service', seconds: Math.min(SOAK_SECONDS, SERVICE_SHORT_SECONDS) },
+    ];
 const WORKERS_PER_AGENCY = 3;
 const VAT_PERCENT = 10;
 
@@ -152,16 +179,6 @@ class TokenHolder {
   }
 }
 
-let gw: TestGateway;
-let admin: string;
-let finance: string;
-let financeCredential: [string, string];
-const agencies = {} as Record<AgencyKey, { agencyId: string; holders: TokenHolder[] }>;
-const observed: Observed[] = [];
-const events = {} as Record<keyof typeof schedule, AdminEvent>;
-let elapsedMs = 0;
-let sealerRuns = 0;
-
 async function timed(action: () => Promise<Response>): Promise<AdminEvent> {
   const start = performance.now();
   const response = await action();
@@ -170,52 +187,13 @@ async function timed(action: () => Promise<Response>): Promise<AdminEvent> {
   return { start, end };
 }
 
-beforeAll(async () => {
-  gw = await createTestGateway(inject('dynamoEndpoint'));
-  admin = await gw.adminToken();
-  const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-    scopes: ['billing:read'],
-  });
-  const fin = (await issued.json()) as { clientId: string; clientSecret: string };
-  financeCredential = [fin.clientId, fin.clientSecret];
-
-  for (const plan of [plans.gov, plans.prov, plans.small, plans.biz]) {
-    const created = await gw.call(admin, 'POST', '/admin/plans', plan);
-    expect(created.status, await created.clone().text()).toBe(201);
-  }
-  const setup: Record<AgencyKey, { plan: string; entitlements: Entitlement[]; credentials: number }> = {
-    A: { plan: plans.gov.code, entitlements: everything, credentials: 2 },
-    B: { plan: plans.prov.code, entitlements: everything, credentials: 1 },
-    C: { plan: plans.small.code, entitlements: everything, credentials: 1 },
-    D: {
-      plan: plans.biz.code,
-      entitlements: everything.filter((e) => e.operation.startsWith('business')),
-      credentials: 1,
-    },
-  };
-  for (const [key, { plan, entitlements, credentials }] of Object.entries(setup) as [
-    AgencyKey,
-    (typeof setup)[AgencyKey],
-  ][]) {
-    const scopes = entitlements.map((e) => e.operation) as Scope[];
-    const first = await gw.agencyWithCredential({ code: `SOAK-${key}`, entitlements, scopes });
-    const assigned = await gw.call(admin, 'PUT', `/admin/agencies/${first.agencyId}/plan`, {
-      planCode: plan,
-    });
-    expect(assigned.status).toBe(200);
-    const holders = [new TokenHolder(gw, first.clientId, first.clientSecret)];
-    for (let i = 1; i < credentials; i++) {
-      const more = await gw.call(admin, 'POST', `/admin/agencies/${first.agencyId}/credentials`, { scopes });
-      const { clientId, clientSecret } = (await more.json()) as { clientId: string; clientSecret: string };
-      holders.push(new TokenHolder(gw, clientId, clientSecret));
-    }
-    for (const holder of holders) expect(await holder.refresh()).toBe(true);
-    agencies[key] = { agencyId: first.agencyId, holders };
-  }
-}, 120_000);
-
 /** One call of the mix; returns what was observed. */
-async function callOnce(key: AgencyKey, holder: TokenHolder, operations: Operation[]): Promise<Observed[]> {
+async function callOnce(
+  gw: TestGateway,
+  key: AgencyKey,
+  holder: TokenHolder,
+  operations: Operation[],
+): Promise<Observed[]> {
   const operation = operations[Math.floor(Math.random() * operations.length)]!;
   const roll = Math.random();
   const citizen = CITIZENS[Math.floor(Math.random() * CITIZENS.length)]!;
@@ -281,7 +259,13 @@ async function callOnce(key: AgencyKey, holder: TokenHolder, operations: Operati
   return idempotent ? Promise.all([send(), send()]) : [await send()];
 }
 
-async function worker(key: AgencyKey, holder: TokenHolder, until: number): Promise<void> {
+async function worker(
+  gw: TestGateway,
+  observed: Observed[],
+  key: AgencyKey,
+  holder: TokenHolder,
+  until: number,
+): Promise<void> {
   while (performance.now() < until) {
     const operations = OPERATIONS.filter((op) =>
       decodeJwt(holder.token).scope?.toString().split(' ').includes(op),
@@ -291,7 +275,7 @@ async function worker(key: AgencyKey, holder: TokenHolder, until: number): Promi
       await sleep(20);
       continue;
     }
-    const results = await callOnce(key, holder, operations);
+    const results = await callOnce(gw, key, holder, operations);
     observed.push(...results);
     const stale = results.some((r) => r.status === 401 || (r.status === 403 && r.limit === undefined));
     if (stale && !(await holder.refresh())) await sleep(20);
@@ -302,416 +286,525 @@ async function worker(key: AgencyKey, holder: TokenHolder, until: number): Promi
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('concurrency soak', () => {
+/**
+ * The soak and its checks on one store: DynamoDB Local as it is, or through the store with the service's
+ * conflict rules and latencies.
+ */
+function soak(mode: (typeof MODES)[number]) {
+  const SOAK_MS = Math.round(mode.seconds * 1000);
+  let serviceStore: ServiceStore | undefined;
+  /** What the conflict mode's store did during the run (the calls and the sealer beside them). */
+  let storeStats: ServiceStoreStats | undefined;
+  let gw: TestGateway;
+  let admin: string;
+  let finance: string;
+  let financeCredential: [string, string];
+  const agencies = {} as Record<AgencyKey, { agencyId: string; holders: TokenHolder[] }>;
+  const observed: Observed[] = [];
+  const events = {} as Record<keyof typeof schedule, AdminEvent>;
+  let elapsedMs = 0;
+  let sealerRuns = 0;
+
   beforeAll(async () => {
-    const started = performance.now();
-    const until = started + SOAK_MS;
-    const at = (fraction: number) => sleep(Math.max(0, started + SOAK_MS * fraction - performance.now()));
-    const { A, B, C, D } = agencies;
-
-    const admin$ = (async () => {
-      await at(schedule.revoke);
-      events.revoke = await timed(() =>
-        gw.call(admin, 'DELETE', `/admin/credentials/${A.holders[0]!.clientId}`),
-      );
-      await at(schedule.suspend);
-      events.suspend = await timed(() =>
-        gw.call(admin, 'PATCH', `/admin/agencies/${B.agencyId}`, { status: 'suspended' }),
-      );
-      await at(schedule.planChange);
-      events.planChange = await timed(() => gw.call(admin, 'POST', '/admin/plans', plans.smallV2));
-      await at(schedule.reactivate);
-      events.reactivate = await timed(() =>
-        gw.call(admin, 'PATCH', `/admin/agencies/${B.agencyId}`, { status: 'active' }),
-      );
-      await at(schedule.narrow);
-      events.narrow = await timed(() =>
-        gw.call(admin, 'PUT', `/admin/agencies/${D.agencyId}/entitlements`, {
-          entitlements: everything.filter((e) => e.operation === 'business:read'),
-        }),
-      );
-    })();
-    // The sealer runs beside the calls, as it does locally (every 2 s) and in AWS (every minute).
-    let sealing = true;
-    const sealer$ = (async () => {
-      while (sealing) {
-        await gw.seal();
-        sealerRuns += 1;
-        await sleep(2_000);
-      }
-    })();
-    const workers = [A, B, C, D].flatMap((agency, i) => {
-      const key = (['A', 'B', 'C', 'D'] as const)[i]!;
-      return Array.from({ length: WORKERS_PER_AGENCY }, (_, w) =>
-        worker(key, agency.holders[w % agency.holders.length]!, until),
-      );
-    });
-    await Promise.all([...workers, admin$]);
-    elapsedMs = performance.now() - started;
-    sealing = false;
-    await sealer$;
-    // Seal to completion: every record, including the last calls', gets its leaf.
-    while ((await gw.seal()).appended > 0) sealerRuns += 1;
-    // Tokens live ten minutes: the checks get fresh ones whatever the run's length.
-    admin = await gw.adminToken();
-    finance = await gw.token(...financeCredential);
-  }, SOAK_MS + 180_000);
-
-  const metered = (o: Observed) => (o.status === 200 || o.status === 404) && !o.replayed;
-  const served = (o: Observed) => o.status === 200 || o.status === 404;
-  const period = () => periodOf(new Date()).period;
-
-  /** Every ledger entry and every audit record in the ledger table, after the run (scanned once). */
-  let scanned: ReturnType<typeof scan> | undefined;
-  const scanLedger = () => {
-    scanned ??= scan();
-    return scanned;
-  };
-  async function scan() {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await gw.deps.store.send(
-        new ScanCommand({ TableName: gw.deps.tables.ledger, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    type Event = {
-      id: string;
-      at: string;
-      action: string;
-      actor: { agencyId: string };
-      ledger?: { plan: string; planVersion: number; billable: boolean; period: string };
-    };
-    const audit = items.filter((i) => i.event && i.leafHash) as ({ pk: string; event: Event } & Record<
-      string,
-      unknown
-    >)[];
-    // The audit log's leaf items: record id -> leaf index.
-    const leaves = new Set(
-      items.filter((i) => (i.pk as string).startsWith('LEAF#')).map((i) => (i.pk as string).slice(5)),
-    );
-    return { audit, leaves, entries: audit.filter((i) => i.pk.startsWith('ENTRY#')) };
-  }
-
-  it('prints a summary of the run', () => {
-    const count = (f: (o: Observed) => boolean) => observed.filter(f).length;
-    const summary = {
-      seconds: Math.round(elapsedMs / 100) / 10,
-      calls: observed.length,
-      callsPerSecond: Math.round((observed.length / elapsedMs) * 10_000) / 10,
-      metered: count(metered),
-      billable: count((o) => o.status === 200 && !o.replayed),
-      replayed: count((o) => o.replayed),
-      notFound: count((o) => o.status === 404 && !o.replayed),
-      rateLimited: count((o) => o.limit === 'rate'),
-      quotaRefused: count((o) => o.limit === 'monthly-quota'),
-      unauthorized: count((o) => o.status === 401),
-      forbidden: count((o) => o.status === 403),
-      sealerRuns,
-    };
-    console.log(`soak: ${JSON.stringify(summary)}`);
-    expect(observed.length).toBeGreaterThan(150);
-    for (const key of ['A', 'B', 'C', 'D'] as const) {
-      expect(observed.filter((o) => o.agency === key && metered(o)).length, key).toBeGreaterThan(10);
+    if (mode.store === 'service') {
+      serviceStore = await startServiceStore({ target: inject('dynamoEndpoint'), transactMs: 25, itemMs: 7 });
     }
+    gw = await createTestGateway(serviceStore?.endpoint ?? inject('dynamoEndpoint'));
+    admin = await gw.adminToken();
+    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
+      scopes: ['billing:read'],
+    });
+    const fin = (await issued.json()) as { clientId: string; clientSecret: string };
+    financeCredential = [fin.clientId, fin.clientSecret];
+
+    for (const plan of [plans.gov, plans.prov, plans.small, plans.biz]) {
+      const created = await gw.call(admin, 'POST', '/admin/plans', plan);
+      expect(created.status, await created.clone().text()).toBe(201);
+    }
+    const setup: Record<AgencyKey, { plan: string; entitlements: Entitlement[]; credentials: number }> = {
+      A: { plan: plans.gov.code, entitlements: everything, credentials: 2 },
+      B: { plan: plans.prov.code, entitlements: everything, credentials: 1 },
+      C: { plan: plans.small.code, entitlements: everything, credentials: 1 },
+      D: {
+        plan: plans.biz.code,
+        entitlements: everything.filter((e) => e.operation.startsWith('business')),
+        credentials: 1,
+      },
+    };
+    for (const [key, { plan, entitlements, credentials }] of Object.entries(setup) as [
+      AgencyKey,
+      (typeof setup)[AgencyKey],
+    ][]) {
+      const scopes = entitlements.map((e) => e.operation) as Scope[];
+      const first = await gw.agencyWithCredential({ code: `SOAK-${key}`, entitlements, scopes });
+      const assigned = await gw.call(admin, 'PUT', `/admin/agencies/${first.agencyId}/plan`, {
+        planCode: plan,
+      });
+      expect(assigned.status).toBe(200);
+      const holders = [new TokenHolder(gw, first.clientId, first.clientSecret)];
+      for (let i = 1; i < credentials; i++) {
+        const more = await gw.call(admin, 'POST', `/admin/agencies/${first.agencyId}/credentials`, {
+          scopes,
+        });
+        const { clientId, clientSecret } = (await more.json()) as { clientId: string; clientSecret: string };
+        holders.push(new TokenHolder(gw, clientId, clientSecret));
+      }
+      for (const holder of holders) expect(await holder.refresh()).toBe(true);
+      agencies[key] = { agencyId: first.agencyId, holders };
+    }
+    // What the conflict mode reports counts the soak's own calls, not the setup's.
+    serviceStore?.resetStats();
+  }, 120_000);
+
+  afterAll(async () => {
+    await serviceStore?.stop();
   });
 
-  it('answers no call with a 5xx, and every refusal is a 401, 403 or 429', () => {
-    const statuses = [...new Set(observed.map((o) => o.status))].sort();
-    expect(observed.filter((o) => o.status >= 500).map((o) => `${o.status} ${o.kind} ${o.detail}`)).toEqual(
-      [],
-    );
-    expect(
-      statuses.every((s) => [200, 401, 403, 404, 429].includes(s)),
-      statuses.join(','),
-    ).toBe(true);
-  });
+  describe('concurrency soak', () => {
+    beforeAll(async () => {
+      const started = performance.now();
+      const until = started + SOAK_MS;
+      const at = (fraction: number) => sleep(Math.max(0, started + SOAK_MS * fraction - performance.now()));
+      const { A, B, C, D } = agencies;
 
-  it('counts exactly: counters = ledger entries = the responses the client saw served, per operation and plan version', async () => {
-    const { entries } = await scanLedger();
-    for (const key of ['A', 'B', 'C', 'D'] as const) {
-      const { agencyId } = agencies[key];
-      const mine = observed.filter((o) => o.agency === key && metered(o));
-      const [counters, ...others] = await gw.counters(agencyId);
-      expect(others, 'one period').toEqual([]);
-      expect(counters?.period).toBe(period());
-      const ledger = entries.filter((e) => e.event.actor.agencyId === agencyId);
-      expect(counters?.calls, `${key} calls`).toBe(mine.length);
-      expect(ledger.length, `${key} entries`).toBe(mine.length);
-      expect(counters?.billable, `${key} billable`).toBe(mine.filter((o) => o.status === 200).length);
-      for (const operation of OPERATIONS) {
-        const client = mine.filter((o) => o.operation === operation);
-        const entriesOf = ledger.filter((e) => e.event.action === operation);
-        expect(counters?.operations[operation]?.calls ?? 0, `${key} ${operation} calls`).toBe(client.length);
-        expect(entriesOf.length, `${key} ${operation} entries`).toBe(client.length);
-        const refs = new Set([
-          ...client.map((o) => o.planRef),
-          ...Object.keys(counters?.pricing[operation] ?? {}),
+      const admin$ = (async () => {
+        await at(schedule.revoke);
+        events.revoke = await timed(() =>
+          gw.call(admin, 'DELETE', `/admin/credentials/${A.holders[0]!.clientId}`),
+        );
+        await at(schedule.suspend);
+        events.suspend = await timed(() =>
+          gw.call(admin, 'PATCH', `/admin/agencies/${B.agencyId}`, { status: 'suspended' }),
+        );
+        await at(schedule.planChange);
+        events.planChange = await timed(() => gw.call(admin, 'POST', '/admin/plans', plans.smallV2));
+        await at(schedule.reactivate);
+        events.reactivate = await timed(() =>
+          gw.call(admin, 'PATCH', `/admin/agencies/${B.agencyId}`, { status: 'active' }),
+        );
+        await at(schedule.narrow);
+        events.narrow = await timed(() =>
+          gw.call(admin, 'PUT', `/admin/agencies/${D.agencyId}/entitlements`, {
+            entitlements: everything.filter((e) => e.operation === 'business:read'),
+          }),
+        );
+      })();
+      // The sealer runs beside the calls, as it does locally (every 2 s) and in AWS (every minute).
+      let sealing = true;
+      const sealer$ = (async () => {
+        while (sealing) {
+          await gw.seal();
+          sealerRuns += 1;
+          await sleep(2_000);
+        }
+      })();
+      const workers = [A, B, C, D].flatMap((agency, i) => {
+        const key = (['A', 'B', 'C', 'D'] as const)[i]!;
+        return Array.from({ length: WORKERS_PER_AGENCY }, (_, w) =>
+          worker(gw, observed, key, agency.holders[w % agency.holders.length]!, until),
+        );
+      });
+      await Promise.all([...workers, admin$]);
+      elapsedMs = performance.now() - started;
+      storeStats = serviceStore?.stats();
+      sealing = false;
+      await sealer$;
+      // Seal to completion: every record, including the last calls', gets its leaf.
+      while ((await gw.seal()).appended > 0) sealerRuns += 1;
+      // Tokens live ten minutes: the checks get fresh ones whatever the run's length.
+      admin = await gw.adminToken();
+      finance = await gw.token(...financeCredential);
+    }, SOAK_MS + 180_000);
+
+    const metered = (o: Observed) => (o.status === 200 || o.status === 404) && !o.replayed;
+    const served = (o: Observed) => o.status === 200 || o.status === 404;
+    const period = () => periodOf(new Date()).period;
+
+    /** Every ledger entry and every audit record in the ledger table, after the run (scanned once). */
+    let scanned: ReturnType<typeof scan> | undefined;
+    const scanLedger = () => {
+      scanned ??= scan();
+      return scanned;
+    };
+    async function scan() {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await gw.deps.store.send(
+          new ScanCommand({
+            TableName: gw.deps.tables.ledger,
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      type Event = {
+        id: string;
+        at: string;
+        action: string;
+        actor: { agencyId: string };
+        ledger?: { plan: string; planVersion: number; billable: boolean; period: string };
+      };
+      const audit = items.filter((i) => i.event && i.leafHash) as ({ pk: string; event: Event } & Record<
+        string,
+        unknown
+      >)[];
+      // The audit log's leaf items: record id -> leaf index.
+      const leaves = new Set(
+        items.filter((i) => (i.pk as string).startsWith('LEAF#')).map((i) => (i.pk as string).slice(5)),
+      );
+      return { audit, leaves, entries: audit.filter((i) => i.pk.startsWith('ENTRY#')) };
+    }
+
+    it('prints a summary of the run', () => {
+      const count = (f: (o: Observed) => boolean) => observed.filter(f).length;
+      const summary = {
+        seconds: Math.round(elapsedMs / 100) / 10,
+        calls: observed.length,
+        callsPerSecond: Math.round((observed.length / elapsedMs) * 10_000) / 10,
+        metered: count(metered),
+        billable: count((o) => o.status === 200 && !o.replayed),
+        replayed: count((o) => o.replayed),
+        notFound: count((o) => o.status === 404 && !o.replayed),
+        rateLimited: count((o) => o.limit === 'rate'),
+        quotaRefused: count((o) => o.limit === 'monthly-quota'),
+        unauthorized: count((o) => o.status === 401),
+        forbidden: count((o) => o.status === 403),
+        refusedShare: Math.round((count((o) => !served(o)) / observed.length) * 1000) / 1000,
+        meteredBy: Object.fromEntries(
+          (['A', 'B', 'C', 'D'] as const).map((key) => [key, count((o) => o.agency === key && metered(o))]),
+        ),
+        sealerRuns,
+        ...(storeStats
+          ? {
+              transactWrites: storeStats.requests.TransactWriteItems ?? 0,
+              transactionConflicts: storeStats.transactionConflicts,
+              itemConflicts: storeStats.itemConflicts,
+              transactGetConflicts: storeStats.transactGetConflicts,
+            }
+          : {}),
+      };
+      console.log(`soak (${mode.store}): ${JSON.stringify(summary)}`);
+      expect(observed.length).toBeGreaterThan(150);
+      for (const key of ['A', 'B', 'C', 'D'] as const) {
+        expect(observed.filter((o) => o.agency === key && metered(o)).length, key).toBeGreaterThan(10);
+      }
+      // The conflict mode proves something only if the store did cancel transactions during the run.
+      if (storeStats) expect(storeStats.transactionConflicts).toBeGreaterThan(0);
+    });
+
+    it('answers no call with a 5xx, and every refusal is a 401, 403 or 429', () => {
+      const statuses = [...new Set(observed.map((o) => o.status))].sort();
+      expect(observed.filter((o) => o.status >= 500).map((o) => `${o.status} ${o.kind} ${o.detail}`)).toEqual(
+        [],
+      );
+      expect(
+        statuses.every((s) => [200, 401, 403, 404, 429].includes(s)),
+        statuses.join(','),
+      ).toBe(true);
+    });
+
+    it('counts exactly: counters = ledger entries = the responses the client saw served, per operation and plan version', async () => {
+      const { entries } = await scanLedger();
+      for (const key of ['A', 'B', 'C', 'D'] as const) {
+        const { agencyId } = agencies[key];
+        const mine = observed.filter((o) => o.agency === key && metered(o));
+        const [counters, ...others] = await gw.counters(agencyId);
+        expect(others, 'one period').toEqual([]);
+        expect(counters?.period).toBe(period());
+        const ledger = entries.filter((e) => e.event.actor.agencyId === agencyId);
+        expect(counters?.calls, `${key} calls`).toBe(mine.length);
+        expect(ledger.length, `${key} entries`).toBe(mine.length);
+        expect(counters?.billable, `${key} billable`).toBe(mine.filter((o) => o.status === 200).length);
+        for (const operation of OPERATIONS) {
+          const client = mine.filter((o) => o.operation === operation);
+          const entriesOf = ledger.filter((e) => e.event.action === operation);
+          expect(counters?.operations[operation]?.calls ?? 0, `${key} ${operation} calls`).toBe(
+            client.length,
+          );
+          expect(entriesOf.length, `${key} ${operation} entries`).toBe(client.length);
+          const refs = new Set([
+            ...client.map((o) => o.planRef),
+            ...Object.keys(counters?.pricing[operation] ?? {}),
+          ]);
+          for (const ref of refs) {
+            const entriesAt = entriesOf.filter(
+              (e) => `${e.event.ledger?.plan}@${e.event.ledger?.planVersion}` === ref,
+            );
+            expect(entriesAt.length, `${key} ${operation} ${ref} entries`).toBe(
+              client.filter((o) => o.planRef === ref).length,
+            );
+            const billableSeen = client.filter((o) => o.planRef === ref && o.status === 200).length;
+            const billableEntries = entriesAt.filter((e) => e.event.ledger?.billable).length;
+            expect(counters?.pricing[operation]?.[ref] ?? 0, `${key} ${operation} ${ref} counter`).toBe(
+              billableSeen,
+            );
+            expect(billableEntries, `${key} ${operation} ${ref} billable entries`).toBe(billableSeen);
+          }
+        }
+        // Each served response is exactly one ledger entry, by its request id (a replay answers with its own id).
+        const entryIds = new Set(ledger.map((e) => e.event.id));
+        expect(mine.filter((o) => !entryIds.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
+      }
+    });
+
+    it('counts an Idempotency-Key once, however many times it was sent at once', () => {
+      const byKey = new Map<string, Observed[]>();
+      for (const o of observed)
+        if (o.idempotencyKey) byKey.set(o.idempotencyKey, [...(byKey.get(o.idempotencyKey) ?? []), o]);
+      let replays = 0;
+      for (const [key, calls] of byKey) {
+        expect(calls.filter(metered).length, key).toBeLessThanOrEqual(1);
+        const answered = calls.filter(served);
+        replays += answered.filter((o) => o.replayed).length;
+        // A replay answers only a key that was counted.
+        if (answered.some((o) => o.replayed)) expect(calls.filter(metered).length, key).toBe(1);
+      }
+      expect(byKey.size).toBeGreaterThan(10);
+      expect(replays).toBeGreaterThan(0);
+    });
+
+    it('never serves past a quota, and serves exactly the quota once it refused a call for it', async () => {
+      for (const key of ['A', 'B', 'C', 'D'] as const) {
+        const [counters] = await gw.counters(agencies[key].agencyId);
+        const mine = observed.filter((o) => o.agency === key);
+        const quotas = new Map<string, number>([
+          [`${plans.gov.code}@1`, plans.gov.monthlyQuota],
+          [`${plans.prov.code}@1`, plans.prov.monthlyQuota],
+          [`${plans.small.code}@1`, plans.small.monthlyQuota],
+          [`${plans.small.code}@2`, plans.smallV2.monthlyQuota],
+          [`${plans.biz.code}@1`, plans.biz.monthlyQuota],
         ]);
-        for (const ref of refs) {
-          const entriesAt = entriesOf.filter(
-            (e) => `${e.event.ledger?.plan}@${e.event.ledger?.planVersion}` === ref,
-          );
-          expect(entriesAt.length, `${key} ${operation} ${ref} entries`).toBe(
-            client.filter((o) => o.planRef === ref).length,
-          );
-          const billableSeen = client.filter((o) => o.planRef === ref && o.status === 200).length;
-          const billableEntries = entriesAt.filter((e) => e.event.ledger?.billable).length;
-          expect(counters?.pricing[operation]?.[ref] ?? 0, `${key} ${operation} ${ref} counter`).toBe(
-            billableSeen,
-          );
-          expect(billableEntries, `${key} ${operation} ${ref} billable entries`).toBe(billableSeen);
+        // Calls metered under a version all found room below that version's quota.
+        for (const [ref, quota] of quotas) {
+          const before = mine.filter((o) => metered(o) && o.planRef === ref).length;
+          expect(before, `${key} ${ref}`).toBeLessThanOrEqual(quota);
+        }
+        const highest = Math.max(
+          ...[...new Set(mine.map((o) => o.planRef))].map((ref) => quotas.get(ref) ?? 0),
+        );
+        expect(counters?.calls ?? 0).toBeLessThanOrEqual(highest);
+        // A refusal under a version means the month's calls had reached its quota; versions only move forward,
+        // so the calls metered under it and the versions before it are then exactly that quota.
+        const version = (ref: string) => Number(ref.split('@')[1]);
+        for (const ref of new Set(mine.filter((o) => o.limit === 'monthly-quota').map((o) => o.planRef))) {
+          const upTo = mine.filter((o) => metered(o) && version(o.planRef) <= version(ref)).length;
+          expect(upTo, `${key} exhausted ${ref}`).toBe(quotas.get(ref));
         }
       }
-      // Each served response is exactly one ledger entry, by its request id (a replay answers with its own id).
-      const entryIds = new Set(ledger.map((e) => e.event.id));
-      expect(mine.filter((o) => !entryIds.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
-    }
-  });
+      expect(observed.some((o) => o.agency === 'C' && o.limit === 'monthly-quota')).toBe(true);
+    });
 
-  it('counts an Idempotency-Key once, however many times it was sent at once', () => {
-    const byKey = new Map<string, Observed[]>();
-    for (const o of observed)
-      if (o.idempotencyKey) byKey.set(o.idempotencyKey, [...(byKey.get(o.idempotencyKey) ?? []), o]);
-    let replays = 0;
-    for (const [key, calls] of byKey) {
-      expect(calls.filter(metered).length, key).toBeLessThanOrEqual(1);
-      const answered = calls.filter(served);
-      replays += answered.filter((o) => o.replayed).length;
-      // A replay answers only a key that was counted.
-      if (answered.some((o) => o.replayed)) expect(calls.filter(metered).length, key).toBe(1);
-    }
-    expect(byKey.size).toBeGreaterThan(10);
-    expect(replays).toBeGreaterThan(0);
-  });
-
-  it('never serves past a quota, and serves exactly the quota once it refused a call for it', async () => {
-    for (const key of ['A', 'B', 'C', 'D'] as const) {
-      const [counters] = await gw.counters(agencies[key].agencyId);
-      const mine = observed.filter((o) => o.agency === key);
-      const quotas = new Map<string, number>([
-        [`${plans.gov.code}@1`, plans.gov.monthlyQuota],
-        [`${plans.prov.code}@1`, plans.prov.monthlyQuota],
-        [`${plans.small.code}@1`, plans.small.monthlyQuota],
-        [`${plans.small.code}@2`, plans.smallV2.monthlyQuota],
-        [`${plans.biz.code}@1`, plans.biz.monthlyQuota],
-      ]);
-      // Calls metered under a version all found room below that version's quota.
-      for (const [ref, quota] of quotas) {
-        const before = mine.filter((o) => metered(o) && o.planRef === ref).length;
-        expect(before, `${key} ${ref}`).toBeLessThanOrEqual(quota);
+    it('never lets more than the burst through in one rate window', async () => {
+      const { entries } = await scanLedger();
+      const limits: Record<string, { r: number; b: number }> = {};
+      for (const plan of [plans.gov, plans.prov, plans.small, plans.smallV2, plans.biz]) {
+        limits[plan.code] = { r: plan.rateLimit.perSecond, b: plan.rateLimit.burst };
       }
-      const highest = Math.max(
-        ...[...new Set(mine.map((o) => o.planRef))].map((ref) => quotas.get(ref) ?? 0),
-      );
-      expect(counters?.calls ?? 0).toBeLessThanOrEqual(highest);
-      // A refusal under a version means the month's calls had reached its quota; versions only move forward,
-      // so the calls metered under it and the versions before it are then exactly that quota.
-      const version = (ref: string) => Number(ref.split('@')[1]);
-      for (const ref of new Set(mine.filter((o) => o.limit === 'monthly-quota').map((o) => o.planRef))) {
-        const upTo = mine.filter((o) => metered(o) && version(o.planRef) <= version(ref)).length;
-        expect(upTo, `${key} exhausted ${ref}`).toBe(quotas.get(ref));
+      const windows = new Map<string, number>();
+      for (const { event } of entries) {
+        const { r, b } = limits[event.ledger!.plan]!;
+        const seconds = Math.ceil(b / r);
+        const epoch = Math.floor(Date.parse(event.at) / 1000);
+        const key = `${event.actor.agencyId}|${epoch - (epoch % seconds)}|${b}`;
+        windows.set(key, (windows.get(key) ?? 0) + 1);
       }
-    }
-    expect(observed.some((o) => o.agency === 'C' && o.limit === 'monthly-quota')).toBe(true);
-  });
+      for (const [key, n] of windows) expect(n, key).toBeLessThanOrEqual(Number(key.split('|')[2]));
+      expect(observed.some((o) => o.limit === 'rate')).toBe(true);
+    });
 
-  it('never lets more than the burst through in one rate window', async () => {
-    const { entries } = await scanLedger();
-    const limits: Record<string, { r: number; b: number }> = {};
-    for (const plan of [plans.gov, plans.prov, plans.small, plans.smallV2, plans.biz]) {
-      limits[plan.code] = { r: plan.rateLimit.perSecond, b: plan.rateLimit.burst };
-    }
-    const windows = new Map<string, number>();
-    for (const { event } of entries) {
-      const { r, b } = limits[event.ledger!.plan]!;
-      const seconds = Math.ceil(b / r);
-      const epoch = Math.floor(Date.parse(event.at) / 1000);
-      const key = `${event.actor.agencyId}|${epoch - (epoch % seconds)}|${b}`;
-      windows.set(key, (windows.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of windows) expect(n, key).toBeLessThanOrEqual(Number(key.split('|')[2]));
-    expect(observed.some((o) => o.limit === 'rate')).toBe(true);
-  });
-
-  it('refuses a revoked credential from the next call on; only calls already in flight were served', () => {
-    const revoked = agencies.A.holders[0]!.clientId;
-    const calls = observed.filter((o) => o.clientId === revoked);
-    const after = calls.filter((o) => o.start > events.revoke.end);
-    expect(after.length).toBeGreaterThan(5);
-    expect(after.filter((o) => o.status !== 401).map((o) => o.status)).toEqual([]);
-    expect(calls.filter((o) => served(o) && o.start > events.revoke.end)).toEqual([]);
-    // The agency's other credential kept working.
-    const other = observed.filter(
-      (o) => o.agency === 'A' && o.clientId !== revoked && o.start > events.revoke.end,
-    );
-    expect(other.filter(metered).length).toBeGreaterThan(0);
-  });
-
-  it('refuses a suspended agency from the next call on, and serves it again once reactivated', () => {
-    const calls = observed.filter((o) => o.agency === 'B');
-    const during = calls.filter((o) => o.start > events.suspend.end && o.start < events.reactivate.start);
-    expect(during.length).toBeGreaterThan(5);
-    expect(during.filter((o) => o.status !== 403).map((o) => o.status)).toEqual([]);
-    expect(calls.filter((o) => metered(o) && o.start > events.reactivate.end).length).toBeGreaterThan(0);
-  });
-
-  it('meters each call with the plan version in force when it was made', () => {
-    const calls = observed.filter((o) => o.agency === 'C' && served(o));
-    const v1 = `${plans.small.code}@1`;
-    expect(calls.filter((o) => o.planRef === v1 && o.start > events.planChange.end)).toEqual([]);
-    expect(calls.filter((o) => o.planRef === v1 && o.end < events.planChange.start).length).toBeGreaterThan(
-      0,
-    );
-    expect(calls.filter((o) => o.planRef === `${plans.small.code}@2`).length).toBeGreaterThan(0);
-  });
-
-  it('refuses an operation from the call after the entitlement was narrowed', () => {
-    const searches = observed.filter((o) => o.agency === 'D' && o.operation === 'business:search');
-    expect(searches.filter((o) => served(o) && o.start > events.narrow.end)).toEqual([]);
-    expect(searches.filter((o) => served(o) && o.end < events.narrow.start).length).toBeGreaterThan(0);
-    const reads = observed.filter((o) => o.agency === 'D' && o.operation === 'business:read');
-    expect(reads.filter((o) => metered(o) && o.start > events.narrow.end).length).toBeGreaterThan(0);
-  });
-
-  it('seals every record into the audit log, and the log verifies', async () => {
-    const { audit, leaves } = await scanLedger();
-    const unsealed = audit.filter((i) => !leaves.has(i.event.id as string));
-    expect(unsealed.map((i) => i.pk)).toEqual([]);
-    const response = await gw.call(admin, 'GET', '/audit/verify');
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ ok: true, pending: 0, treeSize: audit.length });
-    // Every answer that carried data has its audit record; no refused call has one.
-    const ids = new Set(audit.map((i) => i.event.id));
-    expect(observed.filter((o) => served(o) && !ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
-    expect(observed.filter((o) => !served(o) && ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
-  });
-
-  it("prices each agency's statement at exactly its counted billable calls, per plan version", async () => {
-    const defs = new Map<string, PlanInput>([
-      [`${plans.gov.code}@1`, plans.gov],
-      [`${plans.prov.code}@1`, plans.prov],
-      [`${plans.small.code}@1`, plans.small],
-      [`${plans.small.code}@2`, plans.smallV2],
-      [`${plans.biz.code}@1`, plans.biz],
-    ]);
-    for (const key of ['A', 'B', 'C', 'D'] as const) {
-      const mine = observed.filter((o) => o.agency === key && metered(o));
-      const response = await gw.call(
-        finance,
-        'GET',
-        `/billing/statements/${period()}?agency=${agencies[key].agencyId}`,
+    it('refuses a revoked credential from the next call on; only calls already in flight were served', () => {
+      const revoked = agencies.A.holders[0]!.clientId;
+      const calls = observed.filter((o) => o.clientId === revoked);
+      const after = calls.filter((o) => o.start > events.revoke.end);
+      expect(after.length).toBeGreaterThan(5);
+      expect(after.filter((o) => o.status !== 401).map((o) => o.status)).toEqual([]);
+      expect(calls.filter((o) => served(o) && o.start > events.revoke.end)).toEqual([]);
+      // The agency's other credential kept working.
+      const other = observed.filter(
+        (o) => o.agency === 'A' && o.clientId !== revoked && o.start > events.revoke.end,
       );
+      expect(other.filter(metered).length).toBeGreaterThan(0);
+    });
+
+    it('refuses a suspended agency from the next call on, and serves it again once reactivated', () => {
+      const calls = observed.filter((o) => o.agency === 'B');
+      const during = calls.filter((o) => o.start > events.suspend.end && o.start < events.reactivate.start);
+      expect(during.length).toBeGreaterThan(5);
+      expect(during.filter((o) => o.status !== 403).map((o) => o.status)).toEqual([]);
+      expect(calls.filter((o) => metered(o) && o.start > events.reactivate.end).length).toBeGreaterThan(0);
+    });
+
+    it('meters each call with the plan version in force when it was made', () => {
+      const calls = observed.filter((o) => o.agency === 'C' && served(o));
+      const v1 = `${plans.small.code}@1`;
+      expect(calls.filter((o) => o.planRef === v1 && o.start > events.planChange.end)).toEqual([]);
+      expect(calls.filter((o) => o.planRef === v1 && o.end < events.planChange.start).length).toBeGreaterThan(
+        0,
+      );
+      expect(calls.filter((o) => o.planRef === `${plans.small.code}@2`).length).toBeGreaterThan(0);
+    });
+
+    it('refuses an operation from the call after the entitlement was narrowed', () => {
+      const searches = observed.filter((o) => o.agency === 'D' && o.operation === 'business:search');
+      expect(searches.filter((o) => served(o) && o.start > events.narrow.end)).toEqual([]);
+      expect(searches.filter((o) => served(o) && o.end < events.narrow.start).length).toBeGreaterThan(0);
+      const reads = observed.filter((o) => o.agency === 'D' && o.operation === 'business:read');
+      expect(reads.filter((o) => metered(o) && o.start > events.narrow.end).length).toBeGreaterThan(0);
+    });
+
+    it('seals every record into the audit log, and the log verifies', async () => {
+      const { audit, leaves } = await scanLedger();
+      const unsealed = audit.filter((i) => !leaves.has(i.event.id as string));
+      expect(unsealed.map((i) => i.pk)).toEqual([]);
+      const response = await gw.call(admin, 'GET', '/audit/verify');
       expect(response.status).toBe(200);
-      const { statement } = (await response.json()) as { statement: Statement };
-      const expected = expectedMoney(mine, defs);
-      expect(statement.feePlan, key).toEqual(expected.feePlan);
-      for (const operation of OPERATIONS) {
-        const line = statement.lines.find((l) => l.operation === operation);
-        const calls = mine.filter((o) => o.operation === operation);
-        expect(line?.calls ?? 0, `${key} ${operation} calls`).toBe(calls.length);
-        expect(line?.billable ?? 0, `${key} ${operation} billable`).toBe(
-          calls.filter((o) => o.status === 200).length,
+      expect(await response.json()).toMatchObject({ ok: true, pending: 0, treeSize: audit.length });
+      // Every answer that carried data has its audit record; no refused call has one.
+      const ids = new Set(audit.map((i) => i.event.id));
+      expect(observed.filter((o) => served(o) && !ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
+      expect(observed.filter((o) => !served(o) && ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
+    });
+
+    it("prices each agency's statement at exactly its counted billable calls, per plan version", async () => {
+      const defs = new Map<string, PlanInput>([
+        [`${plans.gov.code}@1`, plans.gov],
+        [`${plans.prov.code}@1`, plans.prov],
+        [`${plans.small.code}@1`, plans.small],
+        [`${plans.small.code}@2`, plans.smallV2],
+        [`${plans.biz.code}@1`, plans.biz],
+      ]);
+      for (const key of ['A', 'B', 'C', 'D'] as const) {
+        const mine = observed.filter((o) => o.agency === key && metered(o));
+        const response = await gw.call(
+          finance,
+          'GET',
+          `/billing/statements/${period()}?agency=${agencies[key].agencyId}`,
         );
-        expect(line?.amountVnd ?? 0, `${key} ${operation} amount`).toBe(expected.byOperation[operation]);
+        expect(response.status).toBe(200);
+        const { statement } = (await response.json()) as { statement: Statement };
+        const expected = expectedMoney(mine, defs);
+        expect(statement.feePlan, key).toEqual(expected.feePlan);
+        for (const operation of OPERATIONS) {
+          const line = statement.lines.find((l) => l.operation === operation);
+          const calls = mine.filter((o) => o.operation === operation);
+          expect(line?.calls ?? 0, `${key} ${operation} calls`).toBe(calls.length);
+          expect(line?.billable ?? 0, `${key} ${operation} billable`).toBe(
+            calls.filter((o) => o.status === 200).length,
+          );
+          expect(line?.amountVnd ?? 0, `${key} ${operation} amount`).toBe(expected.byOperation[operation]);
+        }
+        expect(
+          {
+            usage: statement.usageVnd,
+            fee: statement.monthlyFeeVnd,
+            vat: statement.vatVnd,
+            total: statement.totalVnd,
+          },
+          key,
+        ).toEqual({ usage: expected.usage, fee: expected.fee, vat: expected.vat, total: expected.total });
+        expect(statement.plans.map((p) => `${p.code}@${p.version}`).sort()).toEqual(
+          [
+            ...new Set([
+              ...mine.filter((o) => o.status === 200).map((o) => o.planRef),
+              `${expected.feePlan.code}@${expected.feePlan.version}`,
+            ]),
+          ].sort(),
+        );
       }
+    });
+  });
+
+  describe('idempotent retries at the quota and budget edges', () => {
+    it('answers a retry of the call that took the last of the quota again, uncounted, even sent at once with others', async () => {
+      const admin = await gw.adminToken();
+      const plan = {
+        ...plans.small,
+        code: 'SOAK-EDGE',
+        monthlyQuota: 3,
+        rateLimit: { perSecond: 50, burst: 100 },
+      };
+      expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
+      const agency = await gw.agencyWithCredential({
+        code: 'SOAK-EDGE',
+        entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+        scopes: ['citizen:read'],
+      });
       expect(
-        {
-          usage: statement.usageVnd,
-          fee: statement.monthlyFeeVnd,
-          vat: statement.vatVnd,
-          total: statement.totalVnd,
-        },
-        key,
-      ).toEqual({ usage: expected.usage, fee: expected.fee, vat: expected.vat, total: expected.total });
-      expect(statement.plans.map((p) => `${p.code}@${p.version}`).sort()).toEqual(
-        [
-          ...new Set([
-            ...mine.filter((o) => o.status === 200).map((o) => o.planRef),
-            `${expected.feePlan.code}@${expected.feePlan.version}`,
-          ]),
-        ].sort(),
-      );
-    }
-  });
-});
+        (await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-EDGE' }))
+          .status,
+      ).toBe(200);
+      const token = await gw.token(agency.clientId, agency.clientSecret);
+      const lookup = (key: string) =>
+        gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
+          'X-Purpose': '1.001',
+          'Idempotency-Key': key,
+        });
+      // Three keys use the whole quota; each is retried twice while the others are still landing.
+      const keys = ['edge-1', 'edge-2', 'edge-3'];
+      const first = await Promise.all(keys.flatMap((key) => [lookup(key), lookup(key), lookup(key)]));
+      expect(first.map((r) => r.status)).toEqual(Array(9).fill(200));
+      expect(first.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(3);
+      // The quota is used up: a new key is refused, a retry of a counted one is answered again.
+      expect((await lookup('edge-4')).status).toBe(429);
+      for (const key of keys) {
+        const retry = await lookup(key);
+        expect(retry.status, key).toBe(200);
+        expect(retry.headers.get('idempotent-replayed'), key).toBe('true');
+      }
+      const [counters] = await gw.counters(agency.agencyId);
+      expect(counters?.calls).toBe(3);
+    });
 
-describe('idempotent retries at the quota and budget edges', () => {
-  it('answers a retry of the call that took the last of the quota again, uncounted, even sent at once with others', async () => {
-    const admin = await gw.adminToken();
-    const plan = {
-      ...plans.small,
-      code: 'SOAK-EDGE',
-      monthlyQuota: 3,
-      rateLimit: { perSecond: 50, burst: 100 },
-    };
-    expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
-    const agency = await gw.agencyWithCredential({
-      code: 'SOAK-EDGE',
-      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
-      scopes: ['citizen:read'],
-    });
-    expect(
-      (await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-EDGE' }))
-        .status,
-    ).toBe(200);
-    const token = await gw.token(agency.clientId, agency.clientSecret);
-    const lookup = (key: string) =>
-      gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
-        'X-Purpose': '1.001',
-        'Idempotency-Key': key,
+    it('answers a retry of a counted call again once an enforced budget cap is reached, and refuses new calls', async () => {
+      const admin = await gw.adminToken();
+      const plan = {
+        ...plans.small,
+        code: 'SOAK-CAP',
+        monthlyQuota: 100,
+        includedCalls: 0,
+        monthlyFeeVnd: 0,
+      };
+      expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
+      const agency = await gw.agencyWithCredential({
+        code: 'SOAK-CAP',
+        entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+        scopes: ['citizen:read'],
       });
-    // Three keys use the whole quota; each is retried twice while the others are still landing.
-    const keys = ['edge-1', 'edge-2', 'edge-3'];
-    const first = await Promise.all(keys.flatMap((key) => [lookup(key), lookup(key), lookup(key)]));
-    expect(first.map((r) => r.status)).toEqual(Array(9).fill(200));
-    expect(first.filter((r) => r.headers.get('idempotent-replayed') !== 'true')).toHaveLength(3);
-    // The quota is used up: a new key is refused, a retry of a counted one is answered again.
-    expect((await lookup('edge-4')).status).toBe(429);
-    for (const key of keys) {
-      const retry = await lookup(key);
-      expect(retry.status, key).toBe(200);
-      expect(retry.headers.get('idempotent-replayed'), key).toBe('true');
-    }
-    const [counters] = await gw.counters(agency.agencyId);
-    expect(counters?.calls).toBe(3);
+      await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-CAP' });
+      // Two calls at 900 VND, VAT 10 %: 1,980 VND reaches a cap of 1,980.
+      await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/budget`, {
+        capVnd: 1_980,
+        enforce: true,
+      });
+      const token = await gw.token(agency.clientId, agency.clientSecret);
+      const lookup = (key: string) =>
+        gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
+          'X-Purpose': '1.001',
+          'Idempotency-Key': key,
+        });
+      expect((await lookup('cap-1')).status).toBe(200);
+      expect((await lookup('cap-2')).status).toBe(200);
+      expect((await lookup('cap-3')).status).toBe(402);
+      const retry = await lookup('cap-2');
+      expect(retry.status).toBe(200);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      // A key never counted is a new call: still refused.
+      expect((await lookup('cap-3')).status).toBe(402);
+      const [counters] = await gw.counters(agency.agencyId);
+      expect(counters?.calls).toBe(2);
+    });
   });
+}
 
-  it('answers a retry of a counted call again once an enforced budget cap is reached, and refuses new calls', async () => {
-    const admin = await gw.adminToken();
-    const plan = { ...plans.small, code: 'SOAK-CAP', monthlyQuota: 100, includedCalls: 0, monthlyFeeVnd: 0 };
-    expect((await gw.call(admin, 'POST', '/admin/plans', plan)).status).toBe(201);
-    const agency = await gw.agencyWithCredential({
-      code: 'SOAK-CAP',
-      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
-      scopes: ['citizen:read'],
-    });
-    await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'SOAK-CAP' });
-    // Two calls at 900 VND, VAT 10 %: 1,980 VND reaches a cap of 1,980.
-    await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/budget`, {
-      capVnd: 1_980,
-      enforce: true,
-    });
-    const token = await gw.token(agency.clientId, agency.clientSecret);
-    const lookup = (key: string) =>
-      gw.call(token, 'GET', `/v1/citizens/${CITIZENS[0]!.nationalId}`, undefined, {
-        'X-Purpose': '1.001',
-        'Idempotency-Key': key,
-      });
-    expect((await lookup('cap-1')).status).toBe(200);
-    expect((await lookup('cap-2')).status).toBe(200);
-    expect((await lookup('cap-3')).status).toBe(402);
-    const retry = await lookup('cap-2');
-    expect(retry.status).toBe(200);
-    expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    // A key never counted is a new call: still refused.
-    expect((await lookup('cap-3')).status).toBe(402);
-    const [counters] = await gw.counters(agency.agencyId);
-    expect(counters?.calls).toBe(2);
-  });
-});
+for (const mode of MODES) {
+  describe(
+    mode.store === 'service' ? 'on a store with the service conflict rules' : 'on DynamoDB Local',
+    () => soak(mode),
+  );
+}
 
 /**
  * The money a statement must show, recomputed call by call from the plan definitions: the fee plan is the
