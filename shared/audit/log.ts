@@ -41,7 +41,6 @@ import {
   encodeTile,
   TILE_HEIGHT,
   TILE_WIDTH,
-  type TileRef,
   type TileSpec,
   tileKey,
   tileLookup,

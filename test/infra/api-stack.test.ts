@@ -273,7 +273,7 @@ describe('api stack', () => {
 
   describe('audit sealer feed', () => {
     const mapping = () =>
-      Object.values(resourcesOfType(template, "AWS::Lambda::EventSourceMapping"))[0] as unknown as {
+      Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'))[0] as unknown as {
         Properties: {
           FilterCriteria: { Filters: { Pattern: string }[] };
           EventSourceArn: unknown;

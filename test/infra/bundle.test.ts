@@ -101,10 +101,9 @@ describe('function bundles', () => {
       functionNames.map((name) => [name, readFileSync(join(assetDirs[name], 'index.mjs'), 'utf8')]),
     ) as Record<FunctionName, string>;
     // Started together, awaited by the tests that need them.
-    loads = Object.fromEntries(functionNames.map((name) => [name, loadBundle(assetDirs[name], name !== 'sealer')])) as Record<
-      FunctionName,
-      Promise<LoadResult>
-    >;
+    loads = Object.fromEntries(
+      functionNames.map((name) => [name, loadBundle(assetDirs[name], name !== 'sealer')]),
+    ) as Record<FunctionName, Promise<LoadResult>>;
     for (const load of Object.values(loads)) load.catch(() => {});
   });
 
