@@ -4,6 +4,7 @@ import { BadRequestError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { type AdminContext, AdminService } from '../../shared/identity/admin-service';
 import { InvalidCursorError } from '../../shared/identity/repository';
+import { capLanes } from '../../shared/ledger/ledger';
 import * as r from './routes';
 
 /** Everything under /admin: scope `admin`, live credential check, every action audited. */
@@ -16,6 +17,9 @@ export function adminRoutes(deps: GatewayDeps): Router {
     keys: deps.keys,
     now: deps.now,
     secretOverlapSeconds: deps.config.SECRET_ROTATION_OVERLAP_SECONDS,
+    defaultMonthlyQuota: deps.config.DEFAULT_MONTHLY_QUOTA,
+    capLanes: (agencyId, at, limits, lanesBefore) =>
+      capLanes(deps.store, deps.tables.ledger, agencyId, at, limits, lanesBefore),
   });
   router.use('/admin/*', requireAuth(deps, { anyOf: ['admin'], liveCheck: true }));
   const ctx = (c: {

@@ -33,6 +33,15 @@ export interface AdminServiceDeps {
   keys: SigningKeys;
   now: () => Date;
   secretOverlapSeconds: number;
+  /** The quota of an agency with no plan (DEFAULT_MONTHLY_QUOTA). */
+  defaultMonthlyQuota: number;
+  /** Re-caps an agency's lanes for the period of `at` when its quota or lane count changes (ledger capLanes). */
+  capLanes: (
+    agencyId: string,
+    at: Date,
+    limits: { q: number; n: number },
+    lanesBefore: number,
+  ) => Promise<unknown>;
 }
 
 /** Who did it and under which request: every admin action is audited with it. */
@@ -283,6 +292,7 @@ export class AdminService {
         // Re-read consistently (the list is an index) and audit each move in its own transaction.
         const agency = await this.getAgency(listed.id);
         if (agency.planCode !== plan.code) continue;
+        await this.recapLanes(agency, plan);
         const after = {
           ...agency,
           planVersion: plan.version,
@@ -299,6 +309,23 @@ export class AdminService {
       }
     }
     return plan;
+  }
+
+  /**
+   * Before an agency moves to a plan whose quota or lane count differs, this month's lanes are re-capped so they add
+   * up to the new quota (shared/ledger/ledger.ts capLanes): without it, lanes filled under the old shares and lanes
+   * added by the new count would together serve more than the quota. Done first, so the first call under the new
+   * limits already finds the caps; caps for limits that never took effect (a failed save) are never used.
+   */
+  private async recapLanes(before: Agency, plan: Plan): Promise<void> {
+    const lanesBefore = before.ledgerLanes ?? DEFAULT_LANES;
+    const lanes = lanesAfter(before, plan);
+    const quotaBefore =
+      before.planCode && before.planVersion
+        ? (await this.deps.plans.version(before.planCode, before.planVersion))?.monthlyQuota
+        : this.deps.defaultMonthlyQuota;
+    if (quotaBefore === plan.monthlyQuota && lanesBefore === lanes) return;
+    await this.deps.capLanes(before.id, this.deps.now(), { q: plan.monthlyQuota, n: lanes }, lanesBefore);
   }
 
   listPlans(): Promise<Plan[]> {
@@ -332,6 +359,7 @@ export class AdminService {
     const before = await this.getAgency(agencyId);
     const plan = await this.deps.plans.current(planCode);
     if (!plan) throw new NotFoundError(`There is no plan ${planCode}.`);
+    await this.recapLanes(before, plan);
     const after: Agency = {
       ...before,
       planCode,

@@ -75,7 +75,7 @@ export async function readForCall(
   call: { clientId: string; agencyId: string; policyVersion: number; limits: PlanLimits; at: Date },
   recordKey?: Record<string, string>,
 ): Promise<CallReading> {
-  const plan = ledger.plan(call.agencyId, call.limits, call.at);
+  const plan = ledger.plan(call.agencyId, call.limits, call.at, call.policyVersion);
   const credentialKey = controlKeys.credential(call.clientId);
   const agencyKey = controlKeys.agency(call.agencyId);
   const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead?: boolean }> = {
@@ -111,7 +111,14 @@ export async function readForCall(
     : undefined;
   return {
     ...(record ? { record } : {}),
-    lanes: ledger.observe(call.agencyId, call.limits, call.at, plan, found[tables.ledger] ?? []),
+    lanes: ledger.observe(
+      call.agencyId,
+      call.limits,
+      call.at,
+      call.policyVersion,
+      plan,
+      found[tables.ledger] ?? [],
+    ),
   };
 }
 

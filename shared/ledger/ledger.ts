@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
@@ -51,10 +56,14 @@ export interface UsageEstimate {
   windowLeft: number;
 }
 
-/** What the first round trip read of an agency's lanes: calls per month lane, calls per window lane. */
+/**
+ * What the first round trip read of an agency's lanes: calls per month lane, calls per window lane, and the
+ * caps a mid-period change of the agency's limits set on month lanes (see capLanes).
+ */
 export interface LaneReading {
   month: Map<number, number>;
   window: Map<number, number>;
+  caps?: Map<number, number>;
 }
 
 /** Key layout of the ledger table's entries and adjustment counters (lanes: see lanes.ts). */
@@ -130,8 +139,12 @@ interface Geometry {
   /** Lanes with a non-zero quota share / burst share. */
   usableMonth: number;
   usableWindow: number;
+  /** A month lane's share of the quota: its cap, where a mid-period change set one, else its share. */
   monthShare: (lane: number) => number;
   windowShare: (lane: number) => number;
+  /** The limits month-lane caps must have been set for to apply (see capLanes). */
+  limitsId: string;
+  caps: Map<number, number>;
   /** Lanes known to be full (this process's memory of facts that stay true). */
   fullMonth: Set<number>;
   fullWindow: Set<number>;
@@ -170,11 +183,19 @@ export class Ledger {
     private readonly random: () => number = Math.random,
   ) {}
 
-  private geometry(agencyId: string, limits: PlanLimits, at: Date): Geometry {
+  private geometry(
+    agencyId: string,
+    limits: PlanLimits,
+    at: Date,
+    policyVersion: number,
+    caps = new Map<number, number>(),
+  ): Geometry {
     const { period, nextPeriodStart } = periodOf(at);
     const window = rateWindow(limits, at);
     const lanes = limits.n ?? DEFAULT_LANES;
     return {
+      limitsId: limitsId({ q: limits.q, n: lanes }),
+      caps,
       period,
       nextPeriodStart,
       window,
@@ -183,9 +204,10 @@ export class Ledger {
       burst: limits.b,
       usableMonth: usableLanes(limits.q, lanes),
       usableWindow: usableLanes(limits.b, lanes),
-      monthShare: (lane) => laneShare(limits.q, lanes, lane),
+      monthShare: (lane) => caps.get(lane) ?? laneShare(limits.q, lanes, lane),
       windowShare: (lane) => laneShare(limits.b, lanes, lane),
-      fullMonth: this.full.get(`M|${agencyId}|${period}|${limits.q}|${lanes}`),
+      // Per policy version too: a plan change may re-cap the lanes (capLanes), and a lane full before may open.
+      fullMonth: this.full.get(`M|${agencyId}|${period}|${limits.q}|${lanes}|${policyVersion}`),
       fullWindow: this.full.get(`W|${agencyId}|${window.start}|${limits.b}|${lanes}`),
       monthKey: (lane) => laneKeys.month(agencyId, period, lane),
       windowKey: (lane) => laneKeys.window(agencyId, window.start, lane),
@@ -193,8 +215,8 @@ export class Ledger {
   }
 
   /** Which lanes the first round trip reads: two month lanes and two window lanes, the same ones if it can. */
-  plan(agencyId: string, limits: PlanLimits, at: Date): LanePlan {
-    const g = this.geometry(agencyId, limits, at);
+  plan(agencyId: string, limits: PlanLimits, at: Date, policyVersion: number): LanePlan {
+    const g = this.geometry(agencyId, limits, at, policyVersion);
     const month = pickLanes(g.usableMonth, 2, g.fullMonth, this.random);
     let window = g.usableMonth === g.usableWindow ? month.filter((l) => !g.fullWindow.has(l)) : [];
     if (!window.length) window = pickLanes(g.usableWindow, 2, g.fullWindow, this.random);
@@ -210,12 +232,13 @@ export class Ledger {
     agencyId: string,
     limits: PlanLimits,
     at: Date,
+    policyVersion: number,
     plan: LanePlan,
     found: Record<string, unknown>[],
   ): LaneReading {
-    const g = this.geometry(agencyId, limits, at);
+    const g = this.geometry(agencyId, limits, at, policyVersion);
     const byPk = new Map(found.map((item) => [item.pk as string, item]));
-    const reading: LaneReading = { month: new Map(), window: new Map() };
+    const reading: LaneReading = { month: new Map(), window: new Map(), caps: g.caps };
     for (const lane of plan.month) this.note(g, 'month', reading, lane, byPk.get(g.monthKey(lane).pk));
     for (const lane of plan.window) this.note(g, 'window', reading, lane, byPk.get(g.windowKey(lane).pk));
     return reading;
@@ -230,6 +253,7 @@ export class Ledger {
   ): void {
     const count = Number((kind === 'month' ? item?.calls : item?.n) ?? 0);
     reading[kind].set(lane, count);
+    if (kind === 'month' && item?.capFor === g.limitsId) g.caps.set(lane, Number(item.cap));
     const share = kind === 'month' ? g.monthShare(lane) : g.windowShare(lane);
     if (count >= share) (kind === 'month' ? g.fullMonth : g.fullWindow).add(lane);
   }
@@ -252,7 +276,7 @@ export class Ledger {
 
   /** Meters one call: appends its entry and counts it in one lane, or replays a used Idempotency-Key. */
   async commit(call: MeteredCall, reading: LaneReading): Promise<Commit> {
-    const g = this.geometry(call.agencyId, call.limits, call.at);
+    const g = this.geometry(call.agencyId, call.limits, call.at, call.policyVersion, new Map(reading.caps));
     const known = { month: new Map(reading.month), window: new Map(reading.window) };
     const billable = call.status === 200 ? 1 : 0;
     const event = callEvent(call, {
@@ -514,7 +538,9 @@ export class Ledger {
         Key: g.monthKey(lane),
         UpdateExpression:
           'SET agencyId = :agency, #period = :period ADD calls :one, billable :billable, #opCalls :one, #opBillable :billable, #planCalls :one',
-        ConditionExpression: 'attribute_not_exists(calls) OR calls < :share',
+        // A cap set for these limits (after a mid-period change) replaces the lane's share.
+        ConditionExpression:
+          '(capFor = :limits AND calls < cap) OR ((attribute_not_exists(capFor) OR capFor <> :limits) AND (attribute_not_exists(calls) OR calls < :share))',
         ExpressionAttributeNames: {
           '#period': 'period',
           '#opCalls': counterNames.opCalls(call.operation),
@@ -526,7 +552,8 @@ export class Ledger {
           ':period': g.period,
           ':one': 1,
           ':billable': billable,
-          ':share': g.monthShare(lane),
+          ':share': laneShare(g.quota, g.lanes, lane),
+          ':limits': g.limitsId,
         },
       },
     };
@@ -642,4 +669,88 @@ export function usageHeaders(limits: PlanLimits, usage: UsageEstimate, at: Date)
     RateLimit: `"burst";r=${usage.windowLeft};t=${window.resetsIn}, "month";r=${usage.quotaLeft};t=${monthSeconds}`,
     'X-Quota-Remaining': String(usage.quotaLeft),
   };
+}
+
+/** Names the quota and lane count a set of lane caps was computed for. */
+export const limitsId = (limits: { q: number; n: number }) => `${limits.q}/${limits.n}`;
+
+/**
+ * After an agency's quota or lane count changes within a period (a new plan or plan version), its lanes' shares
+ * of the new quota no longer add up to what is left: a lane that filled up under the old shares holds more than its
+ * new share while new or emptier lanes still have all of theirs. This caps every lane of the period at what it holds
+ * now plus its share of what is left (`q` minus the period's calls), tagged with the new limits, so the caps add up
+ * to the new quota again and calls under the new limits are exact. Calls made under the old limits while this runs
+ * are counted against the caps (a cap is a count, not a remainder), except that a lane which took more of them
+ * than its new share meanwhile keeps the excess: at most the calls that land in those milliseconds. Idempotent;
+ * run before the change is committed, so the first call under the new limits finds its caps.
+ */
+export async function capLanes(
+  client: DynamoDBDocumentClient,
+  ledgerTable: string,
+  agencyId: string,
+  at: Date,
+  limits: { q: number; n: number },
+  lanesBefore: number,
+): Promise<{ used: number; capped: number }> {
+  const { period } = periodOf(at);
+  const lanes = Math.max(limits.n, lanesBefore);
+  const keys = Array.from({ length: lanes }, (_, lane) => laneKeys.month(agencyId, period, lane));
+  const items = await batchGetAll(client, ledgerTable, keys, true);
+  // Nothing counted this period: the new shares apply as they are.
+  if (!items.some((item) => Number(item.calls ?? 0) > 0)) return { used: 0, capped: 0 };
+  const calls = new Map(
+    items.map((item) => [Number((item.pk as string).split('#').at(-1)), Number(item.calls ?? 0)]),
+  );
+  const used = [...calls.values()].reduce((sum, n) => sum + n, 0);
+  const left = Math.max(0, limits.q - used);
+  const open = usableLanes(limits.q, limits.n);
+  const writes: (() => Promise<void>)[] = [];
+  for (let lane = 0; lane < lanes; lane++) {
+    // A lane never written and outside the shares is never chosen: it needs no cap.
+    if (!calls.has(lane) && lane >= open) continue;
+    const cap = (calls.get(lane) ?? 0) + (lane < limits.n ? laneShare(left, limits.n, lane) : 0);
+    writes.push(() =>
+      setCap(client, ledgerTable, keys[lane]!, { agencyId, period, cap, capFor: limitsId(limits) }),
+    );
+  }
+  const queue = [...writes];
+  await Promise.all(
+    Array.from({ length: Math.min(32, queue.length) }, async () => {
+      for (let write = queue.shift(); write; write = queue.shift()) await write();
+    }),
+  );
+  return { used, capped: writes.length };
+}
+
+async function setCap(
+  client: DynamoDBDocumentClient,
+  table: string,
+  key: { pk: string; sk: string },
+  cap: { agencyId: string; period: string; cap: number; capFor: string },
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression:
+            'SET cap = :cap, capFor = :for, agencyId = :agency, #period = :period, calls = if_not_exists(calls, :zero)',
+          ExpressionAttributeNames: { '#period': 'period' },
+          ExpressionAttributeValues: {
+            ':cap': cap.cap,
+            ':for': cap.capFor,
+            ':agency': cap.agencyId,
+            ':period': cap.period,
+            ':zero': 0,
+          },
+        }),
+      );
+      return;
+    } catch (error) {
+      // A call's transaction holds the lane for a few milliseconds: wait and write again.
+      if ((error as Error).name !== 'TransactionConflictException' || attempt >= 20) throw error;
+      await sleep(5 + Math.random() * 20 * 2 ** Math.min(attempt, 4));
+    }
+  }
 }

@@ -163,3 +163,82 @@ describe('ledger edges', () => {
     expect((await gw.counters(a.agencyId))[0]?.calls).toBe(1);
   });
 });
+
+describe('the quota across a mid-month plan change', () => {
+  const AN = '001099012345';
+  let admin: string;
+
+  beforeAll(async () => {
+    admin = await gw.adminToken();
+  });
+
+  async function plan(code: string, perSecond: number, monthlyQuota: number) {
+    const response = await gw.call(admin, 'POST', '/admin/plans', {
+      code,
+      name: `Gói ${code}`,
+      rateLimit: { perSecond, burst: Math.max(perSecond, 1_000) },
+      monthlyQuota,
+      includedCalls: 0,
+      monthlyFeeVnd: 0,
+      unitPricesVnd: {},
+    });
+    expect(response.status).toBe(201);
+  }
+
+  async function onPlan(code: string, planCode: string) {
+    const a = await gw.agencyWithCredential({
+      code,
+      entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+      scopes: ['citizen:read'],
+    });
+    await move(a.agencyId, planCode);
+    return a;
+  }
+
+  const move = async (agencyId: string, planCode: string) =>
+    expect((await gw.call(admin, 'PUT', `/admin/agencies/${agencyId}/plan`, { planCode })).status).toBe(200);
+
+  /** `n` lookups at once with a fresh token; their statuses, sorted. */
+  async function lookups(a: { clientId: string; clientSecret: string }, n: number) {
+    const token = await gw.token(a.clientId, a.clientSecret);
+    const statuses = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const response = await gw.call(token, 'GET', `/v1/citizens/${AN}`, undefined, {
+          'X-Purpose': '1.001',
+        });
+        return response.status;
+      }),
+    );
+    return statuses.sort();
+  }
+
+  it('refuses every call once the quota is used, though the new plan spreads the agency over more lanes', async () => {
+    await plan('SLOW-8', 1, 8);
+    await plan('FAST-8', 100, 8);
+    const a = await onPlan('LANES-GROW', 'SLOW-8');
+    expect((await lookups(a, 10)).filter((s) => s === 200)).toHaveLength(8);
+    await move(a.agencyId, 'FAST-8');
+    expect((await gw.deps.control.getAgency(a.agencyId))?.ledgerLanes).toBe(25);
+    expect(await lookups(a, 10)).toEqual(Array(10).fill(429));
+    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(8);
+  });
+
+  it('serves no more than a lowered quota in all, whatever lanes the earlier calls landed on', async () => {
+    await plan('LOWER', 40, 1_000);
+    const a = await onPlan('QUOTA-DOWN', 'LOWER');
+    expect(await lookups(a, 3)).toEqual([200, 200, 200]);
+    await plan('LOWER', 40, 5); // a new version of the same plan, with a quota of 5
+    const after = await lookups(a, 10);
+    expect(after.filter((s) => s === 200)).toHaveLength(2);
+    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(5);
+  });
+
+  it('serves exactly a raised quota in all', async () => {
+    await plan('RAISE', 40, 6);
+    const a = await onPlan('QUOTA-UP', 'RAISE');
+    expect((await lookups(a, 10)).filter((s) => s === 200)).toHaveLength(6);
+    await plan('RAISE', 40, 15);
+    expect((await lookups(a, 20)).filter((s) => s === 200)).toHaveLength(9);
+    expect((await gw.counters(a.agencyId))[0]?.calls).toBe(15);
+  });
+});
