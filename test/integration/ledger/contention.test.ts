@@ -84,8 +84,10 @@ describe("one agency's concurrent calls on a store with the service's conflict r
     expect(counters?.billable).toBe(CLIENTS * CALLS_PER_CLIENT);
     const { treeSize } = await gw.seal();
     expect(treeSize).toBeGreaterThanOrEqual(CLIENTS * CALLS_PER_CLIENT);
-    // The calls spread over the agency's lanes, so the store rarely had to cancel one.
-    expect(store.stats().transactionConflicts).toBeLessThan(CLIENTS * CALLS_PER_CLIENT * 0.1);
+    // The calls spread over the agency's 500 lanes, so the store rarely had to cancel one: a call meets one of
+    // the other 31 in flight on its lane about 6% of the time (1 - (499/500)^31), so ~8 of 128 are expected, and
+    // 20% (26) is beyond any chance spread of that. The one-lane shape below cancels more attempts than it serves.
+    expect(store.stats().transactionConflicts).toBeLessThan(CLIENTS * CALLS_PER_CLIENT * 0.2);
   });
 
   it('cancels transaction after transaction when every call of the agency writes the same items (one lane)', async () => {
