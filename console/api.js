@@ -91,8 +91,6 @@ export function createApi(base, onExpired) {
     },
     json: async (method, path, body) => (await request(method, path, { body })).json(),
     text: async (path, accept) => (await request('GET', path, { accept })).text(),
-    /** The bytes as sent (a CSV keeps its byte order mark, which Excel needs for UTF-8). */
-    blob: async (path, accept) => (await request('GET', path, { accept })).blob(),
     /** One page of a CSV export: its text and the cursor of the next page (X-Next-Cursor), if any. */
     async csvPage(path) {
       const response = await request('GET', path, { accept: 'text/csv' });

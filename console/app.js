@@ -23,7 +23,15 @@ import {
   usageSeries,
   usageTotals,
 } from './format.js';
-import { joinCsvPages, parseInteger, parseJwk, parseTiers, sortBudgets, tierRanges } from './forms.js';
+import {
+  joinCsvPages,
+  neutraliseCsv,
+  parseInteger,
+  parseJwk,
+  parseTiers,
+  sortBudgets,
+  tierRanges,
+} from './forms.js';
 import { LANGUAGES, translate } from './i18n.js';
 import { StatementVerificationError, verifySignedStatement } from './verify.js';
 
@@ -1224,14 +1232,14 @@ $('close-month').addEventListener('click', async (event) => {
 $('statement-csv').addEventListener('click', async (event) => {
   clearMessages();
   const { statement } = state.statement;
-  const blob = await busy(
+  const text = await busy(
     t('common.loading'),
-    () => api.blob(`billing/statements/${statement.period}?agency=${statement.agencyId}`, 'text/csv'),
+    () => api.text(`billing/statements/${statement.period}?agency=${statement.agencyId}`, 'text/csv'),
     { button: event.currentTarget },
   );
-  if (!blob) return;
+  if (text === undefined) return;
   const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
-  downloadBlob(blob, `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
+  downloadBlob(csvBlob(text), `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
 });
 
 /** The request ids behind the statement's lines, every page of the export as one CSV file. */
@@ -1255,11 +1263,16 @@ $('statement-entries').addEventListener('click', async (event) => {
     { button: event.currentTarget },
   );
   if (text === undefined) return;
-  // Response.text() drops the byte order mark, which spreadsheet programs need to read UTF-8.
-  const blob = new Blob([text.startsWith('\uFEFF') ? text : `\uFEFF${text}`], { type: 'text/csv' });
   const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
-  downloadBlob(blob, `entries-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
+  downloadBlob(csvBlob(text), `entries-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
 });
+
+/** A CSV file finance can open safely: no cell a spreadsheet would run as a formula, and the byte order mark. */
+function csvBlob(text) {
+  const safe = neutraliseCsv(text);
+  // Response.text() drops the byte order mark, which spreadsheet programs need to read UTF-8.
+  return new Blob([safe.startsWith('\uFEFF') ? safe : `\uFEFF${safe}`], { type: 'text/csv' });
+}
 
 function downloadBlob(blob, filename) {
   const link = h('a', { href: URL.createObjectURL(blob), download: filename });

@@ -37,3 +37,4 @@ export declare function sortBudgets<T extends BudgetItem>(
   items: T[],
 ): (T & { state: 'reached' | 'near' | 'within'; percent: number })[];
 export declare function joinCsvPages(pages: string[]): string;
+export declare function neutraliseCsv(text: string): string;

@@ -1,6 +1,7 @@
 /**
  * Pure parsing and shaping for the console's forms and finance views (no DOM): integers typed the Vietnamese
- * way, graduated price tiers, a pasted public JWK, budget states and the pages of a CSV export.
+ * way, graduated price tiers, a pasted public JWK, budget states, the pages of a CSV export and its cells that a
+ * spreadsheet would run as formulas.
  */
 
 /** The most tiers an operation may have (as shared/identity/plans.ts allows). */
@@ -131,4 +132,56 @@ export function joinCsvPages(pages) {
       return !body.includes('\n') ? '' : rest.endsWith('\n') || rest === '' ? rest : `${rest}\r\n`;
     })
     .join('');
+}
+
+/** Text a spreadsheet would run as a formula (OWASP's CSV injection list; shared/billing/csv.ts is the same). */
+const FORMULA_START = /^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+/** A plain decimal number: a spreadsheet reads it as a number and nothing more, so `-500` (a refund) stays one. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/**
+ * A CSV export (RFC 4180) with every cell that a spreadsheet would run as a formula neutralised as OWASP advises:
+ * prefixed with a single quote and quoted. The gateway already does this; the console checks again before
+ * saving a file finance will open. Plain numbers and every other byte (the byte order mark, line ends, quoting)
+ * are left as they are, so a file that is already safe comes out unchanged.
+ */
+export function neutraliseCsv(text) {
+  let out = '';
+  let i = 0;
+  if (text.startsWith('\uFEFF')) {
+    out = '\uFEFF';
+    i = 1;
+  }
+  while (i <= text.length) {
+    const start = i;
+    let value;
+    if (text[i] === '"') {
+      value = '';
+      i++;
+      while (i < text.length) {
+        if (text[i] === '"' && text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+        } else if (text[i] === '"') {
+          i++;
+          break;
+        } else {
+          value += text[i++];
+        }
+      }
+      // Anything between the closing quote and the separator is malformed: kept, but read as part of the cell.
+      while (i < text.length && !',\r\n'.includes(text[i])) value += text[i++];
+    } else {
+      while (i < text.length && !',\r\n'.includes(text[i])) i++;
+      value = text.slice(start, i);
+    }
+    const raw = text.slice(start, i);
+    out += FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `"'${value.replace(/"/g, '""')}"` : raw;
+    if (i >= text.length) break;
+    // The separator or line end after the cell, as it was.
+    const end = text.startsWith('\r\n', i) ? 2 : 1;
+    out += text.slice(i, i + end);
+    i += end;
+  }
+  return out;
 }

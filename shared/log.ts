@@ -32,6 +32,24 @@ function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * The fields an unexpected error is logged with: its name, message and stack. A store's refusal of a request it
+ * finds malformed (an AWS SDK error of client fault, such as DynamoDB's ValidationException) quotes the request's
+ * values, which can be a caller's query or personal data: of it only the summary before the first colon (e.g.
+ * "Invalid KeyConditionExpression") and the stack's frames are kept.
+ */
+export function errorFields(err: unknown): LogFields {
+  if (!(err instanceof Error)) return { errorName: typeof err };
+  const fault = (err as { $fault?: unknown }).$fault;
+  if (fault !== 'client') return { errorName: err.name, errorMessage: err.message, stack: err.stack };
+  const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return {
+    errorName: err.name,
+    errorMessage: err.message.split(':')[0]?.trim().slice(0, 200),
+    stack: [err.name, ...frames].join('\n'),
+  };
+}
+
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;

@@ -4,18 +4,8 @@ import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
-import { periodOf, startOfVietnamDay } from '../../shared/ledger/period';
+import { periodOf } from '../../shared/ledger/period';
 import * as r from './routes';
-
-const normalizeInstant = (value: string | undefined, end: boolean) => {
-  if (!value) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    // A calendar date means that day in Vietnam.
-    const start = startOfVietnamDay(value).getTime();
-    return new Date(end ? start + 86_400_000 - 1 : start).toISOString();
-  }
-  return new Date(value).toISOString();
-};
 
 export function auditRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
@@ -64,8 +54,9 @@ export function auditRoutes(deps: GatewayDeps): Router {
     const q = c.req.valid('query');
     const page = await queryAudit(deps.store, deps.tables.ledger, {
       ...q,
-      from: normalizeInstant(q.from, false),
-      to: normalizeInstant(q.to, true),
+      // The schema refused bounds out of range or out of order: these are ISO instants, from <= to.
+      from: q.from && r.rangeBound(q.from, false),
+      to: q.to && r.rangeBound(q.to, true),
     });
     return c.json(page, 200);
   });

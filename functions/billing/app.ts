@@ -17,6 +17,15 @@ const csvHeaders = (filename: string) => ({
   'Content-Disposition': `attachment; filename="${filename}"`,
 });
 
+/** The most months one usage answer reads (every month costs its lanes); periodsBetween reads no more. */
+const MAX_USAGE_MONTHS = 240;
+
+const monthsSpanned = (from: string, to: string) => {
+  const [fy, fm] = from.split('-').map(Number) as [number, number];
+  const [ty, tm] = to.split('-').map(Number) as [number, number];
+  return (ty - fy) * 12 + (tm - fm) + 1;
+};
+
 /** Closing a month and refunding a call change what is billed: they need billing:close. */
 function requireClose(scopes: string[], what: string): void {
   if (scopes.includes('billing:close')) return;
@@ -41,6 +50,12 @@ export function billingRoutes(deps: GatewayDeps): Router {
     const to = q.to ?? (q.granularity === 'day' ? current.day : current.period);
     if (from.slice(0, 7) > to.slice(0, 7) || (from.length === 10 && to.length === 10 && from > to)) {
       throw new BadRequestError(`from (${from}) is after to (${to}).`);
+    }
+    const months = monthsSpanned(from, to);
+    if (months > MAX_USAGE_MONTHS) {
+      throw new BadRequestError(
+        `from (${from}) to (${to}) spans ${months} months; ask for at most ${MAX_USAGE_MONTHS} at a time.`,
+      );
     }
     const agencies = q.agency
       ? [(await deps.control.getAgency(q.agency)) ?? { id: q.agency }]

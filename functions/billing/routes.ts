@@ -5,15 +5,19 @@ import { OPERATIONS } from '../../shared/identity/model';
 const Day = z.iso.date();
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM');
 
+/** A usage range bound: no call was metered before 1970. */
+const UsageBound = Day.or(Month).refine((value) => value >= '1970-01', 'a day or month is from 1970 on');
+
 export const UsageQuerySchema = z.object({
   agency: z
     .string()
     .regex(/^ag_[a-z0-9]{1,32}$/, 'an agency id looks like ag_0123456789abcdef')
     .optional(),
-  from: Day.or(Month)
-    .optional()
-    .openapi({ example: '2026-11-01', description: 'Day or month in Asia/Ho_Chi_Minh' }),
-  to: Day.or(Month).optional().openapi({ example: '2026-11-30' }),
+  from: UsageBound.optional().openapi({
+    example: '2026-11-01',
+    description: 'Day or month in Asia/Ho_Chi_Minh, from 1970 on',
+  }),
+  to: UsageBound.optional().openapi({ example: '2026-11-30' }),
   granularity: z.enum(['day', 'month']).default('month'),
 });
 
@@ -332,6 +336,7 @@ export const reverseCallRoute = createRoute({
               agencyId: AgencyId,
               period: Month,
               requestId: z.string().min(1).max(128),
+              // Wider than the registry's Idempotency-Key: calls made before it was narrowed stay refundable.
               idempotencyKey: z
                 .string()
                 .regex(/^[\x20-\x7E]{1,128}$/)

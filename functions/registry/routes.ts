@@ -30,6 +30,17 @@ const traceId = (what: string) =>
       `${what} is 1-64 letters, digits, dot, colon, slash, dash or underscore`,
     );
 
+/**
+ * An Idempotency-Key keys the call's ledger entry and is listed in finance's CSV exports: a plain token, without
+ * spaces, quotes or `=`, `+`, `@`. A key may start with a dash (base64url text can): the CSV export neutralises it.
+ */
+const IdempotencyKeySchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._:-]{1,128}$/,
+    'an idempotency key is 1-128 letters, digits, dot, underscore, colon or dash',
+  );
+
 /** The headers every registry call carries (besides Authorization). */
 export const RegistryHeadersSchema = z.object({
   'X-Purpose': PurposeSchema.meta({
@@ -44,15 +55,11 @@ export const RegistryHeadersSchema = z.object({
     description: 'The case file the call is for; recorded in the audit trail.',
     example: 'HS-2026/001234',
   }),
-  'Idempotency-Key': z
-    .string()
-    .regex(/^[\x20-\x7E]{1,128}$/, 'an idempotency key is 1-128 printable ASCII characters')
-    .optional()
-    .meta({
-      description:
-        'A retry with the same key in the same billing period is answered again but counted and billed once.',
-      example: '7b0c5a1e-2f4d-4c1b-9a55-0f3e8d2c1a90',
-    }),
+  'Idempotency-Key': IdempotencyKeySchema.optional().meta({
+    description:
+      'A retry with the same key in the same billing period is answered again but counted and billed once. 1-128 characters: letters A-Z and a-z, digits, dot, underscore, colon and dash (a UUID, a ULID or base64url text fits); anything else is a 400.',
+    example: '7b0c5a1e-2f4d-4c1b-9a55-0f3e8d2c1a90',
+  }),
 });
 export type RegistryHeaders = z.infer<typeof RegistryHeadersSchema>;
 

@@ -3,12 +3,26 @@ import type { Statement } from './statement';
 /** UTF-8 byte order mark: without it, spreadsheet programs read Vietnamese text as Latin-1 mojibake. */
 export const BOM = '\uFEFF';
 
+/**
+ * Text a spreadsheet would run as a formula: it starts, after any whitespace, with `=`, `+`, `-` or `@` (or their
+ * full-width forms, which some spreadsheet programs take for them), or with a tab or CR (OWASP's CSV injection list).
+ */
+const FORMULA_START = /^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r]/;
+
 function cell(value: string | number | undefined): string {
-  const text = value === undefined ? '' : String(value);
+  // Numbers are computed by the gateway (a refund is -500): they stay numbers a spreadsheet can add up.
+  if (typeof value === 'number') return String(value);
+  const text = value ?? '';
+  // Text can come from callers (Idempotency-Key), admins (agency names) or finance: never a live formula.
+  // OWASP's advice: prefix a single quote and quote the cell, so it is read as text.
+  if (FORMULA_START.test(text)) return `"'${text.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Rows as RFC 4180 CSV (CRLF line ends), prefixed with the BOM. */
+/**
+ * Rows as RFC 4180 CSV (CRLF line ends), prefixed with the BOM. Numbers are written as they are; text that a
+ * spreadsheet would take for a formula is neutralised (see FORMULA_START).
+ */
 export function toCsv(rows: (string | number | undefined)[][]): string {
   return `${BOM}${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }

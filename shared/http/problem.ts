@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { AppError, ValidationError } from '../errors';
-import type { Logger } from '../log';
+import { errorFields, type Logger } from '../log';
 import { InvalidCursorError } from '../storage/cursor';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -119,9 +119,7 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       requestId: c.get('requestId'),
       route: c.req.routePath,
       method: c.req.method,
-      errorName: err instanceof Error ? err.name : typeof err,
-      errorMessage: err instanceof Error ? err.message : undefined,
-      stack: err instanceof Error ? err.stack : undefined,
+      ...errorFields(err),
     });
     return problemResponse(c, 500, { detail: 'The gateway could not complete the request.' });
   };

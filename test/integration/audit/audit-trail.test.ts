@@ -140,4 +140,42 @@ describe('subject history paging', () => {
     const wrongKeys = Buffer.from('{"pk":"x","zz":"y"}').toString('base64url');
     expect((await gw.call(auditor, 'GET', `/admin/agencies?cursor=${wrongKeys}`)).status).toBe(400);
   });
+
+  it('answers a reversed or out-of-range time range with 400 problem+json naming the bound', async () => {
+    const events = (query: string) =>
+      gw.call(auditor, 'GET', `/audit/events?agency=${a.agencyId}&limit=200&${query}`);
+    for (const [query, detail] of [
+      ['from=2026-12-01&to=2026-11-01', 'from: from (2026-12-01) is after to (2026-11-01)'],
+      [
+        `from=${encodeURIComponent('2026-11-15T12:00:00.001+07:00')}&to=2026-11-15T05:00:00Z`,
+        'from: from (2026-11-15T12:00:00.001+07:00) is after to (2026-11-15T05:00:00Z)',
+      ],
+      [
+        'from=2026-11-16&to=2026-11-15T16:59:59Z',
+        'from: from (2026-11-16) is after to (2026-11-15T16:59:59Z)',
+      ],
+      [`to=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`, 'to: an instant or date is between 1970'],
+      [`from=${encodeURIComponent('1970-01-01T00:00:00+00:01')}`, 'from: an instant or date is between 1970'],
+      [`from=${encodeURIComponent('0000-01-01T00:00:00+23:59')}`, 'from: an instant or date is between'],
+      ['from=1969-12-31', 'from: an instant or date is between'],
+    ] as const) {
+      const response = await events(query);
+      expect(response.status, query).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      const problem = (await response.json()) as { title: string; detail: string };
+      expect(problem.title).toBe('Request validation failed');
+      expect(problem.detail, query).toContain(detail);
+    }
+    // The edges themselves are served, and hold every record.
+    for (const query of [
+      'from=1970-01-01T00:00:00Z&to=9999-12-31T23:59:59.999Z',
+      'from=1970-01-01&to=9999-12-31',
+      `from=${encodeURIComponent('2026-11-15T12:00:00+07:00')}&to=2026-11-15T05:00:00Z`,
+    ]) {
+      const response = await events(query);
+      expect(response.status, query).toBe(200);
+    }
+    const all = (await (await events('from=1970-01-01&to=9999-12-31')).json()) as { items: unknown[] };
+    expect(all.items).toHaveLength(30);
+  });
 });

