@@ -18,6 +18,8 @@ const { values } = parseArgs({
     region: { type: 'string', default: process.env.AWS_REGION ?? 'ap-southeast-1' },
     secret: { type: 'string' },
     'client-id': { type: 'string' },
+    /** Reactivate the bootstrap admin if it was revoked (audited); without it a revoked one stays revoked. */
+    reactivate: { type: 'boolean', default: false },
   },
 });
 const stage = values.stage!;
@@ -42,9 +44,13 @@ process.stderr.write(`Public keys published in ${tables.control} for the functio
 
 const result = await ensureBootstrapAdmin(store, tables, {
   clientId: values['client-id'],
+  reactivate: values.reactivate,
+  howToReactivate: 'run again with --reactivate',
 });
 process.stdout.write(
-  result.clientSecret
-    ? `Admin client: ${result.clientId}\nSecret (shown once, store it in your vault now): ${result.clientSecret}\n`
-    : `Admin client ${result.clientId} already exists; its secret was shown when it was created.\n`,
+  result.warning
+    ? `${result.warning}\n`
+    : result.clientSecret
+      ? `Admin client: ${result.clientId}\nSecret (shown once, store it in your vault now): ${result.clientSecret}\n`
+      : `Admin client ${result.clientId} already exists; its secret was shown when it was created.\n`,
 );

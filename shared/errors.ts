@@ -64,6 +64,23 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/**
+ * The token is still valid (RFC 6750: no `invalid_token`, a new one would be refused too) but its agency is
+ * suspended: access is forbidden until an admin reactivates it.
+ */
+export class AgencySuspendedError extends AppError {
+  override name = 'AgencySuspendedError';
+  constructor(agencyId: string) {
+    super(
+      403,
+      'agency-suspended',
+      'Agency suspended',
+      `Agency ${agencyId} is suspended: its calls are refused until a platform admin reactivates it.`,
+      { extensions: { agencyId } },
+    );
+  }
+}
+
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
   constructor(detail: string) {
@@ -75,6 +92,14 @@ export class ConflictError extends AppError {
   override name = 'ConflictError';
   constructor(detail: string, fields?: ProblemFields) {
     super(409, 'conflict', 'Conflict', detail, fields);
+  }
+}
+
+/** An admin action that would leave no active credential holding `admin`: nobody could administer the gateway. */
+export class LastAdminCredentialError extends AppError {
+  override name = 'LastAdminCredentialError';
+  constructor(detail: string) {
+    super(409, 'last-admin-credential', 'Last admin credential', detail);
   }
 }
 

@@ -170,7 +170,12 @@ export function grantScopes(client: AuthenticatedClient, requested: string | und
 /** POST /oauth/token. */
 export function oauthRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
-  const authDeps = { control: deps.control, issuer: deps.config.TOKEN_ISSUER, now: deps.now };
+  const authDeps = {
+    control: deps.control,
+    issuer: deps.config.TOKEN_ISSUER,
+    now: deps.now,
+    logger: deps.logger,
+  };
   // The route is registered with openapi() for the description; the form is parsed here, strictly.
   router.post(tokenRoute.path, async (c) => {
     const form = await readForm(c);

@@ -1,8 +1,9 @@
-import { importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
+import { type CryptoKey, generateKeyPair, importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import { OAuthError } from '../errors';
 import { type Agency, CLIENT_ID_PATTERN, type Credential, type Entitlement } from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
 import { hashSecret, verifySecret } from '../identity/secrets';
+import type { Logger } from '../log';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** A client assertion may live at most this long: it bounds how long its jti must be remembered. */
@@ -30,12 +31,28 @@ export function assertionAlgorithms(jwk: JWK): string[] {
 
 // A hash to verify against when the client does not exist, so an unknown id costs the same time as a known one.
 let decoyHash: Promise<string> | undefined;
+// The same for assertions: a signature check against a key nobody holds (an EC P-256 one, the usual client key).
+let decoyKey: Promise<CryptoKey> | undefined;
+
+async function verifyWithDecoyKey(assertion: string): Promise<void> {
+  decoyKey ??= generateKeyPair('ES256').then((pair) => pair.publicKey);
+  await jwtVerify(assertion, await decoyKey, { algorithms: ['ES256'] }).catch(() => undefined);
+}
 
 export interface ClientAuthDeps {
   control: ControlRepository;
   issuer: string;
   now: () => Date;
+  /** Where the reason of each refusal goes: the operator's log, never the answer. */
+  logger: Logger;
 }
+
+/**
+ * The one answer to every client authentication failure, whatever the method and the reason (unknown client,
+ * wrong secret, bad signature, expired or replayed assertion, revoked credential): telling them apart would let
+ * anyone probe which client ids exist and how they authenticate. The reason is logged for the operator.
+ */
+export const CLIENT_AUTHENTICATION_FAILED = 'Client authentication failed.';
 
 /**
  * Authenticates an OAuth client by secret (constant-time scrypt comparison, any unexpired secret during a
@@ -47,20 +64,29 @@ export async function authenticateClient(
   input: ClientAuthInput,
   challengeBasic: boolean,
 ): Promise<AuthenticatedClient> {
-  const fail = (description: string) =>
-    new OAuthError(
+  // Only an existing client's id is logged: an unknown "id" may be a secret pasted into the wrong field.
+  const fail = (reason: string, known?: Credential) => {
+    deps.logger.info('client authentication failed', {
+      method: input.method,
+      ...(known ? { clientId: known.clientId } : {}),
+      reason,
+    });
+    return new OAuthError(
       'invalid_client',
-      description,
+      CLIENT_AUTHENTICATION_FAILED,
       challengeBasic ? { 'WWW-Authenticate': 'Basic realm="national-data-gateway", charset="UTF-8"' } : {},
     );
+  };
 
   if (input.method === 'private_key_jwt') {
     const clientId = input.clientId ?? unverifiedIssuer(input.assertion);
-    if (!clientId) throw fail('The client assertion names no client (iss).');
-    if (!CLIENT_ID_PATTERN.test(clientId)) throw fail('Client authentication failed.');
+    if (!clientId) throw fail('the client assertion names no client (iss)');
+    if (!CLIENT_ID_PATTERN.test(clientId)) throw fail('the client id is malformed');
     const credential = await deps.control.getCredential(clientId);
     if (credential?.authMethod !== 'private_key_jwt' || !credential.publicJwk) {
-      throw fail('Client authentication failed.');
+      await verifyWithDecoyKey(input.assertion);
+      if (!credential) throw fail('no such client');
+      throw fail('the client has no registered key (it uses a secret)', credential);
     }
     await verifyAssertion(deps, credential, input.assertion, fail);
     return finish(deps, credential, input.method, fail);
@@ -74,10 +100,16 @@ export async function authenticateClient(
   if (credential?.authMethod !== 'client_secret' || candidates.length === 0) {
     decoyHash ??= hashSecret('decoy');
     await verifySecret(input.secret, await decoyHash);
-    throw fail('Client authentication failed.');
+    if (!credential) throw fail('no such client');
+    throw fail(
+      credential.authMethod !== 'client_secret'
+        ? 'the client uses private_key_jwt, not a secret'
+        : 'the client has no unexpired secret (revoked, or past its rotation overlap)',
+      credential,
+    );
   }
   const results = await Promise.all(candidates.map((s) => verifySecret(input.secret, s.hash)));
-  if (!results.some(Boolean)) throw fail('Client authentication failed.');
+  if (!results.some(Boolean)) throw fail('wrong secret', credential);
   return finish(deps, credential, input.method, fail);
 }
 
@@ -85,9 +117,9 @@ async function finish(
   deps: ClientAuthDeps,
   credential: Credential,
   method: ClientAuthInput['method'],
-  fail: (d: string) => OAuthError,
+  fail: (reason: string, known?: Credential) => OAuthError,
 ): Promise<AuthenticatedClient> {
-  if (credential.status !== 'active') throw fail('This client credential has been revoked.');
+  if (credential.status !== 'active') throw fail('the credential is revoked', credential);
   const { agency, entitlements } = await deps.control.getAgencyWithEntitlements(credential.agencyId);
   if (agency?.status !== 'active') {
     throw new OAuthError(
@@ -113,7 +145,7 @@ async function verifyAssertion(
   deps: ClientAuthDeps,
   credential: Credential,
   assertion: string,
-  fail: (d: string) => OAuthError,
+  fail: (reason: string, known?: Credential) => OAuthError,
 ): Promise<void> {
   const jwk = credential.publicJwk as JWK;
   const algorithms = assertionAlgorithms(jwk);
@@ -130,20 +162,23 @@ async function verifyAssertion(
       requiredClaims: ['exp', 'jti'],
     }));
   } catch (error) {
-    if (error instanceof joseErrors.JWTExpired) throw fail('The client assertion has expired.');
+    if (error instanceof joseErrors.JWTExpired) throw fail('the client assertion has expired', credential);
     if (error instanceof joseErrors.JWTClaimValidationFailed) {
-      throw fail(`The client assertion's ${error.claim} claim is not accepted.`);
+      throw fail(`the client assertion's ${error.claim} claim is not accepted`, credential);
     }
-    throw fail('The client assertion does not verify with the registered key.');
+    throw fail('the client assertion does not verify with the registered key', credential);
   }
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   const exp = Number(payload.exp);
   if (exp - nowSeconds > MAX_ASSERTION_LIFETIME_SECONDS) {
-    throw fail(`The client assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS} seconds.`);
+    throw fail(
+      `the client assertion lives longer than ${MAX_ASSERTION_LIFETIME_SECONDS} seconds`,
+      credential,
+    );
   }
   const jti = String(payload.jti);
-  if (jti.length > 128) throw fail('The client assertion jti is too long.');
+  if (jti.length > 128) throw fail('the client assertion jti is longer than 128 characters', credential);
   if (!(await deps.control.rememberAssertionId(credential.clientId, jti, exp + 60))) {
-    throw fail('The client assertion was already used (jti replay).');
+    throw fail('the client assertion was already used (jti replay)', credential);
   }
 }

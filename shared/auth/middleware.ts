@@ -4,7 +4,7 @@ import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { AppEnv } from '../http/app';
 import type { Scope } from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
-import { invalidToken, type TokenService } from './tokens';
+import { assertTokenLive, type TokenService } from './tokens';
 
 export interface AuthOptions {
   /** The token must carry at least one of these scopes. */
@@ -53,17 +53,7 @@ export function requireAuth(
         claims.client_id,
         claims.agency,
       );
-      if (credential?.status !== 'active') {
-        throw invalidToken('The credential this token was issued to has been revoked.');
-      }
-      if (agency?.status !== 'active') {
-        throw new ForbiddenError(`Agency ${claims.agency} is suspended; its tokens no longer work.`);
-      }
-      if (agency.policyVersion !== claims.pv) {
-        throw invalidToken(
-          "The agency's entitlements changed after this token was issued; request a new token.",
-        );
-      }
+      assertTokenLive({ agencyId: claims.agency, policyVersion: claims.pv }, credential, agency);
     }
     c.set('caller', { clientId: claims.client_id, agencyId: claims.agency, scopes, claims });
     await next();

@@ -1,5 +1,5 @@
 import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { UnauthorizedError } from '../errors';
+import { AgencySuspendedError, UnauthorizedError } from '../errors';
 import type { Entitlement, Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
 import { SIGNING_ALG, type SigningKeys } from './keys';
@@ -199,6 +199,30 @@ function describe(error: unknown): string {
   if (error instanceof joseErrors.JOSEAlgNotAllowed)
     return 'The access token is invalid: algorithm not accepted.';
   return 'The access token is malformed or invalid.';
+}
+
+/**
+ * The one liveness rule for a token, against its credential and agency read consistently (the admin routes'
+ * guard and the registry's first round trip alike). A token that is no longer valid (its credential revoked,
+ * its agency's policy changed since it was minted) is RFC 6750 `invalid_token`, a 401: OAuth client libraries
+ * get a new token on a 401. A suspended agency's token is still valid, but access is forbidden: a 403 with its
+ * own problem type (a new token would be refused too, so no client should retry).
+ */
+export function assertTokenLive(
+  token: { agencyId: string; policyVersion: number },
+  credential: { status?: unknown } | undefined,
+  agency: { status?: unknown; policyVersion?: unknown } | undefined,
+): void {
+  if (credential?.status !== 'active') {
+    throw invalidToken('The credential this token was issued to has been revoked.');
+  }
+  if (!agency) throw invalidToken(`Agency ${token.agencyId} no longer exists.`);
+  if (agency.status !== 'active') throw new AgencySuspendedError(token.agencyId);
+  if (agency.policyVersion !== token.policyVersion) {
+    throw invalidToken(
+      `Agency ${token.agencyId}'s entitlements, plan or budget changed after this token was issued: request a new token.`,
+    );
+  }
 }
 
 /** A 401 with the RFC 6750 challenge. */

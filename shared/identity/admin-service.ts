@@ -4,7 +4,7 @@ import type { AuditEvent } from '../audit/model';
 import type { AuditTrail } from '../audit/trail';
 import { assertionAlgorithms } from '../auth/client-auth';
 import type { SigningKeys } from '../auth/keys';
-import { BadRequestError, ConflictError, NotFoundError } from '../errors';
+import { BadRequestError, ConflictError, LastAdminCredentialError, NotFoundError } from '../errors';
 import type { Caller } from '../http/app';
 import { isDependencyUnavailable } from '../http/problem';
 import { DEFAULT_LANES, lanesFor } from '../ledger/lanes';
@@ -257,17 +257,57 @@ export class AdminService {
     return { credential: view, clientSecret, previousSecretExpiresAt: expiresAt };
   }
 
-  /** Revokes at once: the next request with any token of this credential is refused. */
+  /**
+   * Revokes at once: the next request with any token of this credential is refused. The last active credential
+   * holding `admin` is never revoked (409): the transaction that revokes an admin credential also checks that
+   * another one is still active, so two admins revoking the last two at once cannot both succeed.
+   */
   async revokeCredential(ctx: AdminContext, clientId: string): Promise<CredentialView> {
-    const before = await this.getCredential(clientId);
-    if (before.status === 'revoked') return toCredentialView(before);
-    const now = this.deps.now().toISOString();
-    const after: Credential = { ...before, status: 'revoked', secrets: [], revokedAt: now, updatedAt: now };
-    const view = toCredentialView(after);
-    await this.deps.control.putCredential(after, before.updatedAt, [
-      this.deps.audit.putFor(this.event(ctx, 'credential.revoke', clientId, toCredentialView(before), view)),
-    ]);
-    return view;
+    for (let attempt = 0; ; attempt++) {
+      const before = await this.getCredential(clientId);
+      if (before.status === 'revoked') return toCredentialView(before);
+      const now = this.deps.now().toISOString();
+      const after: Credential = { ...before, status: 'revoked', secrets: [], revokedAt: now, updatedAt: now };
+      const view = toCredentialView(after);
+      const audit = this.deps.audit.putFor(
+        this.event(ctx, 'credential.revoke', clientId, toCredentialView(before), view),
+      );
+      if (!administers(before)) {
+        await this.deps.control.putCredential(after, before.updatedAt, [audit]);
+        return view;
+      }
+      const witness = await this.otherActiveAdmin(clientId);
+      if (!witness) {
+        throw new LastAdminCredentialError(
+          `Credential ${clientId} is the last active credential with scope admin: revoking it would leave nobody able to administer the gateway. Issue another admin credential to the operator agency first, then revoke this one.`,
+        );
+      }
+      if (await this.deps.control.putCredentialWhileAdminRemains(after, before.updatedAt, witness, [audit])) {
+        return view;
+      }
+      // The other admin credential was revoked meanwhile (a concurrent revocation): count again.
+      if (attempt >= 2) {
+        throw new ConflictError(
+          `The admin credentials changed while credential ${clientId} was being revoked; retry.`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Another credential that can administer the gateway, read consistently; the credentials index (eventually
+   * consistent) only proposes candidates. The operator agency holds a handful of credentials.
+   */
+  private async otherActiveAdmin(clientId: string): Promise<string | undefined> {
+    const listed = await this.deps.control.listCredentials(PLATFORM_AGENCY_ID);
+    const candidates = listed
+      .filter((c) => c.clientId !== clientId && c.scopes.includes('admin'))
+      .sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'));
+    for (const candidate of candidates) {
+      const current = await this.deps.control.getCredential(candidate.clientId);
+      if (current && administers(current)) return current.clientId;
+    }
+    return undefined;
   }
 
   /**
@@ -390,6 +430,12 @@ export class AdminService {
     });
   }
 }
+
+/** Whether a credential can get admin tokens: active, holding `admin`, on the operator agency (the only one that may). */
+const administers = (credential: Credential) =>
+  credential.status === 'active' &&
+  credential.scopes.includes('admin') &&
+  credential.agencyId === PLATFORM_AGENCY_ID;
 
 /** An agency's lanes once it is on `plan`: enough for the plan's rate, and never fewer than it had. */
 const lanesAfter = (agency: Agency, plan: Plan) =>

@@ -242,6 +242,59 @@ export class ControlRepository {
     );
   }
 
+  /**
+   * Replaces a credential (at the expected version) only if `witnessClientId` is, in the same transaction, still
+   * an active credential holding `admin`: how the last admin credential is never revoked, even by two admins at
+   * once. Transactions are serializable, so of two revocations each naming the other's target as its witness,
+   * the second finds its witness revoked. False when the witness no longer qualifies (look for another).
+   */
+  async putCredentialWhileAdminRemains(
+    credential: Credential,
+    expectedUpdatedAt: string,
+    witnessClientId: string,
+    also: TransactItem[] = [],
+  ): Promise<boolean> {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...controlKeys.credential(credential.clientId),
+            gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
+            gsi1sk: `${credential.createdAt}#${credential.clientId}`,
+            ...credential,
+          },
+          ConditionExpression: 'updatedAt = :expected',
+          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: controlKeys.credential(witnessClientId),
+          ConditionExpression: '#status = :active AND contains(scopes, :admin)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':active': 'active', ':admin': 'admin' },
+        },
+      },
+      ...also,
+    ];
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = (error.CancellationReasons ?? []).map((r) => r.Code === 'ConditionalCheckFailed');
+      if (reasons[1] && !reasons[0]) return false;
+      if (reasons.some(Boolean)) {
+        throw new ConflictError(
+          `Credential ${credential.clientId} was changed by someone else; read it again and retry.`,
+        );
+      }
+      throw error;
+    }
+  }
+
   async getCredential(clientId: string): Promise<Credential | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({

@@ -200,18 +200,26 @@ describe('private_key_jwt clients', () => {
     expect(body.scope).toBe('citizen:read');
   });
 
+  /** The reason the gateway logged for the operator with its last client authentication failure. */
+  const loggedReason = () =>
+    gw.deps.logs.lines
+      .map((line) => JSON.parse(line) as { message: string; reason?: string })
+      .filter((entry) => entry.message === 'client authentication failed')
+      .at(-1)?.reason;
+
   it('refuses a replayed assertion (same jti)', async () => {
     const jwt = await assertion();
     expect((await exchange(jwt)).response.status).toBe(200);
     const replay = await exchange(jwt);
     expect(replay.response.status).toBe(401);
-    expect(replay.body.error_description).toContain('jti');
+    expect(replay.body.error_description).toBe('Client authentication failed.');
+    expect(loggedReason()).toContain('jti');
   });
 
   it('refuses an assertion for another audience', async () => {
     const { body } = await exchange(await assertion({ aud: 'https://other.example/token' }));
     expect(body.error).toBe('invalid_client');
-    expect(body.error_description).toContain('aud');
+    expect(loggedReason()).toContain('aud');
   });
 
   it('refuses an assertion signed by another key', async () => {
@@ -222,7 +230,57 @@ describe('private_key_jwt clients', () => {
 
   it('refuses an assertion that lives too long', async () => {
     const { body } = await exchange(await assertion({}, privateKey, 3600));
-    expect(body.error_description).toContain('300 seconds');
+    expect(body.error).toBe('invalid_client');
+    expect(loggedReason()).toContain('300 seconds');
+  });
+
+  it('answers an unknown client, a bad signature, a revoked credential and an expired assertion alike', async () => {
+    const other = await generateKeyPair('ES256');
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    const admin = await gw.adminToken();
+    const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
+      scopes: ['citizen:read'],
+      publicJwk: await exportJWK(pair.publicKey),
+    });
+    const revokedId = ((await issued.json()) as { clientId: string }).clientId;
+    expect((await gw.call(admin, 'DELETE', `/admin/credentials/${revokedId}`)).status).toBe(200);
+    const signed = (iss: string, key: CryptoKey, expiresAt: string | number = '60s') =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'ES256' })
+        .setIssuer(iss)
+        .setSubject(iss)
+        .setAudience(aud())
+        .setJti(crypto.randomUUID())
+        .setIssuedAt()
+        .setExpirationTime(expiresAt)
+        .sign(key);
+
+    const answers = {
+      unknown: await exchange(await signed('ndgc_nobody00000000000', other.privateKey)),
+      badSignature: await exchange(await signed(clientId, other.privateKey)),
+      revoked: await exchange(await signed(revokedId, pair.privateKey)),
+      expired: await exchange(await signed(clientId, privateKey, Math.floor(Date.now() / 1000) - 60)),
+      secretClient: await exchange(await signed(agency.clientId, other.privateKey)),
+    };
+    for (const [what, { response, body }] of Object.entries(answers)) {
+      expect({
+        what,
+        status: response.status,
+        body: { ...body, requestId: undefined, instance: undefined },
+      }).toEqual({
+        what,
+        status: 401,
+        body: {
+          ...answers.unknown.body,
+          requestId: undefined,
+          instance: undefined,
+        },
+      });
+    }
+    expect(answers.unknown.body).toMatchObject({
+      error: 'invalid_client',
+      error_description: 'Client authentication failed.',
+    });
   });
 
   it('refuses a secret for a private_key_jwt client', async () => {

@@ -103,7 +103,7 @@ describe('ledger', () => {
     await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/entitlements`, {
       entitlements: [{ operation: 'citizen:read', purposes: ['9.999'] }],
     });
-    expect(await statusOf(gw.commit(call(a)))).toBe(403);
+    expect(await statusOf(gw.commit(call(a)))).toBe(401);
   });
 
   it('limits the rate per window and answers 429 with Retry-After', async () => {

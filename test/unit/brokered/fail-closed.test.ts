@@ -200,10 +200,10 @@ describe('brokered call, fail closed', () => {
     expect(transactions()).toHaveLength(0);
   });
 
-  it('refuses a token issued before the agency policy changed with 403 invalid_token, sending no transaction', async () => {
+  it('refuses a token issued before the agency policy changed with 401 invalid_token, sending no transaction', async () => {
     storeHas({ policyVersion: 2 });
     const response = await lookup();
-    await expectRefusalWithoutData(response, 403);
+    await expectRefusalWithoutData(response, 401);
     expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(transactions()).toHaveLength(0);
   });
