@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { VERIFY_MAX_LEAVES } from '../../shared/audit/log';
 import { problemResponses } from '../../shared/http/openapi';
+import { startOfVietnamDay } from '../../shared/ledger/period';
 
 const security = [{ bearer: [] }];
 const tags = ['Audit'];
@@ -11,7 +12,36 @@ const SubjectSchema = z
     /^(\d{12}|\d{10}(-\d{3})?)$/,
     'a subject is a 12-digit national ID or a 10/13-digit enterprise code',
   );
-const Instant = z.iso.datetime({ offset: true }).or(z.iso.date());
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** A range bound in epoch ms (NaN for text that is no instant). A date is that day in Vietnam: first or last ms. */
+function boundMs(value: string, end: boolean): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(value);
+  const start = startOfVietnamDay(value).getTime();
+  return end ? start + 86_400_000 - 1 : start;
+}
+
+/** A validated range bound as an ISO instant in UTC, what the trail's index keys start with. */
+export const rangeBound = (value: string, end: boolean): string =>
+  new Date(boundMs(value, end)).toISOString();
+
+/**
+ * An instant with an offset, or a calendar date, within 1970 to 9999 (an instant in UTC, a date by its own
+ * calendar): beyond 9999 an ISO instant has a six-digit year and no longer sorts with the others.
+ */
+const Instant = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .refine((value) => {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value >= '1970-01-01';
+    const at = Date.parse(value);
+    return at >= EARLIEST && at <= LATEST;
+  }, 'an instant or date is between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z')
+  .openapi({
+    description:
+      'An ISO 8601 instant with its offset, or a date (that day in Asia/Ho_Chi_Minh), from 1970 to 9999.',
+  });
 
 export const AuditQuerySchema = z
   .object({
@@ -25,7 +55,13 @@ export const AuditQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(2048).optional(),
   })
-  .refine((q) => q.agency || q.subject, { message: 'give agency or subject (or both)', path: ['agency'] });
+  .refine((q) => q.agency || q.subject, { message: 'give agency or subject (or both)', path: ['agency'] })
+  .superRefine((q, ctx) => {
+    // Zod runs this even when a bound failed its own check: that bound is NaN here, and its own issue is reported.
+    if (q.from && q.to && boundMs(q.from, false) > boundMs(q.to, true)) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `from (${q.from}) is after to (${q.to})` });
+    }
+  });
 
 const AuditRecordSchema = z
   .object({
@@ -39,8 +75,18 @@ const AuditRecordSchema = z
     purpose: z.string().optional(),
     officerId: z.string().optional(),
     caseId: z.string().optional(),
-    outcome: z.string(),
+    outcome: z.enum(['served', 'refused', 'done']).openapi({
+      description:
+        'served: the registry answered (200, or 404 for no such record); refused: the attempt was refused before anything was read or disclosed (its status and reason say why; not metered or billed); done: an admin or billing action.',
+    }),
     status: z.number().int().optional(),
+    reason: z
+      .string()
+      .optional()
+      .openapi({ description: 'For a refused attempt: the problem type and detail it was answered with.' }),
+    refusedBeyondRecorded: z.number().int().optional().openapi({
+      description: `On a record with action "refusals-beyond-limit": how many more of that credential's attempts in that minute were refused and counted, not recorded one by one (at most 20 a minute are).`,
+    }),
     covertUntil: z.string().optional(),
     leafHash: z
       .string()

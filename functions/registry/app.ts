@@ -7,16 +7,24 @@ import { type AppEnv, baseAppOptions, createBaseApp, newRouter, type Router } fr
 import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import {
   type Authorization,
-  authorize,
+  authorizeLive,
   type CallReading,
   fingerprint,
   readForCall,
 } from '../../shared/ledger/broker';
-import { Ledger, usageHeaders } from '../../shared/ledger/ledger';
+import {
+  FAILED_VERIFICATIONS_PER_HOUR,
+  Ledger,
+  usageHeaders,
+  type VerificationGuard,
+  verificationGuard,
+  verificationLimited,
+} from '../../shared/ledger/ledger';
 import { createProviders, loadRegistrySettings } from '../../shared/registry/config';
 import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
 import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
+import { recordRefusals } from './refusals';
 import {
   type BusinessField,
   type CitizenField,
@@ -38,15 +46,29 @@ export function registryRoutes(deps: GatewayDeps): Router {
   const budget = new BudgetGuard(deps.store, deps.tables.ledger, deps.plans, deps.config.BILLING_VAT_PERCENT);
   // Built here, not in the shared deps: only this function serves registers (and bundles their providers).
   const { population, business } = createProviders(loadRegistrySettings(), deps.store, deps.tables);
+  // First, so that it sees every refusal, the token guard's included.
+  router.use('/v1/*', recordRefusals(deps));
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
   /** The first round trip: liveness, the usage lanes and, when the register is hosted here, the record. */
-  const readCall = (c: Context<AppEnv>, auth: Authorization, at: Date, key?: Record<string, string>) =>
+  const readCall = (
+    c: Context<AppEnv>,
+    auth: Authorization,
+    at: Date,
+    key?: Record<string, string>,
+    guard?: VerificationGuard,
+  ) =>
     readForCall(
       deps.store,
       deps.tables,
       ledger,
-      { ...c.get('caller'), policyVersion: auth.policyVersion, limits: auth.limits, at },
+      {
+        ...c.get('caller'),
+        policyVersion: auth.policyVersion,
+        limits: auth.limits,
+        at,
+        guardKey: guard?.key,
+      },
       key,
     );
 
@@ -58,13 +80,14 @@ export function registryRoutes(deps: GatewayDeps): Router {
     hosted: boolean,
     key: Record<string, string>,
     viaProvider: () => Promise<T | undefined>,
+    guard?: VerificationGuard,
   ): Promise<{ record?: T | undefined; reading: CallReading }> {
     if (hosted) {
-      const reading = await readCall(c, auth, at, key);
+      const reading = await readCall(c, auth, at, key, guard);
       return { record: reading.record ? withoutKeys<T>(reading.record) : undefined, reading };
     }
     // The custodian is asked only once the token is known to be live, so a revoked caller reaches no register.
-    const reading = await readCall(c, auth, at);
+    const reading = await readCall(c, auth, at, undefined, guard);
     return { record: await viaProvider(), reading };
   }
 
@@ -78,7 +101,13 @@ export function registryRoutes(deps: GatewayDeps): Router {
     headers: RegistryHeaders,
     at: Date,
     reading: CallReading,
-    call: { subject?: string | undefined; target?: string | undefined; status: number; asked: unknown },
+    call: {
+      subject?: string | undefined;
+      target?: string | undefined;
+      status: number;
+      asked: unknown;
+      failedVerification?: VerificationGuard | undefined;
+    },
   ): Promise<Record<string, string>> {
     const caller = c.get('caller');
     // Refused past an enforced budget cap; a 404 (not billable) still counts as a call, so it is refused too.
@@ -112,6 +141,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
         }),
         status: call.status,
         covertUntil: auth.covertUntil,
+        failedVerification: call.failedVerification,
       },
       reading.lanes,
     );
@@ -138,15 +168,30 @@ export function registryRoutes(deps: GatewayDeps): Router {
       subject: string;
       asked: unknown;
       missing: string;
+      /** For a verification: whether the claims fail against the record (counted on the oracle guard). */
+      fails?: (record: T, auth: Authorization) => boolean;
     },
   ): Promise<{ record: T; auth: Authorization; out: Record<string, string> }> {
-    const auth = authorize(c.get('caller'), operation, headers['X-Purpose']);
+    const auth = await authorizeLive(deps.control, c.get('caller'), operation, headers['X-Purpose']);
     const at = deps.now();
-    const { record, reading } = await read<T>(c, auth, at, target.hosted, target.key, target.viaProvider);
+    const guard = target.fails
+      ? verificationGuard(c.get('caller').agencyId, target.subject, at, FAILED_VERIFICATIONS_PER_HOUR)
+      : undefined;
+    const { record, reading } = await read<T>(
+      c,
+      auth,
+      at,
+      target.hosted,
+      target.key,
+      target.viaProvider,
+      guard,
+    );
+    if (guard && (reading.guardFailures ?? 0) >= guard.limit) throw verificationLimited(guard, at);
     const out = await meter(c, auth, headers, at, reading, {
       subject: target.subject,
       status: record ? 200 : 404,
       asked: target.asked,
+      failedVerification: record && target.fails?.(record, auth) ? guard : undefined,
     });
     if (!record) {
       const error = new NotFoundError(target.missing);
@@ -180,6 +225,9 @@ export function registryRoutes(deps: GatewayDeps): Router {
       subject: nationalId,
       asked: { nationalId, claims },
       missing: `No citizen has national ID ${nationalId}.`,
+      // A claim that does not match is a failed verification (a withheld field is neither).
+      fails: (record, auth) =>
+        Object.values(verifyCitizen(record, claims, auth.fields).fields).some((same) => !same),
     });
     return c.json({ ...verifyCitizen(record, claims, auth.fields), purpose: auth.purpose }, 200, out);
   });
@@ -203,7 +251,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
     const { name, province, cursor, limit, fields } = c.req.valid('query');
     const headers = c.req.valid('header');
     const caller = c.get('caller');
-    const auth = authorize(caller, 'business:search', headers['X-Purpose']);
+    const auth = await authorizeLive(deps.control, caller, 'business:search', headers['X-Purpose']);
     const at = deps.now();
     const [page, reading] = await Promise.all([
       business.searchBusinesses({ name, province, limit, cursor }),

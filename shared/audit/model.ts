@@ -39,6 +39,10 @@ export interface AuditEvent {
     | undefined;
   /** For an idempotent replay: the request whose entry counted and billed the call. */
   replayOf?: string | undefined;
+  /** For a refused attempt: the problem type and detail it was answered with. */
+  reason?: string | undefined;
+  /** For the record standing for a minute's refusals beyond those recorded (shared/audit/refusals.ts). */
+  refusals?: { minute: string; recorded: number } | undefined;
 }
 
 /** The event as the store keeps it and gives it back: plain JSON (undefined members dropped). */

@@ -1,7 +1,9 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../identity/repository';
+import { batchGetAll } from '../storage/batch';
 import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { AuditEvent } from './model';
+import { REFUSALS_SUMMARY_ACTION, refusalKeys } from './refusals';
 import { auditIndexKeys } from './trail';
 
 export interface AuditQuery {
@@ -17,6 +19,8 @@ export interface AuditQuery {
 export interface AuditRecord extends AuditEvent {
   /** The record's RFC 9162 leaf hash (its receipt); its place in the log is at /audit/log/proofs/{id}. */
   leafHash?: string | undefined;
+  /** On a refusals summary: how many of that minute's refusals were counted, not recorded one by one. */
+  refusedBeyondRecorded?: number | undefined;
 }
 
 /**
@@ -47,10 +51,32 @@ export async function queryAudit(
       ? { filter: { expression: 'agencyId = :agency', values: { ':agency': query.agency } } }
       : {}),
   });
-  return {
-    items: page.items.map((item) => ({ ...(item.event as AuditEvent), leafHash: item.leafHash as string })),
-    cursor: shardCursor.encode(page.resumeAfter),
-  };
+  const items: AuditRecord[] = page.items.map((item) => ({
+    ...(item.event as AuditEvent),
+    leafHash: item.leafHash as string,
+  }));
+  await countSummarisedRefusals(client, tableName, items);
+  return { items, cursor: shardCursor.encode(page.resumeAfter) };
+}
+
+/**
+ * A record standing for a minute's refusals beyond those recorded one by one gets their count, from the
+ * minute's counter (the count keeps growing until the minute ends, so it is not in the record's own bytes).
+ */
+async function countSummarisedRefusals(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: AuditRecord[],
+): Promise<void> {
+  const summaries = items.filter((item) => item.action === REFUSALS_SUMMARY_ACTION && item.refusals);
+  if (!summaries.length) return;
+  const keyOf = (item: AuditRecord) => refusalKeys.counter(item.actor.clientId, item.refusals!.minute);
+  const counters = await batchGetAll(client, tableName, summaries.map(keyOf), true);
+  const refused = new Map(counters.map((c) => [c.pk as string, Number(c.refused ?? 0)]));
+  for (const item of summaries) {
+    const total = refused.get(keyOf(item).pk) ?? 0;
+    item.refusedBeyondRecorded = Math.max(0, total - item.refusals!.recorded);
+  }
 }
 
 /** What a person may be shown of who looked at them: registry calls, covert ones only after their date. */
@@ -59,8 +85,9 @@ export interface HistoryPage {
   cursor?: string | undefined;
 }
 
+// A refused attempt disclosed nothing about the person: it is for auditors, not the person's access history.
 const visibleTo = (today: string) => (e: AuditRecord) =>
-  e.kind === 'registry-call' && !(e.covertUntil && e.covertUntil > today);
+  e.kind === 'registry-call' && e.outcome !== 'refused' && !(e.covertUntil && e.covertUntil > today);
 
 /**
  * A subject's access history, newest first. The cursor names only the last *visible* record, and a page is

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../audit/canonical';
 import type { AccessTokenClaims } from '../auth/tokens';
-import { invalidToken } from '../auth/tokens';
+import { assertTokenLive } from '../auth/tokens';
 import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import type { Caller } from '../http/app';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
-import { controlKeys } from '../identity/repository';
+import { type ControlRepository, controlKeys } from '../identity/repository';
 import type { TableNames } from '../storage/tables';
 import type { Commit, LaneReading, Ledger } from './ledger';
 
@@ -55,10 +55,35 @@ export function authorize(caller: Caller, operation: Operation, purpose: string)
   };
 }
 
+/**
+ * authorize(), where a refusal is first told apart from a stale token: a token minted before its agency's
+ * entitlements were widened (a new purpose, operation or field) refuses what a new token would allow, so it is
+ * no longer valid (401 invalid_token, and client libraries get a new one), not forbidden. Costs one consistent
+ * read, on the refused path only; a call that passes goes on with no read, as before.
+ */
+export async function authorizeLive(
+  control: ControlRepository,
+  caller: Caller,
+  operation: Operation,
+  purpose: string,
+): Promise<Authorization> {
+  try {
+    return authorize(caller, operation, purpose);
+  } catch (error) {
+    if (!(error instanceof ForbiddenError)) throw error;
+    const claims = caller.claims as unknown as AccessTokenClaims;
+    const { credential, agency } = await control.getCredentialWithAgency(caller.clientId, caller.agencyId);
+    assertTokenLive({ agencyId: caller.agencyId, policyVersion: claims.pv }, credential, agency);
+    throw error;
+  }
+}
+
 /** What the first round trip of a brokered call read: the record (if hosted here) and the agency's lanes. */
 export interface CallReading {
   record?: Record<string, unknown> | undefined;
   lanes: LaneReading;
+  /** Failed verifications counted on the call's verification guard, when it named one. */
+  guardFailures?: number | undefined;
 }
 
 /**
@@ -72,7 +97,15 @@ export async function readForCall(
   client: DynamoDBDocumentClient,
   tables: TableNames,
   ledger: Ledger,
-  call: { clientId: string; agencyId: string; policyVersion: number; limits: PlanLimits; at: Date },
+  call: {
+    clientId: string;
+    agencyId: string;
+    policyVersion: number;
+    limits: PlanLimits;
+    at: Date;
+    /** A verification guard to read too (see verificationGuard). */
+    guardKey?: { pk: string; sk: string } | undefined;
+  },
   recordKey?: Record<string, string>,
 ): Promise<CallReading> {
   const plan = ledger.plan(call.agencyId, call.limits, call.at, call.policyVersion);
@@ -81,7 +114,8 @@ export async function readForCall(
   const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead?: boolean }> = {
     [tables.control]: { Keys: [credentialKey, agencyKey], ConsistentRead: true },
   };
-  if (plan.keys.length) requestItems[tables.ledger] = { Keys: plan.keys };
+  const ledgerKeys = call.guardKey ? [...plan.keys, call.guardKey] : plan.keys;
+  if (ledgerKeys.length) requestItems[tables.ledger] = { Keys: ledgerKeys };
   if (recordKey) requestItems[tables.registry] = { Keys: [recordKey] };
   let pending: typeof requestItems | undefined = requestItems;
   const found: Record<string, Record<string, unknown>[]> = {};
@@ -101,7 +135,7 @@ export async function readForCall(
     pending = result.UnprocessedKeys as typeof requestItems | undefined;
   }
   const control = found[tables.control] ?? [];
-  assertLive(
+  assertTokenLive(
     call,
     control.find((i) => i.pk === credentialKey.pk),
     control.find((i) => i.pk === agencyKey.pk),
@@ -109,8 +143,12 @@ export async function readForCall(
   const record = recordKey
     ? (found[tables.registry] ?? []).find((i) => i.pk === recordKey.pk && i.sk === recordKey.sk)
     : undefined;
+  const guard = call.guardKey
+    ? (found[tables.ledger] ?? []).find((i) => i.pk === call.guardKey?.pk)
+    : undefined;
   return {
     ...(record ? { record } : {}),
+    ...(call.guardKey ? { guardFailures: Number(guard?.failures ?? 0) } : {}),
     lanes: ledger.observe(
       call.agencyId,
       call.limits,
@@ -120,26 +158,6 @@ export async function readForCall(
       found[tables.ledger] ?? [],
     ),
   };
-}
-
-/** Refuses a token whose credential was revoked or whose agency was suspended or changed since it was issued. */
-function assertLive(
-  call: { agencyId: string; policyVersion: number },
-  credential: Record<string, unknown> | undefined,
-  agency: Record<string, unknown> | undefined,
-): void {
-  if (credential?.status !== 'active') {
-    throw invalidToken('The credential this token was issued to has been revoked.');
-  }
-  if (agency?.status !== 'active') {
-    throw new ForbiddenError(`Agency ${call.agencyId} is suspended; its tokens no longer work.`);
-  }
-  if (agency.policyVersion !== call.policyVersion) {
-    throw new ForbiddenError(
-      `Agency ${call.agencyId}'s entitlements, plan or budget changed after this token was issued: request a new token.`,
-      { headers: { 'WWW-Authenticate': 'Bearer realm="national-data-gateway", error="invalid_token"' } },
-    );
-  }
 }
 
 /** Binds an Idempotency-Key to what was asked, so a reused key cannot fetch something else unbilled. */

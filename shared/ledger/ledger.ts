@@ -43,6 +43,61 @@ export interface MeteredCall {
   /** The HTTP status the caller gets (200 served, 404 no such record). */
   status: number;
   covertUntil?: string | undefined;
+  /**
+   * A failed verification of a subject: counted on the agency's verification guard for that subject in the same
+   * transaction, which refuses the call (429) once the guard holds `limit` failures (see verificationGuard).
+   */
+  failedVerification?: VerificationGuard | undefined;
+}
+
+/**
+ * Verifications of one subject by one agency that may fail within a clock hour before its verifications are
+ * refused until the hour ends: the national ID carries the birth year, so without a bound a birth date falls to
+ * at most 366 tries.
+ */
+export const FAILED_VERIFICATIONS_PER_HOUR = 10;
+
+/** Failed verifications of one subject by one agency within one clock hour (an oracle guard: see README). */
+export interface VerificationGuard {
+  key: { pk: string; sk: string };
+  agencyId: string;
+  hour: string;
+  limit: number;
+  resetsAt: Date;
+}
+
+/** The guard of `agencyId`'s verifications of `subject` in the hour of `at`; the key holds a hash, not the ID. */
+export function verificationGuard(
+  agencyId: string,
+  subject: string,
+  at: Date,
+  limit: number,
+): VerificationGuard {
+  const start = Math.floor(at.getTime() / 3_600_000) * 3_600_000;
+  const hour = new Date(start).toISOString();
+  const hashed = createHash('sha256').update(`${agencyId}\n${subject}`).digest('base64url').slice(0, 22);
+  return {
+    key: { pk: `VERIFYFAIL#${agencyId}#${hashed}#${hour}`, sk: 'COUNT' },
+    agencyId,
+    hour,
+    limit,
+    resetsAt: new Date(start + 3_600_000),
+  };
+}
+
+/** The 429 of a subject whose verifications by this agency failed `limit` times this hour. */
+export function verificationLimited(guard: VerificationGuard, at: Date): TooManyRequestsError {
+  return new TooManyRequestsError(
+    `Verifications of this subject by agency ${guard.agencyId} failed ${guard.limit} times within the hour; further verifications of it are refused until ${guard.resetsAt.toISOString()}.`,
+    Math.max(1, Math.ceil((guard.resetsAt.getTime() - at.getTime()) / 1000)),
+    {
+      extensions: {
+        limit: 'failed-verifications',
+        failures: guard.limit,
+        resetsAt: guard.resetsAt.toISOString(),
+      },
+    },
+  );
 }
 
 /** How a call was written, with the leaf hash of the audit record it wrote (the caller's receipt). */
@@ -162,7 +217,7 @@ export interface LanePlan {
 type Placement =
   | { placed: true }
   | { placed: false; reason: 'record'; item?: Record<string, unknown> | undefined }
-  | { placed: false; reason: 'quota' | 'rate' };
+  | { placed: false; reason: 'quota' | 'rate' | 'guard' };
 
 /**
  * The one ledger writer. Each served call is one TransactWriteItems that appends the ledger entry (which is
@@ -404,6 +459,11 @@ export class Ledger {
       const items = [record, this.windowUpdate(g, window)];
       if (month !== undefined && billable !== undefined)
         items.push(this.monthUpdate(call, g, month, billable));
+      // Only a counted call bumps the guard: the replay of a failed verification is not a new failure.
+      const guard =
+        counts && call.failedVerification
+          ? items.push(guardUpdate(this.tables.ledger, call.failedVerification)) - 1
+          : -1;
       // One client token per attempt (a later attempt names other lanes), the same when an attempt is resent.
       const token = createHash('sha256')
         .update(`${call.requestId}:${record.Put?.Item?.pk}:${attempt}`)
@@ -419,7 +479,9 @@ export class Ledger {
           item: reasons[0]?.Item as Record<string, unknown> | undefined,
         };
       }
-      let retryable = RETRYABLE_CANCELLATIONS.has(code(0));
+      if (guard >= 0 && code(guard) === 'ConditionalCheckFailed') return { placed: false, reason: 'guard' };
+      let retryable =
+        RETRYABLE_CANCELLATIONS.has(code(0)) || (guard >= 0 && RETRYABLE_CANCELLATIONS.has(code(guard)));
       const conflicted: ('month' | 'window')[] = [];
       for (const [i, kind, lane] of [
         [1, 'window', window],
@@ -611,7 +673,9 @@ export class Ledger {
     };
   }
 
-  private refusal(call: MeteredCall, g: Geometry, reason: 'quota' | 'rate' | 'record'): AppError {
+  private refusal(call: MeteredCall, g: Geometry, reason: 'quota' | 'rate' | 'guard' | 'record'): AppError {
+    if (reason === 'guard' && call.failedVerification)
+      return verificationLimited(call.failedVerification, call.at);
     if (reason === 'quota') {
       const retryAfter = Math.max(1, Math.ceil((g.nextPeriodStart.getTime() - call.at.getTime()) / 1000));
       return new TooManyRequestsError(
@@ -753,4 +817,23 @@ async function setCap(
       await sleep(5 + Math.random() * 20 * 2 ** Math.min(attempt, 4));
     }
   }
+}
+
+/** Counts one failed verification on its guard, refusing the transaction once the guard holds `limit`. */
+function guardUpdate(table: string, guard: VerificationGuard): TransactItem {
+  return {
+    Update: {
+      TableName: table,
+      Key: guard.key,
+      UpdateExpression: 'SET agencyId = :agency, #hour = :hour ADD failures :one',
+      ConditionExpression: 'attribute_not_exists(failures) OR failures < :limit',
+      ExpressionAttributeNames: { '#hour': 'hour' },
+      ExpressionAttributeValues: {
+        ':agency': guard.agencyId,
+        ':hour': guard.hour,
+        ':one': 1,
+        ':limit': guard.limit,
+      },
+    },
+  };
 }

@@ -771,7 +771,7 @@ describe('fault sweep over every store call', () => {
       const { response, text, sequence, lanes } = await run(
         scenario,
         agency,
-        `baseline-${scenario.name}`,
+        `baseline-${scenario.name.replaceAll(' ', '-')}`,
         undefined,
         undefined,
         true,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
+import { periodOf } from '../../../shared/ledger/period';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
 import { ADMIN_ID, createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
@@ -33,6 +34,8 @@ interface Operation {
   path: string;
   pathParams: string[];
   query: string[];
+  /** Each query parameter's schema in the document (the forms a range bound takes, a page's largest size). */
+  querySchemas: Record<string, Json>;
   headers: string[];
   /** The request body's media type, if the operation takes one. */
   body?: string | undefined;
@@ -159,7 +162,7 @@ function documentedOperations(): Operation[] {
   for (const [path, item] of Object.entries(doc.paths as Json)) {
     for (const [method, raw] of Object.entries(item as Json)) {
       const op = raw as Json;
-      const params = (op.parameters as { in: string; name: string }[] | undefined) ?? [];
+      const params = (op.parameters as { in: string; name: string; schema?: Json }[] | undefined) ?? [];
       const content = ((op.requestBody as Json | undefined)?.content ?? {}) as Json;
       const [mediaType] = Object.keys(content);
       const schema = mediaType ? resolve(doc, (content[mediaType] as Json).schema as Json) : undefined;
@@ -168,6 +171,9 @@ function documentedOperations(): Operation[] {
         path,
         pathParams: params.filter((p) => p.in === 'path').map((p) => p.name),
         query: params.filter((p) => p.in === 'query').map((p) => p.name),
+        querySchemas: Object.fromEntries(
+          params.filter((p) => p.in === 'query').map((p) => [p.name, resolve(doc, p.schema) ?? {}]),
+        ),
         headers: params.filter((p) => p.in === 'header').map((p) => p.name),
         body: mediaType,
         bodyFields: Object.keys((schema?.properties as Json | undefined) ?? {}),
@@ -189,7 +195,16 @@ function undocumentedGetRoutes(documented: Operation[]): Operation[] {
     if (known.has(`GET ${path}`) || seen.has(path)) continue;
     seen.add(path);
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-    ops.push({ method: 'GET', path, pathParams, query: [], headers: [], bodyFields: [], secured: false });
+    ops.push({
+      method: 'GET',
+      path,
+      pathParams,
+      query: [],
+      querySchemas: {},
+      headers: [],
+      bodyFields: [],
+      secured: false,
+    });
   }
   return ops;
 }
@@ -733,7 +748,10 @@ function toRequest(req: FuzzRequest): Request | undefined {
  * - a lookup of an unknown record is metered on purpose (a non-billable 404: its entry, a month lane and a
  *   rate-window lane, plus an audit record when it was an idempotent replay of such a miss);
  * - a private_key_jwt assertion whose signature checked out has its jti remembered even if the request then
- *   fails (e.g. invalid_scope), so it can never be replayed.
+ *   fails (e.g. invalid_scope), so it can never be replayed;
+ * - a registry attempt refused to a caller whose token verifies is recorded (shared/audit/refusals.ts): the
+ *   credential's refusal counter of that minute, and a refused record of this very request (or the minute's
+ *   summary) carrying the status it was answered with; never a lane, an entry or anything in another table.
  * Anything else is a finding. Returns the changes that are not explained.
  */
 function unexplained(req: FuzzRequest, response: Response, changes: StoreChange[]): StoreChange[] {
@@ -742,7 +760,20 @@ function unexplained(req: FuzzRequest, response: Response, changes: StoreChange[
     (req.op === 'GET /v1/citizens/{nationalId}' || req.op === 'GET /v1/businesses/{enterpriseCode}') &&
     response.headers.has('x-quota-remaining');
   const requestId = response.headers.get('x-request-id');
+  const refusedAttempt = req.op.includes(' /v1/') && [401, 402, 403, 409, 429].includes(response.status);
   return changes.filter((c) => {
+    if (refusedAttempt && c.table === 'ledger') {
+      if (c.pk.startsWith('REFUSALS#') && c.sk === 'COUNT') return false;
+      const event = c.after?.event as Json | undefined;
+      if (
+        !c.before &&
+        c.pk.startsWith('REFUSAL#') &&
+        event?.outcome === 'refused' &&
+        event?.status === response.status &&
+        (event?.id === requestId || event?.action === 'refusals-beyond-limit')
+      )
+        return false;
+    }
     if (meteredMiss && c.table === 'ledger') {
       if (c.pk.startsWith(`RATE#${agencyId}`)) return false;
       const billable = (item: Json | undefined) => Number(item?.billable ?? 0);
@@ -823,6 +854,191 @@ function checkResponse(req: FuzzRequest, response: Response, text: string, where
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Ordered pairs of range parameters: from/to and cursor/limit, on every route that takes them
+
+/** The forms a range bound takes, read from its parameter's schema in the OpenAPI document. */
+type BoundKind = 'instant' | 'date' | 'month' | 'integer';
+
+/** A range bound as sent, and what it means: its first and last millisecond (or its number), in range or not. */
+interface Bound {
+  text: string;
+  kind: BoundKind | 'malformed';
+  start: number;
+  end: number;
+  /** Before 1970 or after 9999: no route serves it. */
+  out: boolean;
+}
+
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const VIETNAM_MS = 7 * 3_600_000;
+const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+
+/** Epoch ms of a UTC wall time; unlike Date.UTC, years 0-99 are those years, not 1900-1999. */
+function utc(y: number, mo: number, d: number, h = 0, mi = 0, sec = 0, ms = 0): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, sec, ms);
+  return date.getTime();
+}
+
+function kindsOf(schema: Json | undefined): BoundKind[] {
+  const alternatives = ((schema?.anyOf ?? schema?.oneOf) as Json[] | undefined) ?? (schema ? [schema] : []);
+  return alternatives.flatMap((s): BoundKind[] => {
+    if (s.type === 'integer' || s.type === 'number') return ['integer'];
+    if (s.format === 'date-time') return ['instant'];
+    if (s.format === 'date') return ['date'];
+    if (typeof s.pattern === 'string' && s.pattern.includes('(0[1-9]|1[0-2])')) return ['month'];
+    return [];
+  });
+}
+
+/** An instant written with an offset of (sign, hours, minutes); 1970-9999 in UTC is in range. */
+function instant(
+  y: number,
+  mo: number,
+  d: number,
+  time: [number, number, number, number],
+  offset: number,
+): Bound {
+  const [h, mi, sec, ms] = time;
+  const sign = offset < 0 ? '-' : '+';
+  const text = `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(sec)}${ms ? `.${pad(ms, 3)}` : ''}${
+    offset === 0 ? 'Z' : `${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
+  }`;
+  const at = utc(y, mo, d, h, mi, sec, ms) - offset * 60_000;
+  return { text, kind: 'instant', start: at, end: at, out: at < EARLIEST || at > LATEST };
+}
+
+/** A calendar day in Asia/Ho_Chi_Minh: from its first to its last millisecond; before 1970 is out of range. */
+function day(y: number, mo: number, d: number): Bound {
+  const start = utc(y, mo, d) - VIETNAM_MS;
+  return {
+    text: `${pad(y, 4)}-${pad(mo)}-${pad(d)}`,
+    kind: 'date',
+    start,
+    end: start + 86_400_000 - 1,
+    out: y < 1970,
+  };
+}
+
+function month(y: number, mo: number): Bound {
+  const start = utc(y, mo, 1) - VIETNAM_MS;
+  const end = utc(y, mo + 1, 1) - VIETNAM_MS - 1;
+  return { text: `${pad(y, 4)}-${pad(mo)}`, kind: 'month', start, end, out: y < 1970 };
+}
+
+const integer = (n: number): Bound => ({ text: String(n), kind: 'integer', start: n, end: n, out: false });
+const malformed = (text: string): Bound => ({ text, kind: 'malformed', start: NaN, end: NaN, out: true });
+
+/** Bounds close together (so both orders meet), at the edges of 1970 and 9999 with odd offsets, and broken ones. */
+const boundPool: Bound[] = [
+  instant(2026, 11, 15, [12, 0, 0, 0], 7 * 60),
+  instant(2026, 11, 15, [12, 0, 0, 1], 7 * 60),
+  instant(2026, 11, 15, [5, 0, 0, 0], 0),
+  instant(2026, 11, 14, [23, 59, 59, 0], -(23 * 60 + 59)),
+  instant(2026, 11, 16, [0, 0, 0, 0], 23 * 60 + 59),
+  instant(1970, 1, 1, [0, 0, 0, 0], 0),
+  instant(1970, 1, 1, [0, 0, 0, 0], 1),
+  instant(1969, 12, 31, [23, 59, 59, 999], 0),
+  instant(0, 1, 1, [0, 0, 0, 0], 23 * 60 + 59),
+  instant(9999, 12, 31, [23, 59, 59, 999], 0),
+  instant(9999, 12, 31, [23, 59, 59, 0], -(23 * 60 + 59)),
+  instant(9999, 12, 31, [23, 59, 59, 0], -1),
+  day(2026, 11, 15),
+  day(2026, 11, 14),
+  day(1970, 1, 1),
+  day(1969, 12, 31),
+  day(9999, 12, 31),
+  day(0, 1, 1),
+  day(2024, 2, 29),
+  month(2026, 11),
+  month(2026, 10),
+  month(1970, 1),
+  month(1969, 12),
+  month(9999, 12),
+  month(0, 1),
+  integer(1),
+  integer(2),
+  integer(3),
+  integer(Number.MAX_SAFE_INTEGER),
+  malformed('2026-02-30'),
+  malformed('2026-13'),
+  malformed('10000-01-01T00:00:00Z'),
+  malformed('+010000-01-01T00:00:00.000Z'),
+  malformed('-000001-12-31T00:00:00.000Z'),
+  malformed('2026-11-15T12:00:00+24:00'),
+  malformed('2026-11-15T12:00:00'),
+  malformed('0'),
+  malformed('-1'),
+  malformed('9007199254740992'),
+];
+
+/** Instants anywhere from year 0 to 9999, written with any offset up to a day: both edges get crossed. */
+const instantArb = fc
+  .record({
+    y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(1969, 1970, 9999, 2026)),
+    mo: fc.integer({ min: 1, max: 12 }),
+    d: fc.integer({ min: 1, max: 28 }),
+    time: fc.tuple(
+      fc.integer({ min: 0, max: 23 }),
+      fc.integer({ min: 0, max: 59 }),
+      fc.integer({ min: 0, max: 59 }),
+      fc.integer({ min: 0, max: 999 }),
+    ),
+    offset: fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }),
+  })
+  .map(({ y, mo, d, time, offset }) => instant(y, mo, d, time, offset));
+
+/**
+ * The answer a pair must get: 400 when a bound is not of a form the route takes, is out of range, or `from` starts
+ * after `to` ends; otherwise anything but a 5xx (a valid range may still be refused, e.g. as too long).
+ */
+function expectedFor(kinds: BoundKind[], from: Bound, to: Bound): 400 | 'not 5xx' {
+  const fits = (b: Bound) => b.kind !== 'malformed' && kinds.includes(b.kind) && !b.out;
+  if (!fits(from) || !fits(to)) return 400;
+  return from.start > to.end ? 400 : 'not 5xx';
+}
+
+/** A route's parameters that a range query needs besides the range: real values, so the range is what is judged. */
+function baseRequest(op: Operation): { path: string; query: URLSearchParams; headers: [string, string][] } {
+  const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
+    name === 'period' ? periodOf(new Date()).period : name === 'subject' ? demoCitizens[0]!.nationalId : '',
+  );
+  const query = new URLSearchParams();
+  if (op.query.includes('agency')) query.set('agency', agencyId);
+  if (op.query.includes('name')) query.set('name', 'công nghệ');
+  const headers: [string, string][] = op.headers.includes('X-Purpose') ? [['X-Purpose', '1.001']] : [];
+  return { path, query, headers };
+}
+
+/** One request through the whole app, held to the answer rules every fuzzed request is held to. */
+async function answer(
+  op: Operation,
+  path: string,
+  query: URLSearchParams,
+  headers: [string, string][],
+): Promise<{ status: number; text: string; where: string }> {
+  const caller = homeCaller(op);
+  const req: FuzzRequest = {
+    op: `${op.method} ${op.path}`,
+    method: op.method,
+    url: `http://localhost${path}?${query}`,
+    auth: caller,
+    headers: [...headers, ['Authorization', `Bearer ${tokens[caller]}`]],
+    echo: '',
+  };
+  req.echo = [req.url, decodeURIComponent(query.toString()), ...req.headers.flat()].join('\n');
+  const response = await gw.app.fetch(toRequest(req)!);
+  const text = await response.text();
+  stats.requests++;
+  stats.byStatus.set(response.status, (stats.byStatus.get(response.status) ?? 0) + 1);
+  const where = `-> ${response.status} ${text.slice(0, 300)}\n   for GET ${path}?${decodeURIComponent(query.toString())}`;
+  checkResponse(req, response, text, where);
+  return { status: response.status, text, where };
+}
+
 describe('fuzzing every route', () => {
   const documented = documentedOperations();
 
@@ -830,6 +1046,130 @@ describe('fuzzing every route', () => {
     expect(documented.length).toBeGreaterThan(30);
     expect(documented.map((o) => `${o.method} ${o.path}`)).toContain('POST /oauth/token');
   });
+
+  it('answers every ordered pair of range bounds on every route with from and to: reversed, out of range or malformed is a 400, never a 5xx', async () => {
+    const ranged = documented.filter(
+      (o) => o.method === 'GET' && o.query.includes('from') && o.query.includes('to'),
+    );
+    // Audit events (instants, dates), usage (days, months), audit log consistency (tree sizes).
+    expect(ranged.map((o) => o.path).sort()).toEqual([
+      '/audit/events',
+      '/audit/log/consistency',
+      '/billing/usage',
+    ]);
+    const failures: string[] = [];
+    for (const op of ranged) {
+      const kinds = [...new Set([...kindsOf(op.querySchemas.from), ...kindsOf(op.querySchemas.to)])];
+      expect(kinds.length, `${op.path}: the forms of from/to in the document`).toBeGreaterThan(0);
+      const judge = async (from: Bound, to: Bound) => {
+        const base = baseRequest(op);
+        base.query.set('from', from.text);
+        base.query.set('to', to.text);
+        const { status, where } = await answer(op, base.path, base.query, base.headers);
+        const expected = expectedFor(kinds, from, to);
+        if (expected === 400 ? status !== 400 : status >= 500) failures.push(`expected ${expected} ${where}`);
+      };
+      // Every ordered pair of the route's own forms and the broken ones; a few of each other form.
+      const pool = boundPool.filter(
+        (b, i) => b.kind === 'malformed' || kinds.includes(b.kind as BoundKind) || i % 4 === 0,
+      );
+      for (const from of pool) for (const to of pool) await judge(from, to);
+      if (kinds.includes('instant')) {
+        await fc.assert(
+          fc.asyncProperty(instantArb, instantArb, async (from, to) => {
+            await judge(from, to);
+          }),
+          { seed: SEED, numRuns: RUNS * 10 },
+        );
+      }
+    }
+    expect(
+      failures.length
+        ? `${failures.length} answered wrongly, the first:\n${failures.slice(0, 20).join('\n\n')}`
+        : '',
+    ).toBe('');
+  }, 240_000);
+
+  it('answers every pair of cursor and limit on every paged route with a page or a 4xx, never a 5xx', async () => {
+    const paged = documented.filter(
+      (o) => o.method === 'GET' && o.query.includes('cursor') && o.query.includes('limit'),
+    );
+    expect(paged.map((o) => o.path)).toEqual(
+      expect.arrayContaining([
+        '/admin/agencies',
+        '/audit/events',
+        '/billing/statements/{period}/entries',
+        '/v1/businesses',
+      ]),
+    );
+    // A real cursor of each route (its first page of one), to pair with other limits and hand to other routes.
+    const realCursors = new Map<string, string>();
+    for (const op of paged) {
+      const base = baseRequest(op);
+      base.query.set('limit', '1');
+      const { status, text } = await answer(op, base.path, base.query, base.headers);
+      const cursor = status === 200 ? (JSON.parse(text) as { cursor?: string }).cursor : undefined;
+      if (cursor) realCursors.set(op.path, cursor);
+    }
+    expect(realCursors.size, 'real cursors to pair').toBeGreaterThanOrEqual(2);
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const failures: string[] = [];
+    for (const op of paged) {
+      const max = Number((op.querySchemas.limit as Json | undefined)?.maximum);
+      expect(max, `${op.path}: the largest page in the document`).toBeGreaterThan(0);
+      const own = realCursors.get(op.path);
+      const cursors = [
+        ...realCursors.values(),
+        ...(own
+          ? [`${own.slice(0, -2)}${own.endsWith('A') ? 'B' : 'A'}`, own.slice(0, own.length >> 1)]
+          : []),
+        forged({ after: '\uffff' }),
+        forged({ after: '0000' }),
+        forged({ after: '+010000-01-01T00:00:00.000Z#x' }),
+        forged({ before: '9999-12-31T23:59:59.999Z#x' }),
+        forged({ after: 'x', extra: 1 }),
+        forged([]),
+        'x',
+        '%%%',
+        'A'.repeat(2049),
+      ];
+      const limits = [
+        '1',
+        '2',
+        String(max),
+        String(max + 1),
+        '0',
+        '-1',
+        '2.5',
+        '1e2',
+        'NaN',
+        '9007199254740993',
+      ];
+      for (const [i, cursor] of cursors.entries()) {
+        for (const limit of limits) {
+          const base = baseRequest(op);
+          // Both orders in the query string: the parameters are read by name, never by position.
+          if (i % 2) base.query.set('limit', limit);
+          base.query.set('cursor', cursor);
+          if (!(i % 2)) base.query.set('limit', limit);
+          const { status, where } = await answer(op, base.path, base.query, base.headers);
+          // The limit is a number as JavaScript reads one (1e2 is 100), a whole one within 1..max.
+          const n = Number(limit);
+          const badLimit = !Number.isInteger(n) || n < 1 || n > max;
+          // The route's own cursor goes on at any page size; any other is a page or a 4xx.
+          const expected = badLimit ? 400 : cursor === own ? 200 : 'not 5xx';
+          if (expected === 'not 5xx' ? status >= 500 : status !== expected) {
+            failures.push(`expected ${expected} ${where}`);
+          }
+        }
+      }
+    }
+    expect(
+      failures.length
+        ? `${failures.length} answered wrongly, the first:\n${failures.slice(0, 20).join('\n\n')}`
+        : '',
+    ).toBe('');
+  }, 240_000);
 
   // Registered lazily: the app (and so its undocumented routes) exists only after beforeAll.
   const operations = () => [...documented, ...undocumentedGetRoutes(documented)];

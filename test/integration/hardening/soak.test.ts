@@ -147,6 +147,8 @@ interface Observed {
   idempotencyKey?: string | undefined;
   limit?: string | undefined;
   detail?: string | undefined;
+  /** The receipt the answer carried (X-Audit-Leaf): served calls always, refused ones while recorded. */
+  leaf?: string | undefined;
 }
 
 interface AdminEvent {
@@ -253,6 +255,7 @@ async function callOnce(
       idempotencyKey,
       limit: problem?.limit as string | undefined,
       detail: problem?.detail as string | undefined,
+      leaf: response.headers.get('x-audit-leaf') ?? undefined,
     };
   };
   // An idempotent call is sent twice at once, as a client retrying over a flaky network would.
@@ -445,6 +448,8 @@ function soak(mode: (typeof MODES)[number]) {
         at: string;
         action: string;
         actor: { agencyId: string };
+        outcome: string;
+        status?: number;
         ledger?: { plan: string; planVersion: number; billable: boolean; period: string };
       };
       const audit = items.filter((i) => i.event && i.leafHash) as ({ pk: string; event: Event } & Record<
@@ -662,10 +667,24 @@ function soak(mode: (typeof MODES)[number]) {
       const response = await gw.call(admin, 'GET', '/audit/verify');
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ ok: true, pending: 0, treeSize: audit.length });
-      // Every answer that carried data has its audit record; no refused call has one.
-      const ids = new Set(audit.map((i) => i.event.id));
-      expect(observed.filter((o) => served(o) && !ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
-      expect(observed.filter((o) => !served(o) && ids.has(o.requestId)).map((o) => o.requestId)).toEqual([]);
+      // Every answer that carried data has its served record, with the receipt the caller got; a refused call
+      // has a refused record with its status whenever its answer carried a receipt (at most 20 a credential a
+      // minute are recorded one by one), and never a served one.
+      const byId = new Map(audit.map((i) => [i.event.id, i]));
+      const servedWrong = observed.filter((o) => {
+        const record = byId.get(o.requestId);
+        return served(o) && (record?.event.outcome !== 'served' || record.leafHash !== o.leaf);
+      });
+      expect(servedWrong.map((o) => `${o.requestId} ${o.status}`)).toEqual([]);
+      const refusedWrong = observed.filter((o) => {
+        const record = byId.get(o.requestId);
+        if (served(o)) return false;
+        if (record?.event.outcome === 'served') return true;
+        return o.leaf !== undefined && (record?.event.status !== o.status || record.leafHash !== o.leaf);
+      });
+      expect(refusedWrong.map((o) => `${o.requestId} ${o.status}`)).toEqual([]);
+      // Refusals happened (quota, rate, revocation, suspension), and the first of each minute were recorded.
+      expect(observed.filter((o) => !served(o) && o.leaf).length).toBeGreaterThan(0);
     });
 
     it("prices each agency's statement at exactly its counted billable calls, per plan version", async () => {

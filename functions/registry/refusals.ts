@@ -1,0 +1,103 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { RefusalRecorder } from '../../shared/audit/refusals';
+import type { GatewayDeps } from '../../shared/deps';
+import { AppError } from '../../shared/errors';
+import type { AppEnv } from '../../shared/http/app';
+import { PurposeSchema } from '../../shared/identity/model';
+import { EnterpriseCodeSchema, NationalIdSchema } from '../../shared/registry/schemas';
+
+/** The answers that refuse an identified caller's registry attempt: token no longer valid, budget, scope or
+ * entitlement, a reused Idempotency-Key, quota, rate or the verification limit. */
+const REFUSALS = new Set([401, 402, 403, 409, 429]);
+
+const TRACE_ID = /^[A-Za-z0-9._:/-]{1,64}$/;
+const clean = (value: string | undefined, ok: (v: string) => boolean) =>
+  value !== undefined && ok(value) ? value : undefined;
+
+/** Which registry operation a request asked for, from its method and path (the route may not have run). */
+function operationOf(method: string, path: string): { operation: string; subject?: string } | undefined {
+  const citizen = /^\/v1\/citizens\/([^/]+)$/.exec(path);
+  if (method === 'POST' && path === '/v1/citizens/verify') return { operation: 'citizen:verify' };
+  if (method === 'GET' && citizen) return { operation: 'citizen:read', subject: citizen[1] };
+  const business = /^\/v1\/businesses\/([^/]+)$/.exec(path);
+  if (method === 'GET' && business) return { operation: 'business:read', subject: business[1] };
+  if (method === 'GET' && path === '/v1/businesses') return { operation: 'business:search' };
+  return undefined;
+}
+
+/** What the refused attempt was, from the request itself; only well-formed values are kept. */
+async function attemptOf(c: Context<AppEnv>) {
+  const asked = operationOf(c.req.method, c.req.path);
+  if (!asked) return undefined;
+  let subject = asked.subject ? decodeURIComponent(asked.subject) : undefined;
+  let target: string | undefined;
+  if (asked.operation === 'citizen:verify') {
+    const body = (await c.req.json().catch(() => undefined)) as { nationalId?: unknown } | undefined;
+    subject = typeof body?.nationalId === 'string' ? body.nationalId : undefined;
+  }
+  if (asked.operation === 'business:search') {
+    const name = c.req.query('name');
+    const province = c.req.query('province');
+    if (name) target = `search:${name}${province ? `@${province}` : ''}`.normalize('NFC').slice(0, 120);
+  }
+  const validSubject = asked.operation.startsWith('citizen')
+    ? NationalIdSchema.safeParse(subject).success
+    : EnterpriseCodeSchema.safeParse(subject).success;
+  return {
+    operation: asked.operation,
+    subject: validSubject ? subject : undefined,
+    target,
+    purpose: clean(c.req.header('X-Purpose'), (v) => PurposeSchema.safeParse(v).success),
+    officerId: clean(c.req.header('X-Officer-Id'), (v) => TRACE_ID.test(v)),
+    caseId: clean(c.req.header('X-Case-Id'), (v) => TRACE_ID.test(v)),
+  };
+}
+
+/**
+ * Records every refused registry attempt of an identified caller in the audit trail (outcome "refused", with
+ * its status and why), not metered or billed, and puts the record's receipt on the refusal (`X-Audit-Leaf`).
+ * Registered before the token guard, so refusals of the guard itself (a token without a registry scope, a
+ * revoked credential) are recorded too; a request without a valid token names no one and is not recorded.
+ * RefusalRecorder bounds what a flood of refusals writes.
+ */
+export function recordRefusals(deps: GatewayDeps): MiddlewareHandler<AppEnv> {
+  const recorder = new RefusalRecorder(deps.store, deps.tables.ledger, deps.logger);
+  return async function recordRefusals(c, next) {
+    // A refusal reaches here thrown (then answered by the app's error boundary) or already answered.
+    let thrown: unknown;
+    try {
+      await next();
+    } catch (error) {
+      thrown = error;
+    }
+    const refusal = thrown ?? c.error;
+    if (refusal instanceof AppError && REFUSALS.has(refusal.status)) {
+      const leaf = await record(c, refusal);
+      if (leaf && thrown) refusal.headers['X-Audit-Leaf'] = leaf;
+      else if (leaf) c.res.headers.set('X-Audit-Leaf', leaf);
+    }
+    if (thrown) throw thrown;
+  };
+
+  async function record(c: Context<AppEnv>, refusal: AppError): Promise<string | undefined> {
+    let caller = c.get('caller') as { clientId: string; agencyId: string } | undefined;
+    if (!caller) {
+      // Refused by the token guard before it named the caller: only a token that verifies names anyone.
+      const token = /^Bearer[ ]+(\S+)$/i.exec(c.req.header('Authorization')?.trim() ?? '')?.[1];
+      const claims = token ? await deps.tokens.verify(token).catch(() => undefined) : undefined;
+      if (!claims) return undefined;
+      caller = { clientId: claims.client_id, agencyId: claims.agency };
+    }
+    const attempt = await attemptOf(c);
+    if (!attempt) return undefined;
+    return recorder.record({
+      ...attempt,
+      requestId: c.get('requestId'),
+      at: deps.now(),
+      clientId: caller.clientId,
+      agencyId: caller.agencyId,
+      status: refusal.status,
+      reason: `${refusal.slug}: ${refusal.detail}`.slice(0, 500),
+    });
+  }
+}
