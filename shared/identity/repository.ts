@@ -218,28 +218,30 @@ export class ControlRepository {
     also: TransactItem[] = [],
   ): Promise<void> {
     await this.transact(
-      [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              ...controlKeys.credential(credential.clientId),
-              gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
-              gsi1sk: `${credential.createdAt}#${credential.clientId}`,
-              ...credential,
-            },
-            ...(expectedUpdatedAt
-              ? {
-                  ConditionExpression: 'updatedAt = :expected',
-                  ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-                }
-              : { ConditionExpression: 'attribute_not_exists(pk)' }),
-          },
-        },
-        ...also,
-      ],
+      [this.credentialPut(credential, expectedUpdatedAt), ...also],
       `Credential ${credential.clientId} was changed by someone else; read it again and retry.`,
     );
+  }
+
+  /** The Put of a credential with its agency index keys: new, or replacing the version `expectedUpdatedAt`. */
+  private credentialPut(credential: Credential, expectedUpdatedAt?: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...controlKeys.credential(credential.clientId),
+          gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
+          gsi1sk: `${credential.createdAt}#${credential.clientId}`,
+          ...credential,
+        },
+        ...(expectedUpdatedAt
+          ? {
+              ConditionExpression: 'updatedAt = :expected',
+              ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+            }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      },
+    };
   }
 
   /**
@@ -255,19 +257,7 @@ export class ControlRepository {
     also: TransactItem[] = [],
   ): Promise<boolean> {
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...controlKeys.credential(credential.clientId),
-            gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
-            gsi1sk: `${credential.createdAt}#${credential.clientId}`,
-            ...credential,
-          },
-          ConditionExpression: 'updatedAt = :expected',
-          ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
-        },
-      },
+      this.credentialPut(credential, expectedUpdatedAt),
       {
         ConditionCheck: {
           TableName: this.tableName,
