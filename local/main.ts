@@ -32,9 +32,12 @@ async function main(): Promise<void> {
   gateway = await startLocalGateway();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const { url, bootstrap } = gateway;
-  const secretLine = bootstrap.clientSecret
-    ? `  Client secret: ${bootstrap.clientSecret}   (shown once: keep it now)`
-    : '  Client secret: as set in BOOTSTRAP_ADMIN_CLIENT_SECRET, or as printed at the first start';
+  // A revoked bootstrap admin stays revoked: say so instead of offering a secret that no longer works.
+  const secretLine = bootstrap.warning
+    ? `  ${bootstrap.warning}`
+    : bootstrap.clientSecret
+      ? `  Client secret: ${bootstrap.clientSecret}   (shown once: keep it now)`
+      : '  Client secret: as set in BOOTSTRAP_ADMIN_CLIENT_SECRET, or as printed at the first start';
   const secret = bootstrap.clientSecret ?? '$BOOTSTRAP_ADMIN_CLIENT_SECRET';
   process.stdout.write(
     [

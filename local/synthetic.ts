@@ -238,7 +238,7 @@ export function seedInBackground(
 export function noteEndpoint(dataDir: string, endpoint: string): () => void {
   const file = resolve(dataDir, ENDPOINT_FILE);
   try {
-    writeFileSync(file, `${endpoint}\n`);
+    writeFileSync(file, `${endpoint}\n`, { mode: 0o600 });
   } catch {
     return () => undefined;
   }
