@@ -7,7 +7,8 @@
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ensureBootstrapAdmin } from '../local/seed';
-import { PublishedKeyStore, SecretsManagerKeyStore, SigningKeys } from '../shared/auth/keys';
+import { PublishedKeyStore, SigningKeys } from '../shared/auth/keys';
+import { SecretsManagerKeyStore } from '../shared/auth/secrets-manager-keys';
 import { createStoreClient } from '../shared/storage/client';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -1,14 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AuditTrail } from './audit/trail';
-import {
-  FileKeyStore,
-  type KeyStore,
-  MemoryKeyStore,
-  PublishedKeyStore,
-  SecretsManagerKeyStore,
-  SigningKeys,
-} from './auth/keys';
+import { FileKeyStore, type KeyStore, MemoryKeyStore, PublishedKeyStore, SigningKeys } from './auth/keys';
 import { TokenService } from './auth/tokens';
 import { type Config, loadConfig } from './config';
 import { PlanRepository } from './identity/plans';
@@ -36,18 +28,30 @@ export function tableNamesFrom(config: Config): TableNames {
   return { control: config.CONTROL_TABLE, registry: config.REGISTRY_TABLE, ledger: config.LEDGER_TABLE };
 }
 
-/** The signing-key store the configuration names; only a local or in-memory store may create the first key. */
+/** Builds the Secrets Manager key store (shared/auth/secrets-manager-keys.ts) for the functions that sign. */
+export type SecretKeyStoreFactory = (region: string | undefined, secretId: string) => KeyStore;
+
+/**
+ * The signing-key store the configuration names; only a local or in-memory store may create the first key.
+ * A secret needs `secretKeys`, given by the entry files of the functions that sign, so that the verify-only
+ * functions do not bundle a Secrets Manager client.
+ */
 export function keyStoreFrom(
   config: Config,
   store: DynamoDBDocumentClient,
+  secretKeys?: SecretKeyStoreFactory,
 ): { store: KeyStore; createIfMissing: boolean } {
   if (config.SIGNING_KEYS_SOURCE === 'published') {
     return { store: new PublishedKeyStore(store, config.CONTROL_TABLE), createIfMissing: false };
   }
   if (config.SIGNING_KEYS_SECRET_ARN) {
-    const client = new SecretsManagerClient({ region: config.AWS_REGION });
+    if (!secretKeys) {
+      throw new Error(
+        'SIGNING_KEYS_SECRET_ARN is set, but this function reads only published keys: set SIGNING_KEYS_SOURCE=published, or build its deps with secretsManagerKeys.',
+      );
+    }
     return {
-      store: new SecretsManagerKeyStore(client, config.SIGNING_KEYS_SECRET_ARN),
+      store: secretKeys(config.AWS_REGION, config.SIGNING_KEYS_SECRET_ARN),
       createIfMissing: false,
     };
   }
@@ -97,10 +101,15 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
 }
 
 /** Builds the dependencies from the environment, once per cold start. */
-export function createDeps(config: Config = loadConfig()): GatewayDeps {
+export function createDeps(
+  config: Config = loadConfig(),
+  options: { secretKeys?: SecretKeyStoreFactory } = {},
+): GatewayDeps {
+  const store = createStoreClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT });
   return assembleDeps({
     config,
     logger: createLogger(config.LOG_LEVEL, { service: 'national-data-gateway' }),
-    store: createStoreClient({ region: config.AWS_REGION, endpoint: config.DYNAMODB_ENDPOINT }),
+    store,
+    keyStore: keyStoreFrom(config, store, options.secretKeys),
   });
 }

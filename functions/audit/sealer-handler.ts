@@ -1,9 +1,10 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { auditLogOf } from '../../shared/audit/log';
 import { auditRecordsOf, type StreamChange } from '../../shared/audit/stream';
+import { secretsManagerKeys } from '../../shared/auth/secrets-manager-keys';
 import { createDeps } from '../../shared/deps';
 
-const deps = createDeps();
+const deps = createDeps(undefined, { secretKeys: secretsManagerKeys });
 const log = auditLogOf(deps);
 
 /**

@@ -1,10 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
@@ -54,24 +49,6 @@ export class FileKeyStore implements KeyStore {
     const temp = `${this.path}.tmp`;
     writeFileSync(temp, JSON.stringify({ keys }, null, 2), { mode: 0o600 });
     renameSync(temp, this.path);
-  }
-}
-
-/** AWS: a Secrets Manager secret holding `{"keys": [...]}` (other members, such as a placeholder, are ignored). */
-export class SecretsManagerKeyStore implements KeyStore {
-  constructor(
-    private readonly client: SecretsManagerClient,
-    private readonly secretId: string,
-  ) {}
-  async load(): Promise<StoredKey[]> {
-    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    const parsed = JSON.parse(SecretString ?? '{}') as { keys?: StoredKey[] };
-    return Array.isArray(parsed.keys) ? parsed.keys : [];
-  }
-  async save(keys: StoredKey[]): Promise<void> {
-    await this.client.send(
-      new PutSecretValueCommand({ SecretId: this.secretId, SecretString: JSON.stringify({ keys }) }),
-    );
   }
 }
 
