@@ -211,6 +211,7 @@ export async function runContention(
       conflicts: boolean,
       clients: number,
       token: string,
+      seconds: number,
     ): Promise<ContentionRun> => {
       await side.store.reset();
       const meter = cpuMeter({
@@ -222,7 +223,7 @@ export async function runContention(
       });
       const result = await load(`${side.gateway.url}${path}`, {
         connections: clients,
-        seconds: options.seconds,
+        seconds,
         headers: headersOf(token),
       });
       const cpu = meter.stop();
@@ -250,9 +251,15 @@ export async function runContention(
     const compare = async (label: string, token: string, levels: number[]) => {
       const runs: ContentionRun[] = [];
       for (const clients of levels) {
-        // The baseline first, then the same load with the conflict rules, so drift on the machine hits both alike.
-        const baseline = await run(off, false, clients, token);
-        const faithful = await run(on, true, clients, token);
+        // In halves, baseline / conflicts / conflicts / baseline (ABBA): the machine's drift over the pair (other
+        // work, the JIT, a GC) then falls on both sides alike, instead of on whichever ran second.
+        const half = Math.max(1, options.seconds / 2);
+        const b1 = await run(off, false, clients, token, half);
+        const f1 = await run(on, true, clients, token, half);
+        const f2 = await run(on, true, clients, token, half);
+        const b2 = await run(off, false, clients, token, half);
+        const baseline = mergeRuns(b1, b2);
+        const faithful = mergeRuns(f1, f2);
         runs.push(baseline, faithful);
         say(
           `  ${label}, ${String(clients).padStart(3)} clients: ${faithful.servedPerSecond} served/s, ${round(
@@ -396,4 +403,42 @@ function bottleneck(runs: ContentionRun[]) {
         limitedBy,
       };
     });
+}
+
+/** Two halves of one side's measurement as one run: rates over the summed time, counts summed. */
+function mergeRuns(a: ContentionRun, b: ContentionRun): ContentionRun {
+  const seconds = a.cpu.seconds + b.cpu.seconds;
+  const weighted = (x: number, y: number) =>
+    round((x * a.cpu.seconds + y * b.cpu.seconds) / Math.max(0.001, seconds), 2);
+  const statuses: Record<string, number> = { ...a.statuses };
+  for (const [status, n] of Object.entries(b.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  const total = Math.max(
+    1,
+    Object.values(statuses).reduce((sum, n) => sum + n, 0),
+  );
+  const cores: Record<string, number> = {};
+  for (const name of new Set([...Object.keys(a.cpu.cores), ...Object.keys(b.cpu.cores)]))
+    cores[name] = weighted(a.cpu.cores[name] ?? 0, b.cpu.cores[name] ?? 0);
+  return {
+    clients: a.clients,
+    conflicts: a.conflicts,
+    servedPerSecond: round(weighted(a.servedPerSecond, b.servedPerSecond), 1),
+    refusedShare: round((statuses['503'] ?? 0) / total, 4),
+    statuses,
+    p50Ms: round((a.p50Ms + b.p50Ms) / 2, 1),
+    p99Ms: Math.max(a.p99Ms, b.p99Ms),
+    store: {
+      transactionConflicts: a.store.transactionConflicts + b.store.transactionConflicts,
+      itemConflicts: a.store.itemConflicts + b.store.itemConflicts,
+      maxHeldItems: Math.max(a.store.maxHeldItems, b.store.maxHeldItems),
+      transactWrites: a.store.transactWrites + b.store.transactWrites,
+      batchGets: a.store.batchGets + b.store.batchGets,
+    },
+    cpu: {
+      seconds: round(seconds, 2),
+      cores,
+      machineBusyCores: weighted(a.cpu.machineBusyCores, b.cpu.machineBusyCores),
+      machineCores: Math.max(a.cpu.machineCores, b.cpu.machineCores),
+    },
+  };
 }

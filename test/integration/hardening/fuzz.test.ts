@@ -1083,11 +1083,7 @@ describe('fuzzing every route', () => {
         );
       }
     }
-    expect(
-      failures.length
-        ? `${failures.length} answered wrongly, the first:\n${failures.slice(0, 20).join('\n\n')}`
-        : '',
-    ).toBe('');
+    expectNoWrongAnswers(failures);
   }, 240_000);
 
   it('answers every pair of cursor and limit on every paged route with a page or a 4xx, never a 5xx', async () => {
@@ -1164,11 +1160,7 @@ describe('fuzzing every route', () => {
         }
       }
     }
-    expect(
-      failures.length
-        ? `${failures.length} answered wrongly, the first:\n${failures.slice(0, 20).join('\n\n')}`
-        : '',
-    ).toBe('');
+    expectNoWrongAnswers(failures);
   }, 240_000);
 
   // Registered lazily: the app (and so its undocumented routes) exists only after beforeAll.
@@ -1211,3 +1203,12 @@ describe('fuzzing every route', () => {
     Math.max(120_000, RUNS * 8_000),
   );
 });
+
+/** Fails with the count of wrong answers and the first twenty of them. */
+function expectNoWrongAnswers(failures: string[]): void {
+  expect(
+    failures.length
+      ? `${failures.length} answered wrongly, the first:\n${failures.slice(0, 20).join('\n\n')}`
+      : '',
+  ).toBe('');
+}
