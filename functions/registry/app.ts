@@ -186,7 +186,12 @@ export function registryRoutes(deps: GatewayDeps): Router {
       target.viaProvider,
       guard,
     );
-    if (guard && (reading.guardFailures ?? 0) >= guard.limit) throw verificationLimited(guard, at);
+    if (guard && (reading.guardFailures ?? 0) >= guard.limit) {
+      // A retry of a verification already counted is answered again (a replay bumps no guard), like a budget cap.
+      const key = headers['Idempotency-Key'];
+      if (!key || !(await ledger.counted(c.get('caller').agencyId, at, key)))
+        throw verificationLimited(guard, at);
+    }
     const out = await meter(c, auth, headers, at, reading, {
       subject: target.subject,
       status: record ? 200 : 404,

@@ -185,6 +185,27 @@ describe('verification as an oracle', () => {
     expect(tally).toEqual({ 200: FAILED_VERIFICATIONS_PER_HOUR, 429: 30 - FAILED_VERIFICATIONS_PER_HOUR });
   });
 
+  it('answers a retry of the last allowed failure again (same Idempotency-Key) once the subject is limited', async () => {
+    const a = await agency('ORACLE-5', ['citizen:verify']);
+    const tryWith = (dateOfBirth: string, key: string) =>
+      gw.call(
+        a.token,
+        'POST',
+        '/v1/citizens/verify',
+        { nationalId: AN, dateOfBirth },
+        { 'X-Purpose': '1.001', 'Idempotency-Key': key },
+      );
+    for (let i = 1; i <= FAILED_VERIFICATIONS_PER_HOUR; i++)
+      expect((await tryWith(`1980-02-${String(i).padStart(2, '0')}`, `guess-${i}`)).status).toBe(200);
+    expect((await tryWith('1980-03-01', 'guess-new')).status).toBe(429);
+    const retry = await tryWith(
+      `1980-02-${String(FAILED_VERIFICATIONS_PER_HOUR).padStart(2, '0')}`,
+      `guess-${FAILED_VERIFICATIONS_PER_HOUR}`,
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('Idempotent-Replayed')).toBe('true');
+  });
+
   it('does not count a verification that holds', async () => {
     const a = await agency('ORACLE-4', ['citizen:verify']);
     for (let i = 0; i < FAILED_VERIFICATIONS_PER_HOUR + 2; i++) {
