@@ -145,7 +145,7 @@ export class BillingService {
     // Which closed months to price again. Late usage can only belong to the month just before: a call's ledger
     // write lands within seconds of its start (the function's timeout), and a month is closed only once it has
     // ended, so any earlier month's late calls were already there when the month after it was closed, and that
-    // statement carries them. An older month is priced again only if a refund has touched it since.
+    // statement carries them. An older month is priced again only if it has ever had a refund.
     const closed = closedAll.filter((s) => s.statement.period === last || refunded.has(s.statement.period));
     const earlier = closed.length
       ? await readPeriodCounters(
@@ -165,7 +165,9 @@ export class BillingService {
     const adjustments: AdjustmentLine[] = [];
     for (const signed of closed) {
       const q = signed.statement.period;
-      const carried = closed.filter((s) => s.statement.period > q).flatMap((s) => s.statement.adjustments);
+      // What every later closed statement already carried, not only those priced again: a month between may
+      // hold this month's refund while having none of its own.
+      const carried = closedAll.filter((s) => s.statement.period > q).flatMap((s) => s.statement.adjustments);
       const recomputed = await this.price(
         agency,
         q,

@@ -10,7 +10,11 @@ let reader: string;
 let agency: { agencyId: string; clientId: string };
 const november: string[] = [];
 let missed = '';
+let financeCredential: { clientId: string; clientSecret: string };
 let december = '';
+/** A second agency whose November refund is carried by a December with no refund of its own. */
+let other: { agencyId: string; clientId: string };
+let otherNovember = '';
 
 const commit = (at: string, status = 200) => gw.meter(agency, at, { status, subject: '001099012345' });
 
@@ -35,22 +39,21 @@ beforeAll(async () => {
     return (await issued.json()) as { clientId: string; clientSecret: string };
   };
   const fin = await issue(['billing:read', 'billing:close']);
+  financeCredential = fin;
   const read = await issue(['billing:read']);
-  await gw.call(admin, 'POST', '/admin/plans', {
-    code: 'REFUND',
-    name: 'Gói thử hoàn tiền',
-    rateLimit: { perSecond: 100, burst: 100 },
-    monthlyQuota: 1_000,
-    includedCalls: 0,
-    monthlyFeeVnd: 0,
-    unitPricesVnd: { 'citizen:read': 500 },
-  });
   agency = await gw.agencyWithCredential({
     code: 'REFUND-AG',
     entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
     scopes: ['citizen:read'],
   });
-  await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'REFUND' });
+  await gw.plan('REFUND', { agencies: [agency.agencyId] });
+  other = await gw.agencyWithCredential({
+    code: 'REFUND-AG2',
+    entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
+    scopes: ['citizen:read'],
+  });
+  await gw.plan('REFUND2', { agencies: [other.agencyId] });
+  otherNovember = await gw.meter(other, '2026-11-21T03:00:00Z', { subject: '001099012345' });
   for (let i = 0; i < 3; i++) november.push(await commit('2026-11-20T03:00:00Z'));
   missed = await commit('2026-11-20T04:00:00Z', 404);
 
@@ -122,5 +125,37 @@ describe('reversals', () => {
     expect(events).toContainEqual(
       expect.objectContaining({ action: 'billing.reversal', target: november[0] }),
     );
+  });
+
+  it('credits a refund of a closed month once, however many months close after the one that carried it', async () => {
+    const refund = await gw.call(finance, 'POST', '/billing/reversals', {
+      agencyId: other.agencyId,
+      period: '2026-11',
+      requestId: otherNovember,
+      reason: 'Dữ liệu sai',
+    });
+    expect(refund.status).toBe(201);
+    const credits = async (period: string) => {
+      const response = await gw.call(
+        finance,
+        'GET',
+        `/billing/statements/${period}?agency=${other.agencyId}`,
+      );
+      expect(response.status).toBe(200);
+      const { statement: s } = (await response.json()) as { statement: Statement };
+      return s.adjustments.filter((a) => a.period === '2026-11' && a.reason === 'reversal');
+    };
+    expect(await credits('2026-12')).toHaveLength(1);
+    // Close December (which carries the credit), then January and February, each once it has ended in Hà Nội.
+    for (const [period, after] of [
+      ['2026-12', '2026-12-31T17:10:00Z'],
+      ['2027-01', '2027-01-31T17:10:00Z'],
+      ['2027-02', '2027-02-28T17:10:00Z'],
+    ] as const) {
+      clock = new Date(after);
+      finance = await gw.token(financeCredential.clientId, financeCredential.clientSecret);
+      expect((await gw.call(finance, 'POST', `/billing/periods/${period}/close`)).status).toBe(200);
+    }
+    for (const period of ['2027-01', '2027-02', '2027-03']) expect(await credits(period), period).toEqual([]);
   });
 });
