@@ -18,13 +18,12 @@ import {
   usageHeaders,
   type VerificationGuard,
   verificationGuard,
-  verificationLimited,
 } from '../../shared/ledger/ledger';
 import { createProviders, loadRegistrySettings } from '../../shared/registry/config';
-import { minimise, verifyCitizen } from '../../shared/registry/disclosure';
+import { minimise, type Verification, verifyCitizen } from '../../shared/registry/disclosure';
 import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
-import { recordRefusals } from './refusals';
+import { recordRefusals, searchTarget } from './refusals';
 import {
   type BusinessField,
   type CitizenField,
@@ -51,24 +50,12 @@ export function registryRoutes(deps: GatewayDeps): Router {
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
   /** The first round trip: liveness, the usage lanes and, when the register is hosted here, the record. */
-  const readCall = (
-    c: Context<AppEnv>,
-    auth: Authorization,
-    at: Date,
-    key?: Record<string, string>,
-    guard?: VerificationGuard,
-  ) =>
+  const readCall = (c: Context<AppEnv>, auth: Authorization, at: Date, key?: Record<string, string>) =>
     readForCall(
       deps.store,
       deps.tables,
       ledger,
-      {
-        ...c.get('caller'),
-        policyVersion: auth.policyVersion,
-        limits: auth.limits,
-        at,
-        guardKey: guard?.key,
-      },
+      { ...c.get('caller'), policyVersion: auth.policyVersion, limits: auth.limits, at },
       key,
     );
 
@@ -80,14 +67,13 @@ export function registryRoutes(deps: GatewayDeps): Router {
     hosted: boolean,
     key: Record<string, string>,
     viaProvider: () => Promise<T | undefined>,
-    guard?: VerificationGuard,
   ): Promise<{ record?: T | undefined; reading: CallReading }> {
     if (hosted) {
-      const reading = await readCall(c, auth, at, key, guard);
+      const reading = await readCall(c, auth, at, key);
       return { record: reading.record ? withoutKeys<T>(reading.record) : undefined, reading };
     }
     // The custodian is asked only once the token is known to be live, so a revoked caller reaches no register.
-    const reading = await readCall(c, auth, at, undefined, guard);
+    const reading = await readCall(c, auth, at);
     return { record: await viaProvider(), reading };
   }
 
@@ -106,7 +92,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
       target?: string | undefined;
       status: number;
       asked: unknown;
-      failedVerification?: VerificationGuard | undefined;
+      verification?: { guard: VerificationGuard; failed: boolean } | undefined;
     },
   ): Promise<Record<string, string>> {
     const caller = c.get('caller');
@@ -141,7 +127,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
         }),
         status: call.status,
         covertUntil: auth.covertUntil,
-        failedVerification: call.failedVerification,
+        verification: call.verification,
       },
       reading.lanes,
     );
@@ -168,42 +154,30 @@ export function registryRoutes(deps: GatewayDeps): Router {
       subject: string;
       asked: unknown;
       missing: string;
-      /** For a verification: whether the claims fail against the record (counted on the oracle guard). */
-      fails?: (record: T, auth: Authorization) => boolean;
+      /** For a verification: the verdict, computed before the write (its transaction names the oracle guard). */
+      verify?: (record: T, auth: Authorization) => Verification;
     },
-  ): Promise<{ record: T; auth: Authorization; out: Record<string, string> }> {
+  ): Promise<{ record: T; auth: Authorization; out: Record<string, string>; verdict?: Verification }> {
     const auth = await authorizeLive(deps.control, c.get('caller'), operation, headers['X-Purpose']);
     const at = deps.now();
-    const guard = target.fails
-      ? verificationGuard(c.get('caller').agencyId, target.subject, at, FAILED_VERIFICATIONS_PER_HOUR)
-      : undefined;
-    const { record, reading } = await read<T>(
-      c,
-      auth,
-      at,
-      target.hosted,
-      target.key,
-      target.viaProvider,
-      guard,
-    );
-    if (guard && (reading.guardFailures ?? 0) >= guard.limit) {
-      // A retry of a verification already counted is answered again (a replay bumps no guard), like a budget cap.
-      const key = headers['Idempotency-Key'];
-      if (!key || !(await ledger.counted(c.get('caller').agencyId, at, key)))
-        throw verificationLimited(guard, at);
-    }
+    const { record, reading } = await read<T>(c, auth, at, target.hosted, target.key, target.viaProvider);
+    const verdict = record && target.verify ? target.verify(record, auth) : undefined;
     const out = await meter(c, auth, headers, at, reading, {
       subject: target.subject,
       status: record ? 200 : 404,
       asked: target.asked,
-      failedVerification: record && target.fails?.(record, auth) ? guard : undefined,
+      // Failed: a compared claim was false (a withheld field is not compared).
+      verification: verdict && {
+        guard: verificationGuard(c.get('caller').agencyId, target.subject, at, FAILED_VERIFICATIONS_PER_HOUR),
+        failed: Object.values(verdict.fields).some((same) => !same),
+      },
     });
     if (!record) {
       const error = new NotFoundError(target.missing);
       Object.assign(error.headers, out);
       throw error;
     }
-    return { record, auth, out };
+    return { record, auth, out, ...(verdict ? { verdict } : {}) };
   }
 
   router.openapi(getCitizenRoute, async (c) => {
@@ -223,18 +197,16 @@ export function registryRoutes(deps: GatewayDeps): Router {
 
   router.openapi(verifyCitizenRoute, async (c) => {
     const { nationalId, ...claims } = c.req.valid('json');
-    const { record, auth, out } = await lookup<Citizen>(c, c.req.valid('header'), 'citizen:verify', {
+    const { verdict, auth, out } = await lookup<Citizen>(c, c.req.valid('header'), 'citizen:verify', {
       hosted: population.kind === 'hosted',
       key: registryKeys.citizen(nationalId),
       viaProvider: () => population.getCitizen(nationalId),
       subject: nationalId,
       asked: { nationalId, claims },
       missing: `No citizen has national ID ${nationalId}.`,
-      // A claim that does not match is a failed verification (a withheld field is neither).
-      fails: (record, auth) =>
-        Object.values(verifyCitizen(record, claims, auth.fields).fields).some((same) => !same),
+      verify: (record, auth) => verifyCitizen(record, claims, auth.fields),
     });
-    return c.json({ ...verifyCitizen(record, claims, auth.fields), purpose: auth.purpose }, 200, out);
+    return c.json({ ...verdict!, purpose: auth.purpose }, 200, out);
   });
 
   router.openapi(getBusinessRoute, async (c) => {
@@ -263,7 +235,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
       readCall(c, auth, at),
     ]);
     const out = await meter(c, auth, headers, at, reading, {
-      target: `search:${name}${province ? `@${province}` : ''}`.slice(0, 120),
+      target: searchTarget(name, province),
       status: 200,
       asked: { name, province, cursor, limit, fields },
     });

@@ -82,8 +82,6 @@ export async function authorizeLive(
 export interface CallReading {
   record?: Record<string, unknown> | undefined;
   lanes: LaneReading;
-  /** Failed verifications counted on the call's verification guard, when it named one. */
-  guardFailures?: number | undefined;
 }
 
 /**
@@ -103,8 +101,6 @@ export async function readForCall(
     policyVersion: number;
     limits: PlanLimits;
     at: Date;
-    /** A verification guard to read too (see verificationGuard). */
-    guardKey?: { pk: string; sk: string } | undefined;
   },
   recordKey?: Record<string, string>,
 ): Promise<CallReading> {
@@ -114,8 +110,7 @@ export async function readForCall(
   const requestItems: Record<string, { Keys: Record<string, string>[]; ConsistentRead?: boolean }> = {
     [tables.control]: { Keys: [credentialKey, agencyKey], ConsistentRead: true },
   };
-  const ledgerKeys = call.guardKey ? [...plan.keys, call.guardKey] : plan.keys;
-  if (ledgerKeys.length) requestItems[tables.ledger] = { Keys: ledgerKeys };
+  if (plan.keys.length) requestItems[tables.ledger] = { Keys: plan.keys };
   if (recordKey) requestItems[tables.registry] = { Keys: [recordKey] };
   let pending: typeof requestItems | undefined = requestItems;
   const found: Record<string, Record<string, unknown>[]> = {};
@@ -143,12 +138,8 @@ export async function readForCall(
   const record = recordKey
     ? (found[tables.registry] ?? []).find((i) => i.pk === recordKey.pk && i.sk === recordKey.sk)
     : undefined;
-  const guard = call.guardKey
-    ? (found[tables.ledger] ?? []).find((i) => i.pk === call.guardKey?.pk)
-    : undefined;
   return {
     ...(record ? { record } : {}),
-    ...(call.guardKey ? { guardFailures: Number(guard?.failures ?? 0) } : {}),
     lanes: ledger.observe(
       call.agencyId,
       call.limits,

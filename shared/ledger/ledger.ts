@@ -44,10 +44,11 @@ export interface MeteredCall {
   status: number;
   covertUntil?: string | undefined;
   /**
-   * A failed verification of a subject: counted on the agency's verification guard for that subject in the same
-   * transaction, which refuses the call (429) once the guard holds `limit` failures (see verificationGuard).
+   * A verification of a subject names the agency's guard for that subject in its transaction, failed or not: a
+   * failed one counts on it, and either is refused (429) once the guard holds `limit` failures, so a refusal says
+   * nothing about whether the claim held (see verificationGuard).
    */
-  failedVerification?: VerificationGuard | undefined;
+  verification?: { guard: VerificationGuard; failed: boolean } | undefined;
 }
 
 /**
@@ -459,11 +460,9 @@ export class Ledger {
       const items = [record, this.windowUpdate(g, window)];
       if (month !== undefined && billable !== undefined)
         items.push(this.monthUpdate(call, g, month, billable));
-      // Only a counted call bumps the guard: the replay of a failed verification is not a new failure.
+      // Only a counted call names the guard: the replay of a verification is answered again whatever it holds.
       const guard =
-        counts && call.failedVerification
-          ? items.push(guardUpdate(this.tables.ledger, call.failedVerification)) - 1
-          : -1;
+        counts && call.verification ? items.push(guardItem(this.tables.ledger, call.verification)) - 1 : -1;
       // One client token per attempt (a later attempt names other lanes), the same when an attempt is resent.
       const token = createHash('sha256')
         .update(`${call.requestId}:${record.Put?.Item?.pk}:${attempt}`)
@@ -674,8 +673,7 @@ export class Ledger {
   }
 
   private refusal(call: MeteredCall, g: Geometry, reason: 'quota' | 'rate' | 'guard' | 'record'): AppError {
-    if (reason === 'guard' && call.failedVerification)
-      return verificationLimited(call.failedVerification, call.at);
+    if (reason === 'guard' && call.verification) return verificationLimited(call.verification.guard, call.at);
     if (reason === 'quota') {
       const retryAfter = Math.max(1, Math.ceil((g.nextPeriodStart.getTime() - call.at.getTime()) / 1000));
       return new TooManyRequestsError(
@@ -819,18 +817,36 @@ async function setCap(
   }
 }
 
-/** Counts one failed verification on its guard, refusing the transaction once the guard holds `limit`. */
-function guardUpdate(table: string, guard: VerificationGuard): TransactItem {
+/**
+ * A verification's part in its transaction: a failed one counts on the guard, a matching one only checks it; both
+ * cancel the transaction once the guard holds `limit` failures. The guard expires an hour after its hour ends.
+ */
+function guardItem(
+  table: string,
+  { guard, failed }: { guard: VerificationGuard; failed: boolean },
+): TransactItem {
+  const open = 'attribute_not_exists(failures) OR failures < :limit';
+  if (!failed) {
+    return {
+      ConditionCheck: {
+        TableName: table,
+        Key: guard.key,
+        ConditionExpression: open,
+        ExpressionAttributeValues: { ':limit': guard.limit },
+      },
+    };
+  }
   return {
     Update: {
       TableName: table,
       Key: guard.key,
-      UpdateExpression: 'SET agencyId = :agency, #hour = :hour ADD failures :one',
-      ConditionExpression: 'attribute_not_exists(failures) OR failures < :limit',
+      UpdateExpression: 'SET agencyId = :agency, #hour = :hour, expiresAt = :ttl ADD failures :one',
+      ConditionExpression: open,
       ExpressionAttributeNames: { '#hour': 'hour' },
       ExpressionAttributeValues: {
         ':agency': guard.agencyId,
         ':hour': guard.hour,
+        ':ttl': Math.floor(guard.resetsAt.getTime() / 1000) + 3600,
         ':one': 1,
         ':limit': guard.limit,
       },
