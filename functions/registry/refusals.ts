@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors';
 import type { AppEnv } from '../../shared/http/app';
 import { PurposeSchema } from '../../shared/identity/model';
 import { EnterpriseCodeSchema, NationalIdSchema } from '../../shared/registry/schemas';
+import { BusinessSearchQuerySchema } from './routes';
 
 /** The answers that refuse an identified caller's registry attempt: token no longer valid, budget, scope or
  * entitlement, a reused Idempotency-Key, quota, rate or the verification limit. */
@@ -29,16 +30,17 @@ function operationOf(method: string, path: string): { operation: string; subject
 async function attemptOf(c: Context<AppEnv>) {
   const asked = operationOf(c.req.method, c.req.path);
   if (!asked) return undefined;
-  let subject = asked.subject ? decodeURIComponent(asked.subject) : undefined;
+  // As routed (hono decoded it); only a well-formed ID or code is kept below.
+  let subject = asked.subject;
   let target: string | undefined;
   if (asked.operation === 'citizen:verify') {
     const body = (await c.req.json().catch(() => undefined)) as { nationalId?: unknown } | undefined;
     subject = typeof body?.nationalId === 'string' ? body.nationalId : undefined;
   }
   if (asked.operation === 'business:search') {
-    const name = c.req.query('name');
-    const province = c.req.query('province');
-    if (name) target = `search:${name}${province ? `@${province}` : ''}`.normalize('NFC').slice(0, 120);
+    // Parsed as the route parses it, so a refused search names the same target as a served one.
+    const query = BusinessSearchQuerySchema.safeParse(c.req.query());
+    if (query.success) target = searchTarget(query.data.name, query.data.province);
   }
   const validSubject = asked.operation.startsWith('citizen')
     ? NationalIdSchema.safeParse(subject).success
@@ -80,14 +82,9 @@ export function recordRefusals(deps: GatewayDeps): MiddlewareHandler<AppEnv> {
   };
 
   async function record(c: Context<AppEnv>, refusal: AppError): Promise<string | undefined> {
-    let caller = c.get('caller') as { clientId: string; agencyId: string } | undefined;
-    if (!caller) {
-      // Refused by the token guard before it named the caller: only a token that verifies names anyone.
-      const token = /^Bearer[ ]+(\S+)$/i.exec(c.req.header('Authorization')?.trim() ?? '')?.[1];
-      const claims = token ? await deps.tokens.verify(token).catch(() => undefined) : undefined;
-      if (!claims) return undefined;
-      caller = { clientId: claims.client_id, agencyId: claims.agency };
-    }
+    // The token guard names the caller as soon as the token verifies; a request without one names no one.
+    const caller = c.get('caller') as { clientId: string; agencyId: string } | undefined;
+    if (!caller) return undefined;
     const attempt = await attemptOf(c);
     if (!attempt) return undefined;
     return recorder.record({
@@ -101,3 +98,7 @@ export function recordRefusals(deps: GatewayDeps): MiddlewareHandler<AppEnv> {
     });
   }
 }
+
+/** What a business search is recorded under (a search has no single subject). */
+export const searchTarget = (name: string, province?: string | undefined) =>
+  `search:${name}${province ? `@${province}` : ''}`.slice(0, 120);

@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../log';
-import type { AuditEvent } from './model';
-import { auditItem } from './trail';
+import { type AuditEvent, recordLeafHash } from './model';
+import { AuditTrail } from './trail';
 
 /**
  * Refused registry attempts of one credential recorded one by one in a minute; the rest of that minute's
@@ -31,13 +31,9 @@ export interface RefusedAttempt {
   reason: string;
 }
 
-/** Ledger-table keys of the refusal counters and the records they number. */
+/** Ledger-table key of a credential's refusal counter for one minute (the records are ordinary audit records). */
 export const refusalKeys = {
   counter: (clientId: string, minute: string) => ({ pk: `REFUSALS#${clientId}#${minute}`, sk: 'COUNT' }),
-  record: (clientId: string, minute: string, slot: number | 'more') => ({
-    pk: `REFUSAL#${clientId}#${minute}#${slot}`,
-    sk: 'REFUSAL',
-  }),
 };
 
 /** The minute an instant falls in, as the ISO string of its start. */
@@ -51,11 +47,15 @@ const minuteOf = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) * 60_0
  * writes the summary record, and the rest are only counted.
  */
 export class RefusalRecorder {
+  private readonly trail: AuditTrail;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.trail = new AuditTrail(client, tableName);
+  }
 
   /** Returns the leaf hash of the record written, if this attempt got one. Never throws: a refusal stands. */
   async record(attempt: RefusedAttempt): Promise<string | undefined> {
@@ -117,17 +117,8 @@ export class RefusalRecorder {
             reason: `More than ${REFUSALS_RECORDED_PER_MINUTE} registry attempts of this credential were refused in the minute from ${minute}; each one after them is counted (GET /audit/events gives the count), not recorded.`,
             refusals: { minute, recorded: REFUSALS_RECORDED_PER_MINUTE },
           };
-    const item: Record<string, unknown> = {
-      ...auditItem(event),
-      ...refusalKeys.record(attempt.clientId, minute, n <= REFUSALS_RECORDED_PER_MINUTE ? n : 'more'),
-    };
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return item.leafHash as string;
+    // Written once whatever a resend does (AuditTrail ignores its own record already there).
+    await this.trail.record(event);
+    return recordLeafHash(event);
   }
 }

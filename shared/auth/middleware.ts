@@ -39,6 +39,8 @@ export function requireAuth(
     }
     const claims = await deps.tokens.verify(match[1]);
     const scopes = claims.scope.split(' ').filter(Boolean);
+    // Named before the checks below, so that a refusal can be attributed (the registry records its refusals).
+    c.set('caller', { clientId: claims.client_id, agencyId: claims.agency, scopes, claims });
     if (!options.anyOf.some((s) => scopes.includes(s))) {
       const needed = options.anyOf.join(' ');
       throw new ForbiddenError(
@@ -55,7 +57,6 @@ export function requireAuth(
       );
       assertTokenLive({ agencyId: claims.agency, policyVersion: claims.pv }, credential, agency);
     }
-    c.set('caller', { clientId: claims.client_id, agencyId: claims.agency, scopes, claims });
     await next();
   };
 }

@@ -767,7 +767,7 @@ function unexplained(req: FuzzRequest, response: Response, changes: StoreChange[
       const event = c.after?.event as Json | undefined;
       if (
         !c.before &&
-        c.pk.startsWith('REFUSAL#') &&
+        c.pk.startsWith('AUDIT#') &&
         event?.outcome === 'refused' &&
         event?.status === response.status &&
         (event?.id === requestId || event?.action === 'refusals-beyond-limit')
