@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ensurePrivateDir } from './private-dir';
+import { DATA_DIR_ENTRIES, ensurePrivateDir } from './private-dir';
 
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
@@ -84,7 +84,8 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
   // exec keeps the pid: the child is the JVM itself, as the watchdog and stop() expect.
   const child = spawnProcess('sh', ['-c', 'umask 077 && exec "$0" "$@"', 'java', ...args], {
     cwd: path ?? launcher,
-    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+    // Only what a JVM needs: the gateway's secrets (bootstrap secret, AWS credentials) stay out of the store.
+    env: { ...jvmEnvironment(), DDB_LOCAL_TELEMETRY: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -233,7 +234,8 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`the JVM exited with code ${child.exitCode}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the JVM exited (${child.exitCode ?? child.signalCode})`);
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
@@ -295,8 +297,16 @@ export async function localStore(
       return { endpoint: running, stop: async () => undefined };
     }
   }
-  ensurePrivateDir(dataDir);
+  ensurePrivateDir(dataDir, DATA_DIR_ENTRIES);
   process.stderr.write(`Starting DynamoDB Local in ${resolve(dataDir, 'dynamodb')}...\n`);
   const dynamo = await startDynamoLocal({ dataDir: resolve(dataDir, 'dynamodb') });
   return { endpoint: dynamo.endpoint, stop: () => dynamo.stop() };
+}
+
+/** The parts of this process's environment a JVM needs to start and find its files. */
+function jvmEnvironment(): Record<string, string> {
+  const keep = ['PATH', 'JAVA_HOME', 'HOME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ'];
+  return Object.fromEntries(
+    keep.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]])),
+  );
 }

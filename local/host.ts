@@ -8,7 +8,7 @@ import { CLIENT_ID_PATTERN } from '../shared/identity/model';
 import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
-import { ensurePrivateDir } from './private-dir';
+import { DATA_DIR_ENTRIES, ensurePrivateDir } from './private-dir';
 import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
 import { StreamSealer } from './stream-sealer';
 import { noteEndpoint, type SyntheticSeedResult, seedInBackground } from './synthetic';
@@ -67,7 +67,7 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const settings = LocalSettingsSchema.parse(env);
   // The key file and the store live here: owner-only, including what an older version left readable.
-  if (!settings.IN_MEMORY) ensurePrivateDir(resolve(settings.DATA_DIR));
+  if (!settings.IN_MEMORY) ensurePrivateDir(resolve(settings.DATA_DIR), DATA_DIR_ENTRIES);
 
   let dynamo: DynamoLocal | undefined;
   let endpoint = settings.DYNAMODB_ENDPOINT;

@@ -15,8 +15,8 @@ const log = auditLogOf(deps);
 export const handler = async (
   event: DynamoDBStreamEvent,
 ): Promise<{ appended: number; treeSize: number }> => {
-  const records = auditRecordsOf((event.Records ?? []) as StreamChange[]);
-  const result = await log.append(records);
-  deps.logger.info('audit records sealed', { received: event.Records.length, ...result });
+  const changes = (event.Records ?? []) as StreamChange[];
+  const result = await log.append(auditRecordsOf(changes));
+  deps.logger.info('audit records sealed', { received: changes.length, ...result });
   return result;
 };
