@@ -83,6 +83,38 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     return { agencyId: agency.id, clientId: credential.clientId, clientSecret: credential.clientSecret };
   }
 
+  /**
+   * Creates a plan as an admin would (by default 100 calls/s, a quota of 1,000, 500 VND a citizen read, no fee or
+   * included calls) and, given agencies, puts each on it. Fails the test on any answer but 201 / 200.
+   */
+  async function plan(
+    code: string,
+    options: {
+      perSecond?: number;
+      burst?: number;
+      quota?: number;
+      unitPricesVnd?: Record<string, number>;
+      agencies?: string[];
+    } = {},
+  ): Promise<string> {
+    const admin = await adminToken();
+    const created = await call(admin, 'POST', '/admin/plans', {
+      code,
+      name: `Gói thử ${code}`,
+      rateLimit: { perSecond: options.perSecond ?? 100, burst: options.burst ?? options.perSecond ?? 100 },
+      monthlyQuota: options.quota ?? 1_000,
+      includedCalls: 0,
+      monthlyFeeVnd: 0,
+      unitPricesVnd: options.unitPricesVnd ?? { 'citizen:read': 500 },
+    });
+    if (created.status !== 201) throw new Error(`plan: ${created.status} ${await created.text()}`);
+    for (const agencyId of options.agencies ?? []) {
+      const moved = await call(admin, 'PUT', `/admin/agencies/${agencyId}/plan`, { planCode: code });
+      if (moved.status !== 200) throw new Error(`plan of ${agencyId}: ${moved.status} ${await moved.text()}`);
+    }
+    return code;
+  }
+
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
 
   /** A call through the ledger as the registry route makes it: the first round trip, then the transaction. */
@@ -149,6 +181,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     adminToken,
     call,
     agencyWithCredential,
+    plan,
     counters,
     meter,
     commit,

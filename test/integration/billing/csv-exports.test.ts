@@ -41,15 +41,6 @@ const formulas = (text: string) =>
 beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => clock });
   const admin = await gw.adminToken();
-  await gw.call(admin, 'POST', '/admin/plans', {
-    code: 'CSV',
-    name: 'Gói thử CSV',
-    rateLimit: { perSecond: 100, burst: 100 },
-    monthlyQuota: 1_000,
-    includedCalls: 0,
-    monthlyFeeVnd: 0,
-    unitPricesVnd: { 'citizen:read': 500 },
-  });
   // An admin can name an agency anything: here, what a hostile insider would.
   agency = await gw.agencyWithCredential({
     code: 'CSV-AG',
@@ -57,9 +48,7 @@ beforeAll(async () => {
     entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
     scopes: ['citizen:read'],
   });
-  expect(
-    (await gw.call(admin, 'PUT', `/admin/agencies/${agency.agencyId}/plan`, { planCode: 'CSV' })).status,
-  ).toBe(200);
+  await gw.plan('CSV', { agencies: [agency.agencyId] });
   caller = await gw.token(agency.clientId, agency.clientSecret);
   const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
     scopes: ['billing:read', 'billing:close'],

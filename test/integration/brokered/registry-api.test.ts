@@ -153,23 +153,12 @@ describe('logs', () => {
 
 describe('quota over HTTP', () => {
   it('serves exactly 50 of 200 concurrent calls at a quota of 50; the rest get 429 with Retry-After', async () => {
-    const admin = await gw.adminToken();
-    const plan = await gw.call(admin, 'POST', '/admin/plans', {
-      code: 'Q50',
-      name: 'Gói 50 lượt',
-      rateLimit: { perSecond: 1000, burst: 1000 },
-      monthlyQuota: 50,
-      includedCalls: 0,
-      monthlyFeeVnd: 0,
-      unitPricesVnd: { 'citizen:read': 500 },
-    });
-    expect(plan.status).toBe(201);
     const a = await gw.agencyWithCredential({
       code: 'Q50-AG',
       entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
       scopes: ['citizen:read'],
     });
-    await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/plan`, { planCode: 'Q50' });
+    await gw.plan('Q50', { perSecond: 1000, quota: 50, agencies: [a.agencyId] });
     const t = await gw.token(a.clientId, a.clientSecret);
     const responses = await Promise.all(
       Array.from({ length: 200 }, () =>

@@ -34,17 +34,11 @@ describe('a token made stale by an admin change, on the registry path', () => {
     [
       'plan',
       async (agencyId) => {
-        const plan = await gw.call(admin, 'POST', '/admin/plans', {
-          code: `STALE-${agencyId.slice(-6).toUpperCase()}`,
-          name: 'Gói thử',
-          rateLimit: { perSecond: 10, burst: 20 },
-          monthlyQuota: 1000,
-          includedCalls: 0,
-          monthlyFeeVnd: 0,
+        const code = await gw.plan(`STALE-${agencyId.slice(-6).toUpperCase()}`, {
+          perSecond: 10,
+          burst: 20,
           unitPricesVnd: { 'citizen:read': 100 },
         });
-        expect(plan.status).toBe(201);
-        const { code } = (await plan.json()) as { code: string };
         return gw.call(admin, 'PUT', `/admin/agencies/${agencyId}/plan`, { planCode: code });
       },
     ],

@@ -11,7 +11,6 @@ import { createTestGateway, type TestGateway } from '../../support/gateway';
  */
 let store: ServiceStore;
 let gw: TestGateway;
-let admin: string;
 
 const AN = '001099012345';
 const CLIENTS = 32;
@@ -20,7 +19,6 @@ const CALLS_PER_CLIENT = 4;
 beforeAll(async () => {
   store = await startServiceStore({ target: inject('dynamoEndpoint'), transactMs: 25, itemMs: 7 });
   gw = await createTestGateway(store.endpoint);
-  admin = await gw.adminToken();
 });
 
 afterAll(async () => {
@@ -29,24 +27,18 @@ afterAll(async () => {
 
 /** An agency on a plan of `perSecond` calls a second (its lanes follow that rate), with a token. */
 async function agencyOnPlan(code: string, plan: { perSecond: number; quota: number }) {
-  const created = await gw.call(admin, 'POST', '/admin/plans', {
-    code,
-    name: `Gói ${code}`,
-    rateLimit: { perSecond: plan.perSecond, burst: Math.max(plan.perSecond, 10_000) },
-    monthlyQuota: plan.quota,
-    includedCalls: 0,
-    monthlyFeeVnd: 0,
-    unitPricesVnd: { 'citizen:read': 100 },
-  });
-  expect(created.status).toBe(201);
   const a = await gw.agencyWithCredential({
     code,
     entitlements: [{ operation: 'citizen:read', purposes: ['1.001'] }],
     scopes: ['citizen:read'],
   });
-  expect((await gw.call(admin, 'PUT', `/admin/agencies/${a.agencyId}/plan`, { planCode: code })).status).toBe(
-    200,
-  );
+  await gw.plan(code, {
+    perSecond: plan.perSecond,
+    burst: Math.max(plan.perSecond, 10_000),
+    quota: plan.quota,
+    unitPricesVnd: { 'citizen:read': 100 },
+    agencies: [a.agencyId],
+  });
   return { ...a, token: await gw.token(a.clientId, a.clientSecret) };
 }
 
