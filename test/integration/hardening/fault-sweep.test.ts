@@ -79,10 +79,13 @@ const cancelled = (command: Command, code: (item: TransactItem, i: number, all: 
 /** Another transaction in flight holds the call's lanes (the entry itself is free). */
 const lanesHeld = (command: Command) =>
   cancelled(command, (item) => (laneOf(item) ? 'TransactionConflict' : 'None'));
-/** Concurrent calls filled the call's last lane (its month lane; a replay's window lane) since it read it. */
+/**
+ * Concurrent calls filled the call's last lane (its month lane; a replay's window lane) since it read it. (A
+ * verification's transaction names its guard after the lanes.)
+ */
 const laneFilled = (command: Command) =>
   cancelled(command, (item, i, all) =>
-    laneOf(item) && i === all.length - 1 ? 'ConditionalCheckFailed' : 'None',
+    laneOf(item) && i === all.findLastIndex((other) => laneOf(other)) ? 'ConditionalCheckFailed' : 'None',
   );
 const fail = (error: () => Error) => async () => {
   throw error();
@@ -1029,8 +1032,8 @@ async function receiptProblems(
 }
 
 /**
- * A refused registry call (402, 429), faulted or not, counts nothing and writes no audit record; a clean
- * retry is refused the same way.
+ * A refused registry call (402, 429), faulted or not, counts nothing and writes no served record (only its refused
+ * record, when that could be written); a clean retry is refused the same way.
  */
 async function checkRefusal(
   label: string,
@@ -1048,9 +1051,16 @@ async function checkRefusal(
         `${label}: ${when} the ledger has ${ledger.entries.length} entries, ${ledger.calls} calls (expected ${counted})`,
       );
     }
+    // Its audit record, if the refusal could be recorded under the fault, says refused with its status and is
+    // the one its receipt names; a refused call never has a served record.
     const requestId = refused.headers.get('x-request-id');
-    if (await item(gw, 'ledger', { pk: `AUDIT#${requestId}`, sk: 'AUDIT' }))
-      problems.push(`${label}: ${when} the refused call has an audit record`);
+    const record = await item(gw, 'ledger', { pk: `AUDIT#${requestId}`, sk: 'AUDIT' });
+    const event = record?.event as { outcome?: string; status?: number } | undefined;
+    if (record && (event?.outcome !== 'refused' || event.status !== refused.status))
+      problems.push(`${label}: ${when} the refused call has a record that is not its refusal`);
+    const receipt = refused.headers.get('x-audit-leaf');
+    if (receipt && record?.leafHash !== receipt)
+      problems.push(`${label}: ${when} the refusal's receipt names no record of it`);
   };
   await count('after the faulted call', response);
   const retry = await run(scenario, agency, key);
