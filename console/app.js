@@ -36,7 +36,7 @@ import { LANGUAGES, translate } from './i18n.js';
 import { StatementVerificationError, verifySignedStatement } from './verify.js';
 
 const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'];
-const SCOPES = [...OPERATIONS, 'admin', 'billing:read', 'billing:close', 'audit:read'];
+const SCOPES = [...OPERATIONS, 'self:read', 'admin', 'billing:read', 'billing:close', 'audit:read'];
 const PAGES = {
   agencies: 'admin',
   credentials: 'admin',

@@ -4,6 +4,7 @@ import { FileKeyStore, type KeyStore, MemoryKeyStore, PublishedKeyStore, Signing
 import { TokenService } from './auth/tokens';
 import { type Config, loadConfig } from './config';
 import { PlanRepository } from './identity/plans';
+import { PurposeRepository } from './identity/purposes';
 import { ControlRepository } from './identity/repository';
 import { createLogger, type Logger } from './log';
 import { createStoreClient } from './storage/client';
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   tokens: TokenService;
   control: ControlRepository;
   plans: PlanRepository;
+  /** The purpose catalogue: the procedure codes entitlements may name, with their names. */
+  purposes: PurposeRepository;
   audit: AuditTrail;
 }
 
@@ -96,6 +99,7 @@ export function assembleDeps(parts: DepsParts): GatewayDeps {
     }),
     control: new ControlRepository(store, tables.control),
     plans: new PlanRepository(store, tables.control),
+    purposes: new PurposeRepository(store, tables.control),
     audit: new AuditTrail(store, tables.ledger),
   };
 }

@@ -5,14 +5,15 @@ import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../sha
 import { type AdminContext, AdminService } from '../../shared/identity/admin-service';
 import { InvalidCursorError } from '../../shared/identity/repository';
 import { capLanes } from '../../shared/ledger/ledger';
+import * as p from './purpose-routes';
 import * as r from './routes';
 
-/** Everything under /admin: scope `admin`, live credential check, every action audited. */
-export function adminRoutes(deps: GatewayDeps): Router {
-  const router = newRouter();
-  const service = new AdminService({
+/** The admin service over the gateway's dependencies: what the admin API and the local seed both act through. */
+export function adminServiceOf(deps: GatewayDeps): AdminService {
+  return new AdminService({
     control: deps.control,
     plans: deps.plans,
+    purposes: deps.purposes,
     audit: deps.audit,
     keys: deps.keys,
     now: deps.now,
@@ -21,6 +22,12 @@ export function adminRoutes(deps: GatewayDeps): Router {
     capLanes: (agencyId, at, limits, lanesBefore) =>
       capLanes(deps.store, deps.tables.ledger, agencyId, at, limits, lanesBefore),
   });
+}
+
+/** Everything under /admin: scope `admin`, live credential check, every action audited. */
+export function adminRoutes(deps: GatewayDeps): Router {
+  const router = newRouter();
+  const service = adminServiceOf(deps);
   router.use('/admin/*', requireAuth(deps, { anyOf: ['admin'], liveCheck: true }));
   const ctx = (c: {
     get(key: 'caller'): AdminContext['caller'];
@@ -106,6 +113,18 @@ export function adminRoutes(deps: GatewayDeps): Router {
     return c.json(await service.setBudget(ctx(c), c.req.valid('param').id, budget), 200);
   });
   router.openapi(r.rotateSigningKeysRoute, async (c) => c.json(await service.rotateSigningKeys(ctx(c)), 200));
+  router.openapi(p.listPurposesRoute, async (c) => c.json({ items: await service.listPurposes() }, 200));
+  router.openapi(p.getPurposeRoute, async (c) =>
+    c.json(await service.getPurpose(c.req.valid('param').code), 200),
+  );
+  router.openapi(p.putPurposeRoute, async (c) => {
+    const { purpose, created } = await service.putPurpose(
+      ctx(c),
+      c.req.valid('param').code,
+      c.req.valid('json'),
+    );
+    return created ? c.json(purpose, 201) : c.json(purpose, 200);
+  });
   return router;
 }
 

@@ -58,7 +58,9 @@ export function auditRoutes(deps: GatewayDeps): Router {
       from: q.from && r.rangeBound(q.from, false),
       to: q.to && r.rangeBound(q.to, true),
     });
-    return c.json(page, 200);
+    // Beside the records, not in them: each record's bytes are a leaf of the audit log.
+    const purposeNames = await deps.purposes.names(page.items.map((e) => e.purpose));
+    return c.json({ ...page, purposeNames }, 200);
   });
 
   router.openapi(r.auditVerifyRoute, async (c) => c.json(await log.verify(await deps.keys.jwks()), 200));
@@ -74,9 +76,11 @@ export function auditRoutes(deps: GatewayDeps): Router {
       const agency = await deps.control.getAgency(id);
       agencies.set(id, agency ? { code: agency.code, name: agency.name } : {});
     }
+    const purposeNames = await deps.purposes.names(visible.map((e) => e.purpose));
     return c.json(
       {
         subject,
+        purposeNames,
         items: visible.map((e) => ({
           at: e.at,
           agency: { id: e.actor.agencyId, ...agencies.get(e.actor.agencyId) },

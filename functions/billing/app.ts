@@ -1,14 +1,13 @@
-import { latestCheckpoint } from '../../shared/audit/log-state';
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
 import { BillingService } from '../../shared/billing/service';
 import { signedStatementFile } from '../../shared/billing/signed';
+import { usageReport } from '../../shared/billing/usage-report';
 import type { GatewayDeps } from '../../shared/deps';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../shared/errors';
+import { ForbiddenError, NotFoundError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
-import { periodOf } from '../../shared/ledger/period';
-import { readCounters } from '../../shared/ledger/usage';
 import * as r from './routes';
+import { selfRoutes } from './self-app';
 
 const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
 
@@ -16,15 +15,6 @@ const csvHeaders = (filename: string) => ({
   'Content-Type': 'text/csv; charset=utf-8',
   'Content-Disposition': `attachment; filename="${filename}"`,
 });
-
-/** The most months one usage answer reads (every month costs its lanes); periodsBetween reads no more. */
-const MAX_USAGE_MONTHS = 240;
-
-const monthsSpanned = (from: string, to: string) => {
-  const [fy, fm] = from.split('-').map(Number) as [number, number];
-  const [ty, tm] = to.split('-').map(Number) as [number, number];
-  return (ty - fy) * 12 + (tm - fm) + 1;
-};
 
 /** Closing a month and refunding a call change what is billed: they need billing:close. */
 function requireClose(scopes: string[], what: string): void {
@@ -42,65 +32,15 @@ export function billingRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
   const billing = new BillingService(deps, { vatPercent: deps.config.BILLING_VAT_PERCENT });
   router.use('/billing/*', requireAuth(deps, { anyOf: ['billing:read', 'billing:close'], liveCheck: true }));
+  // Self-service (/me) reads what the billing function already reads, for the caller's own agency only.
+  router.route('/', selfRoutes(deps, billing));
 
   router.openapi(r.usageRoute, async (c) => {
-    const q = c.req.valid('query');
-    const current = periodOf(deps.now());
-    const from = q.from ?? (q.granularity === 'day' ? `${current.period}-01` : current.period);
-    const to = q.to ?? (q.granularity === 'day' ? current.day : current.period);
-    if (from.slice(0, 7) > to.slice(0, 7) || (from.length === 10 && to.length === 10 && from > to)) {
-      throw new BadRequestError(`from (${from}) is after to (${to}).`);
-    }
-    const months = monthsSpanned(from, to);
-    if (months > MAX_USAGE_MONTHS) {
-      throw new BadRequestError(
-        `from (${from}) to (${to}) spans ${months} months; ask for at most ${MAX_USAGE_MONTHS} at a time.`,
-      );
-    }
-    const agencies = q.agency
-      ? [(await deps.control.getAgency(q.agency)) ?? { id: q.agency }]
+    const { agency, ...query } = c.req.valid('query');
+    const agencies = agency
+      ? [(await deps.control.getAgency(agency)) ?? { id: agency }]
       : await deps.control.allAgencies();
-    const items = [];
-    for (const agency of agencies) {
-      const agencyId = agency.id;
-      for (const counters of await readCounters(
-        deps.store,
-        deps.tables.ledger,
-        agency,
-        from.slice(0, 7),
-        to.slice(0, 7),
-        { days: true },
-      )) {
-        if (q.granularity === 'month') {
-          items.push({
-            agencyId,
-            period: counters.period,
-            calls: counters.calls,
-            billable: counters.billable,
-            operations: counters.operations,
-            purposes: counters.purposes,
-          });
-          continue;
-        }
-        for (const [dd, operations] of Object.entries(counters.days).sort()) {
-          const day = `${counters.period}-${dd}`;
-          if ((from.length === 10 && day < from) || (to.length === 10 && day > to)) continue;
-          items.push({
-            agencyId,
-            period: counters.period,
-            day,
-            calls: Object.values(operations).reduce((a, b) => a + b, 0),
-            operations: Object.fromEntries(Object.entries(operations).map(([op, calls]) => [op, { calls }])),
-          });
-        }
-      }
-    }
-    // Days and purposes come from the sealed audit log: say up to when.
-    const breakdownAsOf = (await latestCheckpoint(deps.store, deps.tables.ledger))?.timestamp;
-    return c.json(
-      { granularity: q.granularity, from, to, ...(breakdownAsOf ? { breakdownAsOf } : {}), items },
-      200,
-    );
+    return c.json(await usageReport(deps, agencies, query), 200);
   });
 
   router.openapi(r.statementRoute, async (c) => {
@@ -129,6 +69,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
     const { period } = c.req.valid('param');
     const q = c.req.valid('query');
     const page = await billing.entries(q.agency, period, q);
+    const purposeNames = await deps.purposes.names(page.items.map((e) => e.purpose));
     if (wantsCsv(c.req.header('Accept'))) {
       const rows = [
         ['requestId', 'at', 'operation', 'purpose', 'status', 'billable', 'plan', 'idempotencyKey'],
@@ -148,7 +89,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
         ...(page.cursor ? { 'X-Next-Cursor': page.cursor } : {}),
       });
     }
-    return c.json(page, 200);
+    return c.json({ ...page, purposeNames }, 200);
   });
 
   router.openapi(r.closePeriodRoute, async (c) => {
@@ -178,7 +119,9 @@ export function billingRoutes(deps: GatewayDeps): Router {
 
   router.openapi(r.summaryRoute, async (c) => {
     const { period } = c.req.valid('param');
-    return c.json(await billing.summary(period, c.req.valid('query').top), 200);
+    const summary = await billing.summary(period, c.req.valid('query').top);
+    const codes = Object.values(summary.byPurpose).flatMap(Object.keys);
+    return c.json({ ...summary, purposeNames: await deps.purposes.names(codes) }, 200);
   });
   return router;
 }

@@ -10,8 +10,9 @@ import { compactEntitlements } from '../../shared/auth/tokens';
 import type { GatewayDeps } from '../../shared/deps';
 import { OAuthError } from '../../shared/errors';
 import { type AppEnv, newRouter, type Router } from '../../shared/http/app';
+import { problemResponses } from '../../shared/http/openapi';
 import { PLATFORM_AGENCY_ID } from '../../shared/identity/admin-service';
-import { OPERATIONS, type Operation, PLATFORM_SCOPES } from '../../shared/identity/model';
+import { AGENCY_SCOPES, OPERATIONS, type Operation, PLATFORM_SCOPES } from '../../shared/identity/model';
 import { defaultLimits, limitsOf } from '../../shared/identity/plans';
 import { DEFAULT_LANES } from '../../shared/ledger/lanes';
 
@@ -53,7 +54,9 @@ export const TokenResponseSchema = z
 export const tokenRoute = createRoute({
   method: 'post',
   path: '/oauth/token',
+  operationId: 'issueToken',
   tags: ['OAuth'],
+  security: [],
   summary: 'Get an access token (client credentials grant)',
   description:
     'RFC 6749 section 4.4. Authenticate with HTTP Basic (client_secret_basic), with client_id and ' +
@@ -72,6 +75,7 @@ export const tokenRoute = createRoute({
     },
     400: { description: 'RFC 6749 error', content: { 'application/json': { schema: OAuthErrorSchema } } },
     401: { description: 'invalid_client', content: { 'application/json': { schema: OAuthErrorSchema } } },
+    ...problemResponses(503),
   },
 });
 
@@ -138,13 +142,14 @@ function clientAuthFrom(
   return { input: only, basic };
 }
 
-/** What the token may carry: requested ∩ the credential's scopes ∩ what the agency is entitled to. */
+/** What the token may carry: requested ∩ the credential's scopes ∩ what the agency is entitled to (self:read needs no entitlement). */
 export function grantScopes(client: AuthenticatedClient, requested: string | undefined): string[] {
   const entitledOps = new Set<string>(client.entitlements.map((e) => e.operation));
   const allowed: string[] = client.credential.scopes.filter(
     (s) =>
       ((PLATFORM_SCOPES as readonly string[]).includes(s) && client.agency.id === PLATFORM_AGENCY_ID) ||
-      (OPERATIONS.includes(s as Operation) && entitledOps.has(s)),
+      (OPERATIONS.includes(s as Operation) && entitledOps.has(s)) ||
+      (AGENCY_SCOPES as readonly string[]).includes(s),
   );
   if (requested === undefined) {
     if (!allowed.length) {

@@ -185,7 +185,8 @@ export class ApiStack extends Stack {
       ],
       registry: ['/v1/{proxy+}'],
       admin: ['/admin/{proxy+}'],
-      billing: ['/billing/{proxy+}'],
+      // Self-service (/me) reads the caller's own plan, counters and statements: what billing already reads.
+      billing: ['/billing/{proxy+}', '/me', '/me/{proxy+}'],
       audit: ['/audit/{proxy+}'],
     };
     for (const [name, paths] of Object.entries(routes) as [RoutedFunctionName, string[]][]) {

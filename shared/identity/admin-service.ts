@@ -21,6 +21,7 @@ import {
   toCredentialView,
 } from './model';
 import type { Plan, PlanInput, PlanRepository } from './plans';
+import type { Purpose, PurposeInput, PurposeRepository } from './purposes';
 import type { ControlRepository, Page } from './repository';
 import { generateSecret, hashSecret } from './secrets';
 
@@ -29,6 +30,7 @@ export const PLATFORM_AGENCY_ID = 'ag_platform';
 export interface AdminServiceDeps {
   control: ControlRepository;
   plans: PlanRepository;
+  purposes: PurposeRepository;
   audit: AuditTrail;
   keys: SigningKeys;
   now: () => Date;
@@ -154,6 +156,7 @@ export class AdminService {
       if (seen.has(e.operation)) throw new BadRequestError(`Operation ${e.operation} is listed twice.`);
       seen.add(e.operation);
     }
+    await this.assertCatalogued(entitlements);
     const after: Agency = {
       ...agency,
       policyVersion: agency.policyVersion + 1,
@@ -163,6 +166,61 @@ export class AdminService {
       this.deps.audit.putFor(this.event(ctx, 'entitlements.replace', agencyId, before, entitlements)),
     ]);
     return entitlements;
+  }
+
+  /**
+   * Entitlements name catalogue purposes only (read consistently: a purpose added just before counts). Entitlements
+   * saved before the catalogue existed keep working: calls check the entitlement, never the catalogue.
+   */
+  private async assertCatalogued(entitlements: Entitlement[]): Promise<void> {
+    const codes = new Set(entitlements.flatMap((e) => e.purposes));
+    const known = new Set((await this.deps.purposes.get(codes, true)).map((p) => p.code));
+    const unknown = [...codes].filter((code) => !known.has(code)).sort();
+    if (unknown.length) {
+      throw new BadRequestError(
+        `${unknown.length === 1 ? 'Purpose' : 'Purposes'} ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the purpose catalogue: add ${unknown.length === 1 ? 'it' : 'them'} under /admin/purposes first (PUT /admin/purposes/{code}).`,
+        { extensions: { unknownPurposes: unknown } },
+      );
+    }
+  }
+
+  listPurposes(): Promise<Purpose[]> {
+    return this.deps.purposes.list();
+  }
+
+  async getPurpose(code: string): Promise<Purpose> {
+    const [purpose] = await this.deps.purposes.get([code], true);
+    if (!purpose) throw new NotFoundError(`There is no purpose ${code} in the catalogue.`);
+    return purpose;
+  }
+
+  /**
+   * Creates or updates a catalogue entry (audited with before/after). An update that changes nothing writes
+   * nothing, not even an audit record. Entries are never deleted: entitlements and closed statements name them.
+   */
+  async putPurpose(
+    ctx: AdminContext,
+    code: string,
+    input: PurposeInput,
+  ): Promise<{ purpose: Purpose; created: boolean }> {
+    const [before] = await this.deps.purposes.get([code], true);
+    const name = input.name.normalize('NFC').trim();
+    const legalBasis = input.legalBasis.normalize('NFC').trim();
+    // The API's schema checks the same; callers inside the gateway (the local seed) get the same rule.
+    if (!name || name.length > 200 || !legalBasis || legalBasis.length > 500) {
+      throw new BadRequestError('A purpose needs a name of 1-200 characters and a legal basis of 1-500.');
+    }
+    if (before && before.name === name && before.legalBasis === legalBasis) {
+      return { purpose: before, created: false };
+    }
+    const now = this.deps.now().toISOString();
+    const purpose: Purpose = { code, name, legalBasis, createdAt: before?.createdAt ?? now, updatedAt: now };
+    await this.deps.purposes.save(purpose, before?.updatedAt, [
+      this.deps.audit.putFor(
+        this.event(ctx, before ? 'purpose.update' : 'purpose.create', code, before ?? null, purpose),
+      ),
+    ]);
+    return { purpose, created: !before };
   }
 
   /** Issues a credential: a secret shown this once, or a registered public JWK (private_key_jwt, no secret). */

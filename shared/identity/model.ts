@@ -5,7 +5,12 @@ export type Operation = (typeof OPERATIONS)[number];
 
 /** Scopes over the whole platform (administration, billing, the audit trail): the operator agency's only. */
 export const PLATFORM_SCOPES = ['admin', 'billing:read', 'billing:close', 'audit:read'] as const;
-export const SCOPES = [...OPERATIONS, ...PLATFORM_SCOPES] as const;
+/**
+ * Scopes any agency's credential may hold without an entitlement: they read the agency's own account (its plan,
+ * usage, statements and calls under /me), never another agency's, and are neither an operation nor a platform scope.
+ */
+export const AGENCY_SCOPES = ['self:read'] as const;
+export const SCOPES = [...OPERATIONS, ...PLATFORM_SCOPES, ...AGENCY_SCOPES] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = z.enum(SCOPES);
 

@@ -178,6 +178,8 @@ describe('api stack', () => {
         '/v1/{proxy+}': 'registry',
         '/admin/{proxy+}': 'admin',
         '/billing/{proxy+}': 'billing',
+        '/me': 'billing',
+        '/me/{proxy+}': 'billing',
         '/audit/{proxy+}': 'audit',
       };
       const routes = routeTable(template);
@@ -186,6 +188,12 @@ describe('api stack', () => {
         Object.fromEntries(routes.map((r) => [`${r.method} ${r.path}`, byFunction[r.functionId]])),
       ).toEqual(Object.fromEntries(Object.entries(expected).map(([path, fn]) => [`ANY ${path}`, fn])));
       for (const route of routes) expect(route.integrationType, route.path).toBe('AWS_PROXY');
+    });
+
+    it('routes self-service (/me and everything under it) to the billing function, which reads it already', () => {
+      const byPath = Object.fromEntries(routeTable(template).map((r) => [r.path, r.functionId]));
+      expect(byPath['/me']).toBe(functionIds.billing);
+      expect(byPath['/me/{proxy+}']).toBe(functionIds.billing);
     });
 
     it('routes nothing to the sealer: only the ledger stream invokes it, and nothing else may', () => {

@@ -298,7 +298,9 @@ describe('audit log verification', () => {
     );
     writeFileSync(join(dir, 'proof.json'), JSON.stringify(proof));
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify(jwks));
-    const changed = { ...proof, auditPath: [...proof.auditPath].reverse() };
+    // One digit of the path changed (reversing it would change nothing when it holds a single hash).
+    const [first = '', ...rest] = proof.auditPath;
+    const changed = { ...proof, auditPath: [`${first[0] === '0' ? '1' : '0'}${first.slice(1)}`, ...rest] };
     writeFileSync(join(dir, 'changed.json'), JSON.stringify(changed));
     const script = (file: string, args: string[], env: Record<string, string> = {}) =>
       spawnSync(process.execPath, ['--import', 'tsx', file, ...args], {

@@ -261,6 +261,14 @@ describe('bad input on real routes', () => {
       /bytes in every access token.*fewer or shorter purpose codes/,
     );
 
+    // Entitlements name catalogue codes only: these are catalogued first.
+    for (const code of purposes(28)) {
+      const put = await gw.call(admin, 'PUT', `/admin/purposes/${code}`, {
+        name: 'Thủ tục cấp tỉnh',
+        legalBasis: 'Luật',
+      });
+      expect(put.status).toBe(201);
+    }
     const fits = await gw.call(admin, 'PUT', `/admin/agencies/${id}/entitlements`, { entitlements: all(28) });
     expect(fits.status).toBe(200);
     const issued = await gw.call(admin, 'POST', `/admin/agencies/${id}/credentials`, {

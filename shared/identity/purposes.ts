@@ -1,0 +1,115 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from '@hono/zod-openapi';
+import { batchGetAll } from '../storage/batch';
+import { PurposeSchema } from './model';
+import { type TransactItem, transactOrConflict } from './repository';
+
+/** A purpose as admins write it (functions/admin/purpose-routes.ts validates and normalises it). */
+export interface PurposeInput {
+  name: string;
+  legalBasis: string;
+}
+
+/** A catalogue entry: the code entitlements and calls name (`X-Purpose`), with what it stands for. */
+export interface Purpose extends PurposeInput {
+  code: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Names by purpose code, for the codes of an answer that are in the catalogue (an uncatalogued code has none). */
+export type PurposeNames = Record<string, string>;
+
+/**
+ * The whole catalogue under one partition key (`PURPOSE`), one item per code, sorted by code: it is small
+ * (hundreds of entries), written only by admins, and read whole by one Query, so one partition is right.
+ */
+const purposeKeys = {
+  partition: 'PURPOSE',
+  purpose: (code: string) => ({ pk: 'PURPOSE', sk: code }),
+};
+
+const toPurpose = (item: Record<string, unknown>): Purpose => ({
+  code: item.code as string,
+  name: item.name as string,
+  legalBasis: item.legalBasis as string,
+  createdAt: item.createdAt as string,
+  updatedAt: item.updatedAt as string,
+});
+
+/** The purpose catalogue in the control table. */
+export class PurposeRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Every entry, sorted by code: one Query (a page per MB, a few hundred entries fit in one). */
+  async list(): Promise<Purpose[]> {
+    const out: Purpose[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': purposeKeys.partition },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) out.push(toPurpose(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** The entries of the given codes that exist (one BatchGetItem per 100 codes); `consistent` for admin checks. */
+  async get(codes: Iterable<string>, consistent = false): Promise<Purpose[]> {
+    const keys = [...new Set(codes)].filter((code) => PurposeSchema.safeParse(code).success);
+    if (!keys.length) return [];
+    const items = await batchGetAll(this.client, this.tableName, keys.map(purposeKeys.purpose), consistent);
+    return items.map(toPurpose);
+  }
+
+  /** The names of the given codes that are in the catalogue, for answers that show a code's name beside it. */
+  async names(codes: Iterable<string | undefined>): Promise<PurposeNames> {
+    const wanted = [...codes].filter((code): code is string => typeof code === 'string');
+    const found = await this.get(wanted);
+    return Object.fromEntries(found.sort((a, b) => (a.code < b.code ? -1 : 1)).map((p) => [p.code, p.name]));
+  }
+
+  /** Creates (no `expectedUpdatedAt`) or replaces (at that version) an entry, with the caller's audit record. */
+  async save(
+    purpose: Purpose,
+    expectedUpdatedAt: string | undefined,
+    also: TransactItem[] = [],
+  ): Promise<void> {
+    await transactOrConflict(
+      this.client,
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...purposeKeys.purpose(purpose.code), ...purpose },
+            ...(expectedUpdatedAt
+              ? {
+                  ConditionExpression: 'updatedAt = :expected',
+                  ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
+                }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          },
+        },
+        ...also,
+      ],
+      `Purpose ${purpose.code} was changed by someone else; read it again and retry.`,
+    );
+  }
+}
+
+/** `purposeNames` in an answer: the name of each catalogued purpose code the answer mentions. */
+export const PurposeNamesSchema = z.record(z.string(), z.string()).openapi('PurposeNames', {
+  description:
+    'The catalogue name of each purpose code this answer mentions (a code not in the catalogue is left out).',
+  example: { '1.004194': 'Đăng ký thường trú' },
+});
