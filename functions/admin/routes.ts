@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { compactEntitlements } from '../../shared/auth/tokens';
-import { problemResponses } from '../../shared/http/openapi';
+import { problemResponses, securedBy } from '../../shared/http/openapi';
 import { CLIENT_ID_PATTERN, EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
 import { PlanInputSchema } from '../../shared/identity/plans';
+import { purposeRoutes } from './purpose-routes';
 
-const security = [{ bearer: [] }];
+const security = securedBy('admin');
 const tags = ['Admin'];
 
 export const AgencyIdParam = z.object({
@@ -145,11 +146,12 @@ const body = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { 'application/json': { schema } },
 });
-const errors = problemResponses(400, 401, 403, 404, 409);
+const errors = problemResponses(400, 401, 403, 404, 409, 503);
 
 export const createAgencyRoute = createRoute({
   method: 'post',
   path: '/admin/agencies',
+  operationId: 'createAgency',
   tags,
   security,
   summary: 'Register an agency',
@@ -160,6 +162,7 @@ export const createAgencyRoute = createRoute({
 export const listAgenciesRoute = createRoute({
   method: 'get',
   path: '/admin/agencies',
+  operationId: 'listAgencies',
   tags,
   security,
   summary: 'List agencies (paged)',
@@ -176,6 +179,7 @@ export const listAgenciesRoute = createRoute({
 export const getAgencyRoute = createRoute({
   method: 'get',
   path: '/admin/agencies/{id}',
+  operationId: 'getAgency',
   tags,
   security,
   summary: 'Read an agency',
@@ -186,6 +190,7 @@ export const getAgencyRoute = createRoute({
 export const updateAgencyRoute = createRoute({
   method: 'patch',
   path: '/admin/agencies/{id}',
+  operationId: 'updateAgency',
   tags,
   security,
   summary: 'Rename, suspend or reactivate an agency',
@@ -197,6 +202,7 @@ export const updateAgencyRoute = createRoute({
 export const getEntitlementsRoute = createRoute({
   method: 'get',
   path: '/admin/agencies/{id}/entitlements',
+  operationId: 'getAgencyEntitlements',
   tags,
   security,
   summary: "Read an agency's entitlements",
@@ -207,6 +213,7 @@ export const getEntitlementsRoute = createRoute({
 export const putEntitlementsRoute = createRoute({
   method: 'put',
   path: '/admin/agencies/{id}/entitlements',
+  operationId: 'replaceAgencyEntitlements',
   tags,
   security,
   summary: "Replace an agency's entitlements (operations, purposes, fields)",
@@ -218,6 +225,7 @@ export const putEntitlementsRoute = createRoute({
 export const issueCredentialRoute = createRoute({
   method: 'post',
   path: '/admin/agencies/{id}/credentials',
+  operationId: 'issueCredential',
   tags,
   security,
   summary: 'Issue a client credential (secret shown once, or a registered public JWK)',
@@ -228,6 +236,7 @@ export const issueCredentialRoute = createRoute({
 export const listCredentialsRoute = createRoute({
   method: 'get',
   path: '/admin/agencies/{id}/credentials',
+  operationId: 'listCredentials',
   tags,
   security,
   summary: "List an agency's credentials (never their secrets)",
@@ -238,6 +247,7 @@ export const listCredentialsRoute = createRoute({
 export const rotateCredentialRoute = createRoute({
   method: 'post',
   path: '/admin/credentials/{clientId}/rotate',
+  operationId: 'rotateCredentialSecret',
   tags,
   security,
   summary: 'Rotate a client secret (the previous one works during the overlap)',
@@ -257,6 +267,7 @@ export const rotateCredentialRoute = createRoute({
 export const revokeCredentialRoute = createRoute({
   method: 'delete',
   path: '/admin/credentials/{clientId}',
+  operationId: 'revokeCredential',
   tags,
   security,
   summary: 'Revoke a credential (effective on the next request)',
@@ -267,6 +278,7 @@ export const revokeCredentialRoute = createRoute({
 export const rotateSigningKeysRoute = createRoute({
   method: 'post',
   path: '/admin/signing-keys/rotate',
+  operationId: 'rotateSigningKey',
   tags,
   security,
   summary: "Rotate the gateway's token signing key (the previous key stays in the JWKS)",
@@ -300,6 +312,7 @@ const PlanSchema = z
 export const savePlanRoute = createRoute({
   method: 'post',
   path: '/admin/plans',
+  operationId: 'savePlan',
   tags,
   security,
   summary: 'Create a price plan, or its next version (all money in integer VND)',
@@ -310,6 +323,7 @@ export const savePlanRoute = createRoute({
 export const listPlansRoute = createRoute({
   method: 'get',
   path: '/admin/plans',
+  operationId: 'listPlans',
   tags,
   security,
   summary: 'List plans (current versions)',
@@ -319,6 +333,7 @@ export const listPlansRoute = createRoute({
 export const assignPlanRoute = createRoute({
   method: 'put',
   path: '/admin/agencies/{id}/plan',
+  operationId: 'assignAgencyPlan',
   tags,
   security,
   summary: "Put an agency on a plan's current version",
@@ -332,6 +347,7 @@ export const assignPlanRoute = createRoute({
 export const setBudgetRoute = createRoute({
   method: 'put',
   path: '/admin/agencies/{id}/budget',
+  operationId: 'setAgencyBudget',
   tags,
   security,
   summary: "Set an agency's monthly budget cap in VND, VAT included (null removes it)",
@@ -368,4 +384,5 @@ export const adminRoutes = [
   rotateCredentialRoute,
   revokeCredentialRoute,
   rotateSigningKeysRoute,
+  ...purposeRoutes,
 ];

@@ -1,9 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { VERIFY_MAX_LEAVES } from '../../shared/audit/log';
-import { problemResponses } from '../../shared/http/openapi';
-import { startOfVietnamDay } from '../../shared/ledger/period';
+import { boundMs, Instant, rangeBound } from '../../shared/http/instant';
+import { problemResponses, securedBy } from '../../shared/http/openapi';
+import { PurposeNamesSchema } from '../../shared/identity/purposes';
 
-const security = [{ bearer: [] }];
+export { rangeBound };
+
+const security = securedBy('audit:read');
 const tags = ['Audit'];
 
 const SubjectSchema = z
@@ -12,36 +15,6 @@ const SubjectSchema = z
     /^(\d{12}|\d{10}(-\d{3})?)$/,
     'a subject is a 12-digit national ID or a 10/13-digit enterprise code',
   );
-const EARLIEST = Date.UTC(1970, 0, 1);
-const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-/** A range bound in epoch ms (NaN for text that is no instant). A date is that day in Vietnam: first or last ms. */
-function boundMs(value: string, end: boolean): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return Date.parse(value);
-  const start = startOfVietnamDay(value).getTime();
-  return end ? start + 86_400_000 - 1 : start;
-}
-
-/** A validated range bound as an ISO instant in UTC, what the trail's index keys start with. */
-export const rangeBound = (value: string, end: boolean): string =>
-  new Date(boundMs(value, end)).toISOString();
-
-/**
- * An instant with an offset, or a calendar date, within 1970 to 9999 (an instant in UTC, a date by its own
- * calendar): beyond 9999 an ISO instant has a six-digit year and no longer sorts with the others.
- */
-const Instant = z.iso
-  .datetime({ offset: true })
-  .or(z.iso.date())
-  .refine((value) => {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value >= '1970-01-01';
-    const at = Date.parse(value);
-    return at >= EARLIEST && at <= LATEST;
-  }, 'an instant or date is between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z')
-  .openapi({
-    description:
-      'An ISO 8601 instant with its offset, or a date (that day in Asia/Ho_Chi_Minh), from 1970 to 9999.',
-  });
 
 export const AuditQuerySchema = z
   .object({
@@ -99,6 +72,7 @@ const AuditRecordSchema = z
 export const auditEventsRoute = createRoute({
   method: 'get',
   path: '/audit/events',
+  operationId: 'listAuditEvents',
   tags,
   security,
   summary: 'Audit trail by agency and/or subject, newest first (auditors see covert lookups too)',
@@ -108,18 +82,22 @@ export const auditEventsRoute = createRoute({
       description: 'A page of audit records',
       content: {
         'application/json': {
-          schema: z.object({ items: z.array(AuditRecordSchema), cursor: z.string().optional() }),
+          schema: z.object({
+            items: z.array(AuditRecordSchema),
+            cursor: z.string().optional(),
+            purposeNames: PurposeNamesSchema,
+          }),
         },
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 
 const Hash = z
   .string()
   .regex(/^[0-9a-f]{64}$/)
-  .openapi({ example: 'a3f1…' });
+  .openapi({ example: '5f9c2d0e7b41a8c3e6d2f1b09a7c4e3d8b2a6f0c1e9d7b5a3c8e2f4d6b0a9c1e' });
 
 export const CheckpointSchema = z
   .object({
@@ -145,7 +123,7 @@ export const checkpointRoute = createRoute({
       description: 'The latest checkpoint',
       content: { 'application/json': { schema: CheckpointSchema } },
     },
-    ...problemResponses(404),
+    ...problemResponses(404, 503),
   },
 });
 
@@ -184,7 +162,7 @@ export const proofRoute = createRoute({
         },
       },
     },
-    ...problemResponses(400, 401, 403, 404),
+    ...problemResponses(400, 401, 403, 404, 503),
   },
 });
 
@@ -212,7 +190,7 @@ export const consistencyRoute = createRoute({
         },
       },
     },
-    ...problemResponses(400, 401, 403, 404),
+    ...problemResponses(400, 401, 403, 404, 503),
   },
 });
 
@@ -254,13 +232,14 @@ export const auditVerifyRoute = createRoute({
         },
       },
     },
-    ...problemResponses(401, 403),
+    ...problemResponses(401, 403, 503),
   },
 });
 
 export const subjectHistoryRoute = createRoute({
   method: 'get',
   path: '/audit/subjects/{subject}/history',
+  operationId: 'getSubjectHistory',
   tags,
   security,
   summary:
@@ -281,6 +260,7 @@ export const subjectHistoryRoute = createRoute({
         'application/json': {
           schema: z.object({
             subject: z.string(),
+            purposeNames: PurposeNamesSchema,
             items: z.array(
               z.object({
                 at: z.string(),
@@ -298,7 +278,7 @@ export const subjectHistoryRoute = createRoute({
         },
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 

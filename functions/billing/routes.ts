@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses } from '../../shared/http/openapi';
+import { problemResponses, securedBy } from '../../shared/http/openapi';
 import { OPERATIONS } from '../../shared/identity/model';
+import { PurposeNamesSchema } from '../../shared/identity/purposes';
 
 const Day = z.iso.date();
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM');
@@ -39,8 +40,9 @@ const UsageRowSchema = z
 export const usageRoute = createRoute({
   method: 'get',
   path: '/billing/usage',
+  operationId: 'getUsage',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: 'Metered usage from the ledger counters, by day or month (midnight Asia/Ho_Chi_Minh)',
   description:
     "Month totals (calls, billable, per operation) are the sum of the same lanes the quota is enforced with: what is enforced is what is billed, exact at once. The daily and per-purpose breakdown is counted from the audit log as the sealer appends each call's record (seconds behind): `breakdownAsOf` says up to when.",
@@ -58,11 +60,12 @@ export const usageRoute = createRoute({
               description: 'The audit checkpoint the daily and per-purpose figures count up to (ISO 8601).',
             }),
             items: z.array(UsageRowSchema),
+            purposeNames: PurposeNamesSchema,
           }),
         },
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 
@@ -150,8 +153,9 @@ const csv = (description: string) => ({
 export const statementRoute = createRoute({
   method: 'get',
   path: '/billing/statements/{period}',
+  operationId: 'getStatement',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: "An agency's monthly statement in integer VND (Accept: text/csv for a spreadsheet)",
   description:
     'Open periods are computed from the ledger counters on each request; a closed period answers with its ' +
@@ -171,15 +175,16 @@ export const statementRoute = createRoute({
         ...csv('The same statement as UTF-8 CSV with a byte order mark'),
       },
     },
-    ...problemResponses(400, 401, 403, 404),
+    ...problemResponses(400, 401, 403, 404, 503),
   },
 });
 
 export const signedStatementRoute = createRoute({
   method: 'get',
   path: '/billing/statements/{period}/signed',
+  operationId: 'getSignedStatement',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: 'The closed statement as a signed file, for `npm run verify-statement -- file.json`',
   request: { params: PeriodParam, query: z.object({ agency: AgencyId }) },
   responses: {
@@ -187,7 +192,7 @@ export const signedStatementRoute = createRoute({
       description: 'Canonical JSON: verify it offline with the JWKS at /.well-known/jwks.json',
       content: { 'application/json': { schema: SignedStatementSchema } },
     },
-    ...problemResponses(400, 401, 403, 404),
+    ...problemResponses(400, 401, 403, 404, 503),
   },
 });
 
@@ -208,8 +213,9 @@ const EntrySchema = z
 export const statementEntriesRoute = createRoute({
   method: 'get',
   path: '/billing/statements/{period}/entries',
+  operationId: 'listStatementEntries',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: 'The request ids behind each statement line, oldest first (Accept: text/csv for a spreadsheet)',
   request: {
     params: PeriodParam,
@@ -226,20 +232,25 @@ export const statementEntriesRoute = createRoute({
         'One page of ledger entries; pass `cursor` back for the next (CSV: the X-Next-Cursor header)',
       content: {
         'application/json': {
-          schema: z.object({ items: z.array(EntrySchema), cursor: z.string().optional() }),
+          schema: z.object({
+            items: z.array(EntrySchema),
+            cursor: z.string().optional(),
+            purposeNames: PurposeNamesSchema,
+          }),
         },
         ...csv('The same page as UTF-8 CSV with a byte order mark'),
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 
 export const closePeriodRoute = createRoute({
   method: 'post',
   path: '/billing/periods/{period}/close',
+  operationId: 'closePeriod',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:close'),
   summary: "Close a month: store, hash and sign every agency's statement (scope billing:close)",
   description:
     'Only after the month has ended in Asia/Ho_Chi_Minh (409 before). Closing again returns the same stored ' +
@@ -259,7 +270,7 @@ export const closePeriodRoute = createRoute({
         },
       },
     },
-    ...problemResponses(400, 401, 403, 409),
+    ...problemResponses(400, 401, 403, 409, 503),
   },
 });
 
@@ -276,8 +287,9 @@ const AgencyTotals = z.object({
 export const summaryRoute = createRoute({
   method: 'get',
   path: '/billing/summary/{period}',
+  operationId: 'getBillingSummary',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: 'Finance view of a month: totals by agency, operation and purpose, and the top agencies by spend',
   request: {
     params: PeriodParam,
@@ -294,12 +306,13 @@ export const summaryRoute = createRoute({
             agencies: z.array(AgencyTotals),
             byOperation: z.record(z.string(), Totals),
             byPurpose: z.record(z.string(), z.record(z.string(), z.number().int())),
+            purposeNames: PurposeNamesSchema,
             topAgencies: z.array(AgencyTotals),
           }),
         },
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 
@@ -320,8 +333,9 @@ const ReversalSchema = z
 export const reverseCallRoute = createRoute({
   method: 'post',
   path: '/billing/reversals',
+  operationId: 'refundCall',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:close'),
   summary: 'Refund one billed call (scope billing:close)',
   description:
     'Appends a reversal: the call stays in the ledger and the audit trail, and the refund appears as an ' +
@@ -356,15 +370,16 @@ export const reverseCallRoute = createRoute({
   },
   responses: {
     201: { description: 'The reversal', content: { 'application/json': { schema: ReversalSchema } } },
-    ...problemResponses(400, 401, 403, 404, 409),
+    ...problemResponses(400, 401, 403, 404, 409, 503),
   },
 });
 
 export const reversalsRoute = createRoute({
   method: 'get',
   path: '/billing/reversals',
+  operationId: 'listReversals',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: "An agency's refunds for a month, each naming the call it refunds",
   request: { query: z.object({ agency: AgencyId, period: Month }) },
   responses: {
@@ -372,15 +387,16 @@ export const reversalsRoute = createRoute({
       description: 'Reversals',
       content: { 'application/json': { schema: z.object({ items: z.array(ReversalSchema) }) } },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 
 export const budgetsRoute = createRoute({
   method: 'get',
   path: '/billing/budgets/{period}',
+  operationId: 'getBudgets',
   tags: ['Billing'],
-  security: [{ bearer: [] }],
+  security: securedBy('billing:read', 'billing:close'),
   summary: 'Month-to-date spend against each agency budget cap (VAT included)',
   request: { params: PeriodParam },
   responses: {
@@ -405,7 +421,7 @@ export const budgetsRoute = createRoute({
         },
       },
     },
-    ...problemResponses(400, 401, 403),
+    ...problemResponses(400, 401, 403, 503),
   },
 });
 

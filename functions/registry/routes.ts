@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses } from '../../shared/http/openapi';
-import { PurposeSchema } from '../../shared/identity/model';
+import { problemResponse, problemResponses, securedBy } from '../../shared/http/openapi';
+import { type Operation, PurposeSchema } from '../../shared/identity/model';
 import { VERIFIABLE_FIELDS } from '../../shared/registry/disclosure';
 import { demoBusinesses, demoCitizens } from '../../shared/registry/model';
 import { SEARCH_LIMIT } from '../../shared/registry/provider';
@@ -17,7 +17,6 @@ import {
 } from '../../shared/registry/schemas';
 import { distinctiveWords } from '../../shared/registry/search-index';
 
-const security = [{ bearer: [] }];
 const citizen = demoCitizens[0]!;
 const business = demoBusinesses[0]!;
 
@@ -41,13 +40,23 @@ const IdempotencyKeySchema = z
     'an idempotency key is 1-128 letters, digits, dot, underscore, colon or dash',
   );
 
+/**
+ * The purpose each operation's examples name: the one the demo agency `npm start` creates is entitled to for it
+ * (a catalogue code), so that Try it out in /docs works as shown.
+ */
+export const EXAMPLE_PURPOSES = {
+  'citizen:read': '1.004194',
+  'citizen:verify': '1.010815',
+  'business:read': '1.001612',
+  'business:search': '1.001612',
+} as const satisfies Record<Operation, string>;
+
+const purposeDescription =
+  'The administrative procedure (or other legal basis) code the call serves; it must be one the agency is entitled to use for this operation.';
+
 /** The headers every registry call carries (besides Authorization). */
 export const RegistryHeadersSchema = z.object({
-  'X-Purpose': PurposeSchema.meta({
-    description:
-      'The administrative procedure (or other legal basis) code the call serves; it must be one the agency is entitled to use for this operation.',
-    example: '1.001234',
-  }),
+  'X-Purpose': PurposeSchema.meta({ description: purposeDescription }),
   'X-Officer-Id': traceId('an officer id')
     .optional()
     .meta({ description: 'The official acting; recorded in the audit trail.', example: 'CB-048-0192' }),
@@ -57,11 +66,19 @@ export const RegistryHeadersSchema = z.object({
   }),
   'Idempotency-Key': IdempotencyKeySchema.optional().meta({
     description:
-      'A retry with the same key in the same billing period is answered again but counted and billed once. 1-128 characters: letters A-Z and a-z, digits, dot, underscore, colon and dash (a UUID, a ULID or base64url text fits); anything else is a 400.',
-    example: '7b0c5a1e-2f4d-4c1b-9a55-0f3e8d2c1a90',
+      'A fresh key per call, e.g. a new UUID (the /docs page makes one for a try left without): a retry with the same key in the same billing period is answered again but counted and billed once, while the same key with a different request is a 409. 1-128 characters: letters A-Z and a-z, digits, dot, underscore, colon and dash (a UUID, a ULID or base64url text fits); anything else is a 400.',
   }),
 });
 export type RegistryHeaders = z.infer<typeof RegistryHeadersSchema>;
+
+/** The registry headers as one operation documents them, with a purpose its callers may be entitled to. */
+const headersOf = (operation: Operation) =>
+  RegistryHeadersSchema.extend({
+    'X-Purpose': PurposeSchema.meta({
+      description: purposeDescription,
+      example: EXAMPLE_PURPOSES[operation],
+    }),
+  });
 
 /** `fields=a,b`: a comma list of field names of the record; an unknown name is a 400 (likely a typo). */
 function fieldList<T extends string>(fields: readonly T[], example: string) {
@@ -89,10 +106,11 @@ function fieldList<T extends string>(fields: readonly T[], example: string) {
     });
 }
 
-const purposeEcho = z.string().openapi({
-  description: 'The purpose the call was made and recorded under (the X-Purpose header).',
-  example: '1.001234',
-});
+const purposeEcho = (operation: Operation) =>
+  z.string().openapi({
+    description: 'The purpose the call was made and recorded under (the X-Purpose header).',
+    example: EXAMPLE_PURPOSES[operation],
+  });
 
 const withheld = <T extends string>(fields: readonly [T, ...T[]]) =>
   z.array(z.enum(fields)).openapi({
@@ -114,7 +132,13 @@ const responseHeaders = z.object({
   }),
 });
 
-const registryProblems = problemResponses(400, 401, 403, 404, 429, 502, 503, 504);
+const registryProblems = {
+  ...problemResponses(400, 401, 402, 403, 404, 429, 502, 503, 504),
+  ...problemResponse(
+    409,
+    'The Idempotency-Key was already used in this billing period for a different request; use a new key',
+  ),
+};
 
 // --- Population register ------------------------------------------------------------------------------
 
@@ -131,13 +155,13 @@ export const CitizenResponseSchema = z
   .object({
     data: CitizenViewSchema,
     withheld: withheld(CITIZEN_FIELDS),
-    purpose: purposeEcho,
+    purpose: purposeEcho('citizen:read'),
   })
   .openapi('CitizenResponse', {
     example: {
       data: { nationalId: citizen.nationalId, fullName: citizen.fullName, dateOfBirth: citizen.dateOfBirth },
       withheld: ['permanentAddress'] satisfies CitizenField[],
-      purpose: '1.001234',
+      purpose: EXAMPLE_PURPOSES['citizen:read'],
     },
   });
 
@@ -149,11 +173,11 @@ export const getCitizenRoute = createRoute({
   summary: 'Look up a citizen',
   description:
     'Answers the record of the person with this national ID, minimised to the fields both requested (`fields`) and entitled for the stated purpose. Scope `citizen:read`.',
-  security,
+  security: securedBy('citizen:read'),
   request: {
     params: z.object({ nationalId: NationalIdSchema }),
     query: z.object({ fields: fieldList(CITIZEN_FIELDS, 'fullName,dateOfBirth,permanentAddress') }),
-    headers: RegistryHeadersSchema,
+    headers: headersOf('citizen:read'),
   },
   responses: {
     200: {
@@ -205,14 +229,14 @@ export const VerificationSchema = z
       .object(Object.fromEntries(VERIFIABLE_FIELDS.map((f) => [f, z.boolean().optional()])))
       .openapi({ description: 'One true/false per compared claim; never the stored value.' }),
     withheld: withheld(VERIFIABLE_FIELDS),
-    purpose: purposeEcho,
+    purpose: purposeEcho('citizen:verify'),
   })
   .openapi('Verification', {
     example: {
       match: false,
       fields: { fullName: true, dateOfBirth: false },
       withheld: [],
-      purpose: '1.001234',
+      purpose: EXAMPLE_PURPOSES['citizen:verify'],
     },
   });
 
@@ -224,9 +248,9 @@ export const verifyCitizenRoute = createRoute({
   summary: 'Verify facts about a citizen without disclosing them',
   description:
     'Checks the claims given against the record and answers true/false per claim and overall. Stored values are never returned. Claims on fields the agency is not entitled to are not compared and are listed in `withheld`. Scope `citizen:verify`.',
-  security,
+  security: securedBy('citizen:verify'),
   request: {
-    headers: RegistryHeadersSchema,
+    headers: headersOf('citizen:verify'),
     body: { required: true, content: { 'application/json': { schema: VerifyRequestSchema } } },
   },
   responses: {
@@ -254,10 +278,10 @@ export const BusinessResponseSchema = z
   .object({
     data: BusinessViewSchema,
     withheld: withheld(BUSINESS_FIELDS),
-    purpose: purposeEcho,
+    purpose: purposeEcho('business:read'),
   })
   .openapi('BusinessResponse', {
-    example: { data: business, withheld: [], purpose: '2.000123' },
+    example: { data: business, withheld: [], purpose: EXAMPLE_PURPOSES['business:read'] },
   });
 
 const fieldsQuery = fieldList(BUSINESS_FIELDS, 'name,status,registeredAddress');
@@ -270,11 +294,11 @@ export const getBusinessRoute = createRoute({
   summary: 'Look up an enterprise or branch',
   description:
     'Answers the record of the enterprise (10-digit code) or branch (`0123456789-001`), minimised to the fields both requested and entitled. Scope `business:read`.',
-  security,
+  security: securedBy('business:read'),
   request: {
     params: z.object({ enterpriseCode: EnterpriseCodeSchema }),
     query: z.object({ fields: fieldsQuery }),
-    headers: RegistryHeadersSchema,
+    headers: headersOf('business:read'),
   },
   responses: {
     200: {
@@ -337,7 +361,7 @@ export const BusinessSearchResponseSchema = z
         'Present when there may be more: pass it back for the next page. A page may be shorter than `limit`; stop when there is no cursor.',
     }),
     withheld: withheld(BUSINESS_FIELDS),
-    purpose: purposeEcho,
+    purpose: purposeEcho('business:search'),
   })
   .openapi('BusinessSearchResult', {
     example: {
@@ -350,7 +374,7 @@ export const BusinessSearchResponseSchema = z
         },
       ],
       withheld: [],
-      purpose: '2.000123',
+      purpose: EXAMPLE_PURPOSES['business:search'],
     },
   });
 
@@ -361,10 +385,10 @@ export const searchBusinessesRoute = createRoute({
   tags: ['Business register'],
   summary: 'Search businesses by name',
   description: `Finds businesses whose name has every word given, ignoring case and diacritics, optionally in one province; ordered by province, then name. Paged with an opaque cursor (\`limit\` ${SEARCH_LIMIT.default} by default, at most ${SEARCH_LIMIT.max}); each page costs the same whatever the register's size. Scope \`business:search\`.`,
-  security,
+  security: securedBy('business:search'),
   request: {
     query: BusinessSearchQuerySchema,
-    headers: RegistryHeadersSchema,
+    headers: headersOf('business:search'),
   },
   responses: {
     200: {

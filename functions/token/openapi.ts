@@ -1,7 +1,10 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { BOUNDARY_STATUSES, problemResponses } from '../../shared/http/openapi';
+import { SCOPES, type Scope } from '../../shared/identity/model';
 import { adminRoutes } from '../admin/routes';
 import { auditRoutes } from '../audit/routes';
 import { billingRoutes } from '../billing/routes';
+import { selfRoutes } from '../billing/self-routes';
 import { registryRoutes } from '../registry/routes';
 import { jwksRoute, metadataRoute } from './discovery';
 import { tokenRoute } from './oauth';
@@ -17,7 +20,21 @@ const allRoutes = [
   ...adminRoutes,
   ...auditRoutes,
   ...billingRoutes,
+  ...selfRoutes,
 ];
+
+/** What each scope lets a token do, for the Authorize dialog of /docs: a new scope fails the type check until described. */
+export const scopeDescriptions: Record<Scope, string> = {
+  'citizen:read': 'Look up a citizen in the population register (GET /v1/citizens/{nationalId})',
+  'citizen:verify': 'Check facts about a citizen without seeing the record (POST /v1/citizens/verify)',
+  'business:read': 'Look up an enterprise or branch in the business register (GET /v1/businesses/{code})',
+  'business:search': 'Search the business register by name (GET /v1/businesses)',
+  'self:read': "Read your own agency's plan, usage, statements and calls under /me (any agency)",
+  admin: 'Administer agencies, credentials, entitlements, plans and signing keys (operator only)',
+  'billing:read': 'Read usage, statements, budgets and reversals of every agency (operator only)',
+  'billing:close': 'Close billing periods and refund calls, besides reading billing (operator only)',
+  'audit:read': 'Read the audit trail and its inclusion and consistency proofs (operator only)',
+};
 
 export function buildOpenApiDocument(serverUrl: string) {
   const app = new OpenAPIHono();
@@ -26,9 +43,21 @@ export function buildOpenApiDocument(serverUrl: string) {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'An access token from POST /oauth/token (client credentials grant).',
+    description: 'An access token from POST /oauth/token (client credentials grant), pasted as is.',
   });
-  for (const route of allRoutes) registry.registerPath(route);
+  registry.registerComponent('securitySchemes', 'oauth2', {
+    type: 'oauth2',
+    description:
+      "Your agency's client id and secret: the client fetches its own token from /oauth/token (HTTP Basic). " +
+      'Ask for the scopes you need, or for none to get every scope the credential and the agency hold.',
+    flows: {
+      clientCredentials: {
+        tokenUrl: `${serverUrl.replace(/\/+$/, '')}/oauth/token`,
+        scopes: Object.fromEntries(SCOPES.map((scope) => [scope, scopeDescriptions[scope]])),
+      },
+    },
+  });
+  for (const route of allRoutes) registry.registerPath(withBoundaryResponses(route));
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
@@ -40,4 +69,15 @@ export function buildOpenApiDocument(serverUrl: string) {
     },
     servers: [{ url: serverUrl }],
   });
+}
+
+/**
+ * The route's own responses, and those it gives whatever its handler does: the outer shell's on any route (see
+ * BOUNDARY_STATUSES), and a 415 where the route validator gates the body's media type (every route served with
+ * `router.openapi` that takes a body; the token endpoint parses its form itself, and answers 400 invalid_request).
+ */
+function withBoundaryResponses(route: RouteConfig): RouteConfig {
+  const gated = route.request?.body !== undefined && route !== tokenRoute;
+  const statuses = gated ? [...BOUNDARY_STATUSES, 415] : BOUNDARY_STATUSES;
+  return { ...route, responses: { ...problemResponses(...statuses), ...route.responses } };
 }

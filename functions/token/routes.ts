@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses } from '../../shared/http/openapi';
 
 export const HealthSchema = z
   .object({
@@ -12,7 +11,9 @@ export const HealthSchema = z
 export const healthRoute = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
   tags: ['Public'],
+  security: [],
   summary: 'Liveness and store reachability',
   responses: {
     200: {
@@ -23,6 +24,5 @@ export const healthRoute = createRoute({
       description: 'The store does not answer',
       content: { 'application/json': { schema: HealthSchema } },
     },
-    ...problemResponses(),
   },
 });

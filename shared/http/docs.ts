@@ -20,7 +20,7 @@ function swaggerUiDir(): string {
 }
 
 const page = `<!doctype html>
-<html lang="vi">
+<html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -36,6 +36,9 @@ const page = `<!doctype html>
 </html>
 `;
 
+// Authorize asks for a client id and secret (the document's oauth2 client credentials flow) and fetches the token
+// itself; a registry call tried without an Idempotency-Key gets a fresh one, so no two tries share a key, and the
+// curl Swagger UI shows carries it for a retry.
 const init = `window.ui = SwaggerUIBundle({
   url: new URL('openapi.json', document.baseURI).href,
   dom_id: '#swagger-ui',
@@ -43,8 +46,33 @@ const init = `window.ui = SwaggerUIBundle({
   persistAuthorization: false,
   tryItOutEnabled: true,
   validatorUrl: null,
+  requestInterceptor: (request) => {
+    const path = new URL(request.url, document.baseURI).pathname;
+    if (/\\/v1\\//.test(path) && !request.headers['Idempotency-Key'] && self.crypto && crypto.randomUUID) {
+      request.headers['Idempotency-Key'] = crypto.randomUUID();
+    }
+    return request;
+  },
 });
 `;
+
+interface ServedDocument {
+  servers?: { url: string }[];
+  components?: { securitySchemes?: { oauth2?: { flows?: { clientCredentials?: { tokenUrl: string } } } } };
+}
+
+/**
+ * The document as served from `serverUrl` (the token Lambda's copy is written at build time, before its URL is
+ * known): that server, and the token URL of the client credentials flow under it, so a stage prefix is kept.
+ */
+export function atServer<T extends ServedDocument>(document: T, serverUrl: string): T {
+  const base = serverUrl.replace(/\/+$/, '');
+  const served = structuredClone(document);
+  served.servers = [{ url: base }];
+  const flow = served.components?.securitySchemes?.oauth2?.flows?.clientCredentials;
+  if (flow) flow.tokenUrl = `${base}/oauth/token`;
+  return served;
+}
 
 /** `/openapi.json` and `/docs`, serving the given document and Swagger UI from local files. */
 export function docsRoutes(document: () => unknown): Router {

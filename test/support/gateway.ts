@@ -1,25 +1,54 @@
 import { randomUUID } from 'node:crypto';
+import { adminServiceOf } from '../../functions/admin/app';
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
 import { StreamSealer } from '../../local/stream-sealer';
 import { auditLogOf } from '../../shared/audit/log';
+import { PLATFORM_AGENCY_ID } from '../../shared/identity/admin-service';
 import type { Entitlement, Operation, Scope } from '../../shared/identity/model';
 import { readForCall } from '../../shared/ledger/broker';
 import { Ledger, type MeteredCall } from '../../shared/ledger/ledger';
 import { readCounters } from '../../shared/ledger/usage';
 import { integrationDeps, type TestDepsOptions } from './deps';
+import { enforceDocumentedStatuses } from './documented-statuses';
 
 export const ADMIN_ID = 'test-admin';
 export const ADMIN_SECRET = 'test-admin-secret-0123456789';
 
 export type TestGateway = Awaited<ReturnType<typeof createTestGateway>>;
 
+/**
+ * The purpose catalogue every test gateway starts with: the codes the tests' entitlements name. Entitlements
+ * may name catalogue codes only, so an agency's setup needs them there first.
+ */
+export const TEST_PURPOSES: Record<string, { name: string; legalBasis: string }> = {
+  '1.001': { name: 'Đăng ký thường trú (thử nghiệm)', legalBasis: 'Luật Cư trú 2020' },
+  '1.002': { name: 'Đăng ký tạm trú (thử nghiệm)', legalBasis: 'Luật Cư trú 2020' },
+  '2.001': { name: 'Đăng ký thành lập doanh nghiệp (thử nghiệm)', legalBasis: 'Luật Doanh nghiệp 2020' },
+  '2.002': { name: 'Tra cứu doanh nghiệp (thử nghiệm)', legalBasis: 'Luật Doanh nghiệp 2020' },
+  '7.001': { name: 'Điều tra vụ án (thử nghiệm)', legalBasis: 'Bộ luật Tố tụng hình sự 2015' },
+  '9.999': { name: 'Thủ tục thử nghiệm', legalBasis: 'Quyết định thử nghiệm' },
+};
+
 /** The whole gateway (every area on one app) over fresh DynamoDB Local tables, with a bootstrap admin. */
 export async function createTestGateway(endpoint: string, options: TestDepsOptions = {}) {
   const deps = await integrationDeps(endpoint, options);
   await seedDemoRecords(deps.store, deps.tables);
   await ensureBootstrapAdmin(deps.store, deps.tables, { clientId: ADMIN_ID, clientSecret: ADMIN_SECRET });
+  const admin = adminServiceOf(deps);
+  for (const [code, purpose] of Object.entries(TEST_PURPOSES)) {
+    await admin.putPurpose(
+      {
+        caller: { clientId: ADMIN_ID, agencyId: PLATFORM_AGENCY_ID, scopes: ['admin'], claims: {} },
+        requestId: `test-seed:${randomUUID()}`,
+      },
+      code,
+      purpose,
+    );
+  }
   const app = createGatewayApp(deps);
+  // Every answer through `app` to a documented operation, whose status the OpenAPI document must list.
+  const answers = enforceDocumentedStatuses(app);
 
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
@@ -176,6 +205,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
   return {
     deps,
     app,
+    answers,
     basic,
     token,
     adminToken,

@@ -104,7 +104,8 @@ beforeAll(async () => {
   const agency = await gw.agencyWithCredential({
     code: 'FUZZ-1',
     entitlements: all.map((operation) => ({ operation, purposes: ['1.001'] })),
-    scopes: [...all],
+    // self:read too: the agency caller is the home caller of /me.
+    scopes: [...all, 'self:read'],
   });
   agencyId = agency.agencyId;
   agencyClient = agency;
@@ -1051,11 +1052,13 @@ describe('fuzzing every route', () => {
     const ranged = documented.filter(
       (o) => o.method === 'GET' && o.query.includes('from') && o.query.includes('to'),
     );
-    // Audit events (instants, dates), usage (days, months), audit log consistency (tree sizes).
+    // Audit events and own calls (instants, dates), usage (days, months), audit log consistency (tree sizes).
     expect(ranged.map((o) => o.path).sort()).toEqual([
       '/audit/events',
       '/audit/log/consistency',
       '/billing/usage',
+      '/me/calls',
+      '/me/usage',
     ]);
     const failures: string[] = [];
     for (const op of ranged) {

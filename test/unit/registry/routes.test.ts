@@ -5,6 +5,7 @@ import {
   getCitizenRoute,
   RegistryHeadersSchema,
   registryRoutes,
+  routeOperations,
   searchBusinessesRoute,
   VerifyRequestSchema,
   verifyCitizenRoute,
@@ -151,19 +152,22 @@ describe('registry OpenAPI description', () => {
   const app = echoApp();
   const document = app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'NDG', version: '1' } });
 
-  it('describes every registry route with its headers, bearer security and problem responses', () => {
+  it('describes every registry route with its headers, security (bearer or oauth2) and problem responses', () => {
     expect(registryRoutes).toHaveLength(4);
     for (const route of registryRoutes) {
       const path = route.path;
       const operation = document.paths?.[path]?.[route.method];
       expect(operation, `${route.method} ${path}`).toBeDefined();
-      expect(operation?.security).toEqual([{ bearer: [] }]);
+      expect(operation?.security).toEqual([
+        { bearer: [] },
+        { oauth2: [routeOperations[route.operationId as keyof typeof routeOperations]] },
+      ]);
       const headers = (operation?.parameters ?? [])
         .filter((p) => 'in' in p && p.in === 'header')
         .map((p) => ('name' in p ? p.name : ''));
       expect(headers).toEqual(['X-Purpose', 'X-Officer-Id', 'X-Case-Id', 'Idempotency-Key']);
       expect(Object.keys(operation?.responses ?? {})).toEqual(
-        expect.arrayContaining(['200', '400', '401', '403', '404', '429', '502', '503', '504']),
+        expect.arrayContaining(['200', '400', '401', '402', '403', '404', '409', '429', '502', '503', '504']),
       );
     }
   });
