@@ -91,6 +91,7 @@ const gateway = await startLocalGateway({
     IN_MEMORY: '1',
     LOG_LEVEL: 'silent',
     SEED_CITIZENS: '0',
+    DEMO_AGENCY: '0',
     SEED_BUSINESSES: '0',
     // A key file, so the cold-started bundles verify the tokens this gateway signs.
     SIGNING_KEYS_FILE: keysFile,
@@ -497,6 +498,7 @@ try {
         PORT: '0',
         LOG_LEVEL: 'silent',
         SEED_CITIZENS: '0',
+        DEMO_AGENCY: '0',
         SEED_BUSINESSES: '0',
         SIGNING_KEYS_FILE: keysFile,
         AUDIT_SEAL_INTERVAL_MS: '0',

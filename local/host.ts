@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { serve } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import { z } from 'zod';
 import { auditLogOf, SealerBusyError } from '../shared/audit/log';
 import { type Config, loadConfig } from '../shared/config';
@@ -8,8 +9,15 @@ import { CLIENT_ID_PATTERN } from '../shared/identity/model';
 import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
 import { createGatewayApp } from './gateway-app';
+import { localAliases, localOrigin, originRedirect } from './origin';
 import { DATA_DIR_ENTRIES, ensurePrivateDir } from './private-dir';
-import { type BootstrapResult, ensureBootstrapAdmin, seedDemoRecords } from './seed';
+import {
+  type BootstrapResult,
+  type DemoAgencyResult,
+  ensureBootstrapAdmin,
+  ensureDemoAgency,
+  seedDemoRecords,
+} from './seed';
 import { StreamSealer } from './stream-sealer';
 import { noteEndpoint, type SyntheticSeedResult, seedInBackground } from './synthetic';
 
@@ -34,6 +42,11 @@ export const LocalSettingsSchema = z.object({
   BOOTSTRAP_ADMIN_CLIENT_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   /** A revoked bootstrap admin is reactivated only when this asks for it (audited either way). */
   BOOTSTRAP_ADMIN_REACTIVATE: flag,
+  /** The demo agency DEMO with a credential and last month's calls (README "For agencies"); 0 turns it off. */
+  DEMO_AGENCY: z
+    .string()
+    .optional()
+    .transform((v) => v !== '0' && v !== 'false'),
   /** Size of the synthetic registers, seeded in the background after the start (demo records aside). */
   SEED_CITIZENS: z.coerce.number().int().min(0).max(1_000_000).default(2000),
   SEED_BUSINESSES: z.coerce.number().int().min(0).max(10_000_000).default(2000),
@@ -47,6 +60,8 @@ export interface LocalGateway {
   port: number;
   deps: GatewayDeps;
   bootstrap: BootstrapResult;
+  /** Absent when DEMO_AGENCY=0. */
+  demo?: DemoAgencyResult | undefined;
   dynamoEndpoint: string;
   /** Settles when the synthetic registers are seeded (undefined if seeding failed or was stopped). */
   seeded: Promise<SyntheticSeedResult | undefined>;
@@ -82,13 +97,20 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     endpoint = dynamo.endpoint;
   }
 
+  let server: ServerType | undefined;
   try {
-    const issuer = env.TOKEN_ISSUER ?? `http://localhost:${settings.PORT || 3000}`;
+    // Bind first: the issuer, the OpenAPI server and the banner name the port actually bound (PORT=0 picks one).
+    // Until the gateway is built the port answers 503.
+    let serveRequest: (request: Request) => Response | Promise<Response> = starting;
+    server = await listen(settings, (request) => serveRequest(request));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.PORT;
+    const origin = localOrigin({ issuer: env.TOKEN_ISSUER, host: settings.HOST, port });
     const config: Config = loadConfig({
       SIGNING_KEYS_FILE: settings.IN_MEMORY ? undefined : resolve(settings.DATA_DIR, 'signing-keys.json'),
       ...env,
       DYNAMODB_ENDPOINT: endpoint,
-      TOKEN_ISSUER: issuer,
+      TOKEN_ISSUER: origin,
     });
     let deps = createDeps(config);
     if (options.overrideDeps) deps = options.overrideDeps(deps);
@@ -101,15 +123,17 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
       clientSecret: settings.BOOTSTRAP_ADMIN_CLIENT_SECRET,
       reactivate: settings.BOOTSTRAP_ADMIN_REACTIVATE,
     });
+    const demo = settings.DEMO_AGENCY ? await ensureDemoAgency(deps) : undefined;
+    if (demo?.created) {
+      progress(
+        `Created the demo agency ${demo.code} (${demo.seededCalls} calls metered last month, for its statement)`,
+      );
+    }
 
     const app = createGatewayApp(deps);
+    const aliases = localAliases(settings.HOST, port);
+    serveRequest = (request) => originRedirect(request, origin, aliases) ?? app.fetch(request);
     const stopSealing = startSealing(deps, settings.AUDIT_SEAL_INTERVAL_MS);
-    const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, port: settings.PORT, hostname: settings.HOST }, () =>
-        resolveServer(s),
-      );
-      s.once('error', reject);
-    });
     const seeding = seedInBackground(deps.store, deps.tables.registry, {
       citizens: settings.SEED_CITIZENS,
       businesses: settings.SEED_BUSINESSES,
@@ -117,28 +141,65 @@ export async function startLocalGateway(options: StartOptions = {}): Promise<Loc
     });
     const forgetEndpoint =
       dynamo && !settings.IN_MEMORY ? noteEndpoint(settings.DATA_DIR, endpoint) : undefined;
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : settings.PORT;
+    const bound = server;
     return {
-      url: `http://${settings.HOST === '0.0.0.0' ? 'localhost' : settings.HOST}:${port}`,
+      url: origin,
       port,
       deps,
       bootstrap,
+      demo,
       dynamoEndpoint: endpoint,
       seeded: seeding.done,
       stop: async () => {
         await seeding.stop();
         forgetEndpoint?.();
         await stopSealing();
-        await new Promise<void>((done) => server.close(() => done()));
+        await new Promise<void>((done) => bound.close(() => done()));
         deps.store.destroy();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    const bound = server;
+    if (bound) await new Promise<void>((done) => bound.close(() => done()));
     await dynamo?.stop();
     throw error;
   }
+}
+
+/** Listens on HOST:PORT, handing every request to `fetch`. */
+function listen(
+  settings: Pick<LocalSettings, 'PORT' | 'HOST'>,
+  fetch: (request: Request) => Response | Promise<Response>,
+): Promise<ServerType> {
+  return new Promise((resolveServer, reject) => {
+    const s = serve({ fetch, port: settings.PORT, hostname: settings.HOST }, () => resolveServer(s));
+    s.once('error', reject);
+  });
+}
+
+/** What the port answers while the tables, the demo data and the bootstrap admin are being prepared. */
+function starting(request: Request): Response {
+  const requestId = randomUUID();
+  return new Response(
+    JSON.stringify({
+      type: '/problems/service-unavailable',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'The gateway is starting: retry in a few seconds.',
+      instance: new URL(request.url).pathname,
+      requestId,
+    }),
+    {
+      status: 503,
+      headers: {
+        'Content-Type': 'application/problem+json',
+        'Cache-Control': 'no-store',
+        'Retry-After': '1',
+        'X-Request-Id': requestId,
+      },
+    },
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { banner } from './banner';
 import { JavaMissingError } from './dynamo-local';
 import { type LocalGateway, startLocalGateway } from './host';
 
@@ -31,33 +32,15 @@ async function main(): Promise<void> {
 
   gateway = await startLocalGateway();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const { url, bootstrap } = gateway;
-  // A revoked bootstrap admin stays revoked: say so instead of offering a secret that no longer works.
-  const secretLine = bootstrap.warning
-    ? `  ${bootstrap.warning}`
-    : bootstrap.clientSecret
-      ? `  Client secret: ${bootstrap.clientSecret}   (shown once: keep it now)`
-      : '  Client secret: as set in BOOTSTRAP_ADMIN_CLIENT_SECRET, or as printed at the first start';
-  const secret = bootstrap.clientSecret ?? '$BOOTSTRAP_ADMIN_CLIENT_SECRET';
+  const { url, bootstrap, demo } = gateway;
   process.stdout.write(
-    [
-      '',
-      `National Data Gateway is ready on ${url} (started in ${seconds} s)`,
-      '',
-      'Bootstrap admin client (scopes: admin audit:read):',
-      `  Client id:     ${bootstrap.clientId}`,
-      secretLine,
-      '',
-      'Try it:',
-      `  curl ${url}/health`,
-      `  open ${url}/docs      (API reference)`,
-      `  open ${url}/console   (admin and finance console: sign in with the client above)`,
-      `  TOKEN=$(curl -s -u '${bootstrap.clientId}:${secret}' -d grant_type=client_credentials ${url}/oauth/token | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`,
-      `  curl -H "Authorization: Bearer $TOKEN" ${url}/admin/agencies`,
-      '',
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
+    banner({
+      url,
+      seconds,
+      admin: bootstrap,
+      adminSecretFromEnv: process.env.BOOTSTRAP_ADMIN_CLIENT_SECRET !== undefined,
+      demo,
+    }),
   );
 }
 
