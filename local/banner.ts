@@ -89,6 +89,7 @@ export function banner(input: BannerInput): string {
     exports.push(`export CLIENT_ID=${shellWord(demo.clientId)}`);
     notes.push(
       `# CLIENT_SECRET (agency ${demo.code}) was printed at the first start only (it is stored hashed); a new one, with an admin token:`,
+      `#   ADMIN=$(curl -fsS -u "$ADMIN_ID:$ADMIN_SECRET" -d grant_type=client_credentials "$GW/oauth/token" | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
       `#   curl -fsS -X POST -H "Authorization: Bearer $ADMIN" "$GW/admin/credentials/$CLIENT_ID/rotate"`,
     );
   }

@@ -1,14 +1,17 @@
 /** Host names under which a browser on this machine reaches a server bound to a loopback or wildcard address. */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-/** Whether HOST binds every interface (0.0.0.0, ::) or a loopback address: the machine's browser uses localhost. */
+/**
+ * Whether HOST binds every interface (0.0.0.0, ::) or the loopback address localhost names: the machine's browser then
+ * uses localhost. Another 127.x address is its own origin (localhost does not reach it).
+ */
 const isLocalBinding = (host: string) =>
   host === '' ||
   host === '0.0.0.0' ||
   host === '::' ||
   host === '::1' ||
   host === 'localhost' ||
-  /^127(\.\d{1,3}){3}$/.test(host);
+  host === '127.0.0.1';
 
 /** HOST as the host part of a URL (an IPv6 address in brackets). */
 const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);

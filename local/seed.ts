@@ -430,7 +430,8 @@ async function meterDemoCalls(deps: GatewayDeps, agencyId: string, clientId: str
     const asked = call.search ? { name: call.search, limit: 20 } : { subject: call.subject };
     await ledger.commit(
       {
-        requestId: randomUUID(),
+        // Named by agency, month and place: a start that dies before its marker is saved meters them again as replays.
+        requestId: `demo-${agencyId}-${previous.period}-${minute}`,
         at,
         clientId,
         agencyId,

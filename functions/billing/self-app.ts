@@ -17,6 +17,12 @@ import { readCounters } from '../../shared/ledger/usage';
 import { shardCursor } from '../../shared/storage/sharded-query';
 import * as r from './self-routes';
 
+/**
+ * The most months one /me/usage answer spans: any agency may ask, and each month costs its lanes and a Query, so
+ * three years (finance's /billing/usage allows 240 months).
+ */
+export const SELF_USAGE_MONTHS = 36;
+
 const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
 
 /**
@@ -73,7 +79,7 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
 
   router.openapi(r.getMyUsageRoute, async (c) => {
     const agency = await ownAgency(deps, c.get('caller').agencyId);
-    return c.json(await usageReport(deps, [agency], c.req.valid('query')), 200);
+    return c.json(await usageReport(deps, [agency], c.req.valid('query'), SELF_USAGE_MONTHS), 200);
   });
 
   router.openapi(r.getMyStatementRoute, async (c) => {
@@ -196,7 +202,6 @@ async function ownCalls(
     cursor?: string | undefined;
   },
 ): Promise<{ calls: AuditRecord[]; nextCursor?: string | undefined }> {
-  const filtered = q.officer !== undefined || q.case !== undefined;
   const wanted = (e: AuditRecord) =>
     e.kind === 'registry-call' &&
     (q.officer === undefined || e.officerId === q.officer) &&
@@ -210,7 +215,9 @@ async function ownCalls(
       agency: agencyId,
       from: q.from && rangeBound(q.from, false),
       to: q.to && rangeBound(q.to, true),
-      limit: Math.min(200, filtered ? Math.max(left, 100) : left, r.CALLS_SCAN_LIMIT - scanned),
+      // Never fewer than 100 a read: the registry-call filter always applies, and the operator agency's index is
+      // mostly admin and finance actions, so reading `left` at a time could take a thousand round trips.
+      limit: Math.min(200, Math.max(left, 100), r.CALLS_SCAN_LIMIT - scanned),
       cursor,
     });
     for (const [i, record] of page.items.entries()) {

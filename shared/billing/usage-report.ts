@@ -50,6 +50,7 @@ export async function usageReport(
   deps: { store: DynamoDBDocumentClient; tables: TableNames; purposes: PurposeRepository; now: () => Date },
   agencies: CounterOwner[],
   query: UsageQuery,
+  maxMonths: number = MAX_USAGE_MONTHS,
 ): Promise<UsageReport> {
   const current = periodOf(deps.now());
   const from = query.from ?? (query.granularity === 'day' ? `${current.period}-01` : current.period);
@@ -58,9 +59,9 @@ export async function usageReport(
     throw new BadRequestError(`from (${from}) is after to (${to}).`);
   }
   const months = monthsSpanned(from, to);
-  if (months > MAX_USAGE_MONTHS) {
+  if (months > maxMonths) {
     throw new BadRequestError(
-      `from (${from}) to (${to}) spans ${months} months; ask for at most ${MAX_USAGE_MONTHS} at a time.`,
+      `from (${from}) to (${to}) spans ${months} months; ask for at most ${maxMonths} at a time.`,
     );
   }
   const items: UsageRow[] = [];

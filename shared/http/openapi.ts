@@ -47,10 +47,11 @@ export const problemResponse = (status: number, description: string) => ({
 });
 
 /**
- * What the gateway's outer shell (shared/http/app.ts) may answer on any operation, whatever the route: a body
- * or headers over the limits, or an unexpected failure. Every operation of the document lists them.
+ * What the gateway's outer shell may answer on any operation, whatever the route: a body or headers over the
+ * limits, an unexpected failure, or 503 (the store unreachable, or the local host still starting). Every operation
+ * of the document lists them.
  */
-export const BOUNDARY_STATUSES = [413, 431, 500] as const;
+export const BOUNDARY_STATUSES = [413, 431, 500, 503] as const;
 
 /**
  * An operation's OpenAPI security: a bearer token, or one the client credentials flow fetches, holding any one

@@ -233,6 +233,12 @@ describe('GET /me/usage', () => {
     const backwards = await gw.call(lan.self, 'GET', '/me/usage?from=2026-11&to=2026-10');
     expect((await problem(backwards, 400)).detail).toBe('from (2026-11) is after to (2026-10).');
     expect((await gw.call(lan.self, 'GET', '/me/usage?from=2026-13')).status).toBe(400);
+    // Any agency may ask, so a shorter span than finance's 240 months: three years.
+    const decade = await gw.call(lan.self, 'GET', '/me/usage?from=2016-11&to=2026-11');
+    expect((await problem(decade, 400)).detail).toBe(
+      'from (2016-11) to (2026-11) spans 121 months; ask for at most 36 at a time.',
+    );
+    expect((await gw.call(lan.self, 'GET', '/me/usage?from=2023-12&to=2026-11')).status).toBe(200);
   });
 });
 

@@ -82,6 +82,13 @@ describe('npm start banner', () => {
     expect(text).toMatch(/ADMIN_SECRET was printed at the first start only/);
     expect(text).toMatch(/CLIENT_SECRET \(agency DEMO\) was printed at the first start only/);
     expect(text).toContain('"$GW/admin/credentials/$CLIENT_ID/rotate"');
+    // The rotate hint gets its admin token first: $ADMIN is not defined by anything else the banner prints.
+    const hint = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('#   '));
+    expect(hint[0]).toMatch(/^# {3}ADMIN=\$\(curl -fsS -u "\$ADMIN_ID:\$ADMIN_SECRET" /);
+    expect(hint[1]).toContain('Bearer $ADMIN');
     // Without a secret to paste, the banner offers no call that would fail.
     expect(shellLines(text).some((line) => line.startsWith('TOKEN=') || line.startsWith('ADMIN='))).toBe(
       false,

@@ -7,6 +7,8 @@ describe('local origin', () => {
     expect(localOrigin({ host: '0.0.0.0', port: 3000 })).toBe('http://localhost:3000');
     expect(localOrigin({ host: '::', port: 3000 })).toBe('http://localhost:3000');
     expect(localOrigin({ host: '192.168.1.20', port: 3000 })).toBe('http://192.168.1.20:3000');
+    // localhost reaches 127.0.0.1 only: another loopback address is its own origin.
+    expect(localOrigin({ host: '127.0.0.2', port: 3000 })).toBe('http://127.0.0.2:3000');
     expect(localOrigin({ host: 'fd00::20', port: 3000 })).toBe('http://[fd00::20]:3000');
     expect(localOrigin({ issuer: 'https://api.example.gov.vn', host: '127.0.0.1', port: 3000 })).toBe(
       'https://api.example.gov.vn',
