@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import { auditLogOf, SealerBusyError } from '../shared/audit/log';
 import { type Config, loadConfig } from '../shared/config';
 import { createDeps, type GatewayDeps } from '../shared/deps';
+import { problemResponse } from '../shared/http/problem';
 import { CLIENT_ID_PATTERN } from '../shared/identity/model';
 import { ensureTables } from '../shared/storage/provision';
 import { assertJava, type DynamoLocal, startDynamoLocal } from './dynamo-local';
@@ -178,29 +180,22 @@ function listen(
   });
 }
 
-/** What the port answers while the tables, the demo data and the bootstrap admin are being prepared. */
-function starting(request: Request): Response {
+/**
+ * What the port answers while the tables, the demo data and the bootstrap admin are being prepared: 503 with
+ * Retry-After, written by the gateway's one problem writer.
+ */
+const startingApp = new Hono<{ Variables: { requestId: string } }>();
+startingApp.all('*', (c) => {
   const requestId = randomUUID();
-  return new Response(
-    JSON.stringify({
-      type: '/problems/service-unavailable',
-      title: 'Service Unavailable',
-      status: 503,
-      detail: 'The gateway is starting: retry in a few seconds.',
-      instance: new URL(request.url).pathname,
-      requestId,
-    }),
-    {
-      status: 503,
-      headers: {
-        'Content-Type': 'application/problem+json',
-        'Cache-Control': 'no-store',
-        'Retry-After': '1',
-        'X-Request-Id': requestId,
-      },
-    },
+  c.set('requestId', requestId);
+  return problemResponse(
+    c,
+    503,
+    { slug: 'service-unavailable', detail: 'The gateway is starting: retry in a few seconds.' },
+    { 'Retry-After': '1', 'X-Request-Id': requestId },
   );
-}
+});
+const starting = (request: Request) => startingApp.fetch(request);
 
 /**
  * Locally the audit sealer runs on a timer, reading the ledger table's stream as the event source mapping does

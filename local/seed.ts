@@ -282,6 +282,8 @@ export interface DemoAgencyResult {
 
 /** Progress of the demo's creation, so a start that failed half way is finished by the next one. */
 interface DemoMarker {
+  /** Saved before the agency is created: an agency DEMO found with it set is the demo's, from a start that died. */
+  creating?: boolean;
   agencyId?: string;
   clientId?: string;
   done?: boolean;
@@ -345,13 +347,14 @@ export async function ensureDemoAgency(deps: GatewayDeps): Promise<DemoAgencyRes
         ConsistentRead: true,
       }),
     );
-    if (taken) {
+    if (taken && !marker.creating) {
       return result({
         warning: `Demo agency: an agency with code ${DEMO_AGENCY.code} exists that npm start did not create; no demo credential.`,
       });
     }
-    const agency = await service.createAgency(ctx(), DEMO_AGENCY);
-    await saveMarker({ agencyId: agency.id });
+    if (!taken) await saveMarker({ creating: true });
+    const agencyId = taken ? (taken.agencyId as string) : (await service.createAgency(ctx(), DEMO_AGENCY)).id;
+    await saveMarker({ agencyId });
   }
   const agencyId = marker.agencyId!;
   if (!(await service.getEntitlements(agencyId)).length) {

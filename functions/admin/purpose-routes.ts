@@ -1,26 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses, securedBy } from '../../shared/http/openapi';
 import { PurposeSchema } from '../../shared/identity/model';
+import { PurposeInputSchema } from '../../shared/identity/purposes';
 
 const security = securedBy('admin');
 const tags = ['Admin'];
-
-/**
- * A purpose as admins write it: the administrative procedure's Vietnamese name and its legal basis. Both are
- * NFC-normalised and trimmed before their length is checked, so text typed in NFD is stored (and measured) as NFC.
- */
-export const PurposeInputSchema = z
-  .object({
-    name: z.string().normalize('NFC').trim().min(1).max(200).openapi({
-      example: 'Đăng ký thường trú',
-      description: 'The procedure name (Vietnamese, 1-200 characters).',
-    }),
-    legalBasis: z.string().normalize('NFC').trim().min(1).max(500).openapi({
-      example: 'Luật Cư trú 2020; Nghị định 62/2021/NĐ-CP',
-      description: 'The law or decree that allows the procedure to use the registers (1-500 characters).',
-    }),
-  })
-  .strict();
 
 export const PurposeCodeParam = z.object({
   // .meta, not .openapi: PurposeSchema is built with plain zod (shared/identity/model.ts), which may load first.

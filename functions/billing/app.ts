@@ -1,20 +1,13 @@
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
 import { BillingService } from '../../shared/billing/service';
-import { signedStatementFile } from '../../shared/billing/signed';
 import { usageReport } from '../../shared/billing/usage-report';
 import type { GatewayDeps } from '../../shared/deps';
-import { ForbiddenError, NotFoundError } from '../../shared/errors';
+import { ForbiddenError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
+import { csvHeaders, signedFileOf, wantsCsv } from './answers';
 import * as r from './routes';
 import { selfRoutes } from './self-app';
-
-const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
-
-const csvHeaders = (filename: string) => ({
-  'Content-Type': 'text/csv; charset=utf-8',
-  'Content-Disposition': `attachment; filename="${filename}"`,
-});
 
 /** Closing a month and refunding a call change what is billed: they need billing:close. */
 function requireClose(scopes: string[], what: string): void {
@@ -56,13 +49,8 @@ export function billingRoutes(deps: GatewayDeps): Router {
   router.openapi(r.signedStatementRoute, async (c) => {
     const { period } = c.req.valid('param');
     const { agency } = c.req.valid('query');
-    const view = await billing.statement(agency, period);
-    if (!view.signed)
-      throw new NotFoundError(`Period ${period} is not closed yet: there is no signed statement.`);
-    // Parsed back from the canonical text, its keys are in canonical order, so the body is that exact text.
-    return c.json(JSON.parse(signedStatementFile(view.signed)) as typeof view.signed, 200, {
-      'Content-Disposition': `attachment; filename="statement-${agency}-${period}.json"`,
-    });
+    const { file, headers } = signedFileOf(await billing.statement(agency, period), agency, period);
+    return c.json(file, 200, headers);
   });
 
   router.openapi(r.statementEntriesRoute, async (c) => {

@@ -3,18 +3,18 @@ import { auditOrder } from '../../shared/audit/trail';
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv } from '../../shared/billing/csv';
 import type { BillingService } from '../../shared/billing/service';
-import { signedStatementFile } from '../../shared/billing/signed';
 import { usageReport } from '../../shared/billing/usage-report';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { newRouter, type Router } from '../../shared/http/app';
 import { rangeBound } from '../../shared/http/instant';
-import type { Agency, Entitlement } from '../../shared/identity/model';
+import type { Entitlement } from '../../shared/identity/model';
 import { defaultLimits, type Plan } from '../../shared/identity/plans';
 import type { PurposeNames } from '../../shared/identity/purposes';
 import { periodOf } from '../../shared/ledger/period';
 import { readCounters } from '../../shared/ledger/usage';
 import { shardCursor } from '../../shared/storage/sharded-query';
+import { csvHeaders, signedFileOf, wantsCsv } from './answers';
 import * as r from './self-routes';
 
 /**
@@ -22,8 +22,6 @@ import * as r from './self-routes';
  * three years (finance's /billing/usage allows 240 months).
  */
 export const SELF_USAGE_MONTHS = 36;
-
-const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/i.test(accept ?? '');
 
 /**
  * Self-service for any agency (scope self:read): its own account, usage, statements and calls. Every answer is
@@ -78,7 +76,7 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
   });
 
   router.openapi(r.getMyUsageRoute, async (c) => {
-    const agency = await ownAgency(deps, c.get('caller').agencyId);
+    const agency = c.get('liveAgency');
     return c.json(await usageReport(deps, [agency], c.req.valid('query'), SELF_USAGE_MONTHS), 200);
   });
 
@@ -87,10 +85,7 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
     const agencyId = c.get('caller').agencyId;
     const view = await billing.statement(agencyId, period);
     if (wantsCsv(c.req.header('Accept'))) {
-      return c.body(statementCsv(view.statement), 200, {
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="statement-${agencyId}-${period}.csv"`,
-      });
+      return c.body(statementCsv(view.statement), 200, csvHeaders(`statement-${agencyId}-${period}.csv`));
     }
     return c.json(view, 200);
   });
@@ -98,14 +93,8 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
   router.openapi(r.getMySignedStatementRoute, async (c) => {
     const { period } = c.req.valid('param');
     const agencyId = c.get('caller').agencyId;
-    const view = await billing.statement(agencyId, period);
-    if (!view.signed) {
-      throw new NotFoundError(`Period ${period} is not closed yet: there is no signed statement.`);
-    }
-    // Parsed back from the canonical text, its keys are in canonical order, so the body is that exact text.
-    return c.json(JSON.parse(signedStatementFile(view.signed)) as typeof view.signed, 200, {
-      'Content-Disposition': `attachment; filename="statement-${agencyId}-${period}.json"`,
-    });
+    const { file, headers } = signedFileOf(await billing.statement(agencyId, period), agencyId, period);
+    return c.json(file, 200, headers);
   });
 
   router.openapi(r.listMyCallsRoute, async (c) => {
@@ -121,13 +110,6 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
     );
   });
   return router;
-}
-
-/** The caller's agency, for its counters (their lane count); its token was checked live, so it exists. */
-async function ownAgency(deps: GatewayDeps, agencyId: string): Promise<Agency> {
-  const agency = await deps.control.getAgency(agencyId);
-  if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
-  return agency;
 }
 
 /** What an agency without a plan is held to: the platform defaults its tokens carry (shared/identity/plans.ts). */

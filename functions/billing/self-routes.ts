@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { boundMs, Instant } from '../../shared/http/instant';
 import { problemResponses, securedBy } from '../../shared/http/openapi';
-import { OPERATIONS } from '../../shared/identity/model';
+import { OPERATIONS, traceId } from '../../shared/identity/model';
 import { signedStatementRoute, statementRoute, UsageQuerySchema, usageRoute } from './routes';
 
 const security = securedBy('self:read');
@@ -149,25 +149,16 @@ export const getMySignedStatementRoute = createRoute({
 /** A read of the agency's own calls stops after this many records, so a filtered read costs a bounded amount. */
 export const CALLS_SCAN_LIMIT = 1_000;
 
-/** X-Officer-Id and X-Case-Id as the registry accepts them. */
-const traceId = (what: string) =>
-  z
-    .string()
-    .regex(
-      /^[A-Za-z0-9._:/-]{1,64}$/,
-      `${what} is 1-64 letters, digits, dot, colon, slash, dash or underscore`,
-    )
-    .optional();
-
 export const MyCallsQuerySchema = z
   .object({
     from: Instant.optional().openapi({ example: '2026-11-01' }),
     to: Instant.optional().openapi({ example: '2026-11-30T23:59:59+07:00' }),
-    officer: traceId('an officer id').openapi({
+    // .meta, not .openapi: traceId is built with plain zod (shared/identity/model.ts), which may load first.
+    officer: traceId('an officer id').optional().meta({
       example: 'CB-048-0192',
       description: 'Only calls made with this X-Officer-Id.',
     }),
-    case: traceId('a case id').openapi({
+    case: traceId('a case id').optional().meta({
       example: 'HS-2026/001234',
       description: 'Only calls made with this X-Case-Id.',
     }),

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponse, problemResponses, securedBy } from '../../shared/http/openapi';
-import { type Operation, PurposeSchema } from '../../shared/identity/model';
+import { type Operation, PurposeSchema, traceId } from '../../shared/identity/model';
 import { VERIFIABLE_FIELDS } from '../../shared/registry/disclosure';
 import { demoBusinesses, demoCitizens } from '../../shared/registry/model';
 import { SEARCH_LIMIT } from '../../shared/registry/provider';
@@ -19,15 +19,6 @@ import { distinctiveWords } from '../../shared/registry/search-index';
 
 const citizen = demoCitizens[0]!;
 const business = demoBusinesses[0]!;
-
-/** Officer and case ids are recorded with the call: short, printable, no spaces. */
-const traceId = (what: string) =>
-  z
-    .string()
-    .regex(
-      /^[A-Za-z0-9._:/-]{1,64}$/,
-      `${what} is 1-64 letters, digits, dot, colon, slash, dash or underscore`,
-    );
 
 /**
  * An Idempotency-Key keys the call's ledger entry and is listed in finance's CSV exports: a plain token, without

@@ -56,6 +56,7 @@ export function requireAuth(
         claims.agency,
       );
       assertTokenLive({ agencyId: claims.agency, policyVersion: claims.pv }, credential, agency);
+      c.set('liveAgency', agency!);
     }
     await next();
   };

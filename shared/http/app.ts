@@ -6,6 +6,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config';
+import type { Agency } from '../identity/model';
 import type { Logger } from '../log';
 import { createErrorHandler, notFoundHandler, problemResponse, toValidationError } from './problem';
 
@@ -22,6 +23,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     caller: Caller;
+    /** The caller's agency as a live check read it (routes guarded with `liveCheck`): no need to read it again. */
+    liveAgency: Agency;
   };
 }
 

@@ -21,7 +21,7 @@ import {
   toCredentialView,
 } from './model';
 import type { Plan, PlanInput, PlanRepository } from './plans';
-import type { Purpose, PurposeInput, PurposeRepository } from './purposes';
+import { type Purpose, type PurposeInput, PurposeInputSchema, type PurposeRepository } from './purposes';
 import type { ControlRepository, Page } from './repository';
 import { generateSecret, hashSecret } from './secrets';
 
@@ -203,13 +203,13 @@ export class AdminService {
     code: string,
     input: PurposeInput,
   ): Promise<{ purpose: Purpose; created: boolean }> {
-    const [before] = await this.deps.purposes.get([code], true);
-    const name = input.name.normalize('NFC').trim();
-    const legalBasis = input.legalBasis.normalize('NFC').trim();
-    // The API's schema checks the same; callers inside the gateway (the local seed) get the same rule.
-    if (!name || name.length > 200 || !legalBasis || legalBasis.length > 500) {
+    // The API's own schema (idempotent: the route has applied it already); the local seed gets the same rule.
+    const parsed = PurposeInputSchema.safeParse(input);
+    if (!parsed.success) {
       throw new BadRequestError('A purpose needs a name of 1-200 characters and a legal basis of 1-500.');
     }
+    const { name, legalBasis } = parsed.data;
+    const [before] = await this.deps.purposes.get([code], true);
     if (before && before.name === name && before.legalBasis === legalBasis) {
       return { purpose: before, created: false };
     }

@@ -87,6 +87,18 @@ export const PurposeSchema = z
     'a purpose code is 1-64 letters, digits, dot, colon, dash or underscore',
   );
 
+/**
+ * Officer and case ids (X-Officer-Id, X-Case-Id) are recorded with a call and searched by: short, printable, no
+ * spaces. One rule for the registry headers and the self-service filters.
+ */
+export const traceId = (what: string) =>
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9._:/-]{1,64}$/,
+      `${what} is 1-64 letters, digits, dot, colon, slash, dash or underscore`,
+    );
+
 /** What an agency may do with one operation: for which purposes, and which fields it may receive. */
 export const EntitlementSchema = z.object({
   operation: z.enum(OPERATIONS),

@@ -4,11 +4,24 @@ import { batchGetAll } from '../storage/batch';
 import { PurposeSchema } from './model';
 import { type TransactItem, transactOrConflict } from './repository';
 
-/** A purpose as admins write it (functions/admin/purpose-routes.ts validates and normalises it). */
-export interface PurposeInput {
-  name: string;
-  legalBasis: string;
-}
+/**
+ * A purpose as admins write it: the administrative procedure's Vietnamese name and its legal basis. Both are
+ * NFC-normalised and trimmed before their length is checked, so text typed in NFD is stored (and measured) as NFC.
+ */
+export const PurposeInputSchema = z
+  .object({
+    name: z.string().normalize('NFC').trim().min(1).max(200).openapi({
+      example: 'Đăng ký thường trú',
+      description: 'The procedure name (Vietnamese, 1-200 characters).',
+    }),
+    legalBasis: z.string().normalize('NFC').trim().min(1).max(500).openapi({
+      example: 'Luật Cư trú 2020; Nghị định 62/2021/NĐ-CP',
+      description: 'The law or decree that allows the procedure to use the registers (1-500 characters).',
+    }),
+  })
+  .strict();
+
+export type PurposeInput = z.infer<typeof PurposeInputSchema>;
 
 /** A catalogue entry: the code entitlements and calls name (`X-Purpose`), with what it stands for. */
 export interface Purpose extends PurposeInput {

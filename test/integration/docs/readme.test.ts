@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { banner } from '../../../local/banner';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
+import { localHostEnv } from '../../support/local-host';
 
 /**
  * The README's shell blocks, run as a reader would: every ```sh block in order, in one bash, after the lines the
@@ -103,19 +103,9 @@ let workdir: string;
 let exportLines: string[];
 
 beforeAll(async () => {
-  const prefix = `r${randomBytes(4).toString('hex')}`;
   gateway = await startLocalGateway({
-    env: {
-      PORT: '0',
-      IN_MEMORY: '1',
-      LOG_LEVEL: 'silent',
-      DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      CONTROL_TABLE: `${prefix}-control`,
-      REGISTRY_TABLE: `${prefix}-registry`,
-      LEDGER_TABLE: `${prefix}-ledger`,
-      SEED_CITIZENS: '20',
-      SEED_BUSINESSES: '20',
-    },
+    // As `npm start` runs: the sealer on its default timer.
+    env: localHostEnv({ SEED_CITIZENS: '20', SEED_BUSINESSES: '20', AUDIT_SEAL_INTERVAL_MS: '2000' }),
     progress: () => undefined,
   });
   const printed = banner({

@@ -1,27 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
+import { localHostEnv } from '../../support/local-host';
 
 const BOOTSTRAP_ID = 'ops-bootstrap';
 const BOOTSTRAP_SECRET = 'a-long-enough-bootstrap-secret';
 
 /** The local host over the test run's DynamoDB Local, on tables of its own: each start is a restart. */
 function starter() {
-  const prefix = `t${randomBytes(4).toString('hex')}`;
-  const base = {
-    PORT: '0',
-    IN_MEMORY: '1',
-    LOG_LEVEL: 'silent',
-    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-    CONTROL_TABLE: `${prefix}-control`,
-    REGISTRY_TABLE: `${prefix}-registry`,
-    LEDGER_TABLE: `${prefix}-ledger`,
-    SEED_CITIZENS: '0',
-    SEED_BUSINESSES: '0',
-    AUDIT_SEAL_INTERVAL_MS: '0',
+  const base = localHostEnv({
     BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP_ID,
     BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET,
-  };
+  });
   return (env: Record<string, string> = {}) =>
     startLocalGateway({ env: { ...base, ...env }, progress: () => undefined });
 }

@@ -1,32 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
-import { DEMO_CATALOGUE, DEMO_PLAN, DEMO_PURPOSES } from '../../../local/seed';
+import { DEMO_AGENCY, DEMO_CATALOGUE, DEMO_PLAN, DEMO_PURPOSES } from '../../../local/seed';
 import { verifyStatementFile } from '../../../shared/billing/signed';
 import { controlKeys } from '../../../shared/identity/repository';
 import { periodOf } from '../../../shared/ledger/period';
+import { localHostEnv } from '../../support/local-host';
 
 const ADMIN_ID = 'demo-test-admin';
 const ADMIN_SECRET = 'a-long-enough-admin-secret-for-tests';
 
 /** The local host over the run's DynamoDB Local, on tables of its own: each start after the first is a restart. */
 function starter() {
-  const prefix = `d${randomBytes(4).toString('hex')}`;
-  const base = {
-    PORT: '0',
-    IN_MEMORY: '1',
-    LOG_LEVEL: 'silent',
-    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-    CONTROL_TABLE: `${prefix}-control`,
-    REGISTRY_TABLE: `${prefix}-registry`,
-    LEDGER_TABLE: `${prefix}-ledger`,
-    SEED_CITIZENS: '0',
-    SEED_BUSINESSES: '0',
-    AUDIT_SEAL_INTERVAL_MS: '0',
+  const base = localHostEnv({
     BOOTSTRAP_ADMIN_CLIENT_ID: ADMIN_ID,
     BOOTSTRAP_ADMIN_CLIENT_SECRET: ADMIN_SECRET,
-  };
+  });
   return (env: Record<string, string> = {}) =>
     startLocalGateway({ env: { ...base, ...env }, progress: () => undefined });
 }
@@ -317,6 +306,35 @@ describe('the demo agency of npm start', () => {
           `/admin/agencies/${adminsDemo}/entitlements`,
         ),
       ).toEqual({ entitlements: [] });
+    } finally {
+      await on.stop();
+    }
+  });
+
+  it('finishes a demo whose first start died just after creating the agency, instead of disowning it', async () => {
+    const start = starter();
+    const off = await start({ DEMO_AGENCY: '0' });
+    try {
+      // What the first start left: its marker saying it was creating, and the agency it created.
+      await off.deps.store.send(
+        new PutCommand({
+          TableName: off.deps.tables.control,
+          Item: { pk: 'DEMO', sk: 'DEMO', creating: true },
+        }),
+      );
+      const admin = await token(off, ADMIN_ID, ADMIN_SECRET);
+      await call(off, admin, 'POST', '/admin/agencies', { body: DEMO_AGENCY, status: 201 });
+    } finally {
+      await off.stop();
+    }
+    const on = await start();
+    try {
+      expect(on.demo?.warning).toBeUndefined();
+      expect(on.demo).toMatchObject({ created: true, seededCalls: 12 });
+      expect(on.demo?.clientSecret).toBeDefined();
+      const demo = await token(on, on.demo!.clientId!, on.demo!.clientSecret!);
+      const me = await call<{ agency: { id: string; code: string } }>(on, demo, 'GET', '/me');
+      expect(me.agency).toEqual(expect.objectContaining({ id: on.demo!.agencyId, code: 'DEMO' }));
     } finally {
       await on.stop();
     }

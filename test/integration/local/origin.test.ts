@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalGateway } from '../../../local/host';
+import { localHostEnv } from '../../support/local-host';
 
 /** `npm start` as a developer runs it (PORT=0), over the run's DynamoDB Local; its stdout is the banner. */
 let child: ChildProcess;
@@ -9,22 +9,8 @@ let banner = '';
 let url: string;
 
 beforeAll(async () => {
-  const prefix = `o${randomBytes(4).toString('hex')}`;
   child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      IN_MEMORY: '1',
-      LOG_LEVEL: 'silent',
-      DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      CONTROL_TABLE: `${prefix}-control`,
-      REGISTRY_TABLE: `${prefix}-registry`,
-      LEDGER_TABLE: `${prefix}-ledger`,
-      SEED_CITIZENS: '0',
-      SEED_BUSINESSES: '0',
-      AUDIT_SEAL_INTERVAL_MS: '0',
-      TOKEN_ISSUER: '',
-    },
+    env: { ...process.env, ...localHostEnv({ TOKEN_ISSUER: '' }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => {
@@ -88,22 +74,9 @@ describe('one origin for the local gateway', () => {
 
 describe('a local gateway still starting', () => {
   it('answers 503 problem+json with Retry-After on the bound port until it is ready', async () => {
-    const prefix = `s${randomBytes(4).toString('hex')}`;
     let early: Promise<Response> | undefined;
     const gateway = await startLocalGateway({
-      env: {
-        PORT: '0',
-        IN_MEMORY: '1',
-        LOG_LEVEL: 'silent',
-        DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-        CONTROL_TABLE: `${prefix}-control`,
-        REGISTRY_TABLE: `${prefix}-registry`,
-        LEDGER_TABLE: `${prefix}-ledger`,
-        SEED_CITIZENS: '0',
-        SEED_BUSINESSES: '0',
-        AUDIT_SEAL_INTERVAL_MS: '0',
-        DEMO_AGENCY: '0',
-      },
+      env: localHostEnv({ DEMO_AGENCY: '0' }),
       progress: () => undefined,
       // Runs once the port is bound and the issuer known, before the tables exist.
       overrideDeps: (deps) => {
