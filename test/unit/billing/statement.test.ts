@@ -183,6 +183,7 @@ describe('statement pricing', () => {
     expect(s.monthlyFeeVnd).toBe(2_000_000);
     expect(s.plans.map((p) => `${p.code}@${p.version}`)).toEqual(['STD@1', 'STD@2']);
     expect(s.feePlan).toEqual({ code: 'STD', version: 2 });
+    expect(s.includedCalls).toEqual({ allowance: 3, used: 3 });
   });
 
   it('charges calls made with no plan nothing, and no fee', () => {
