@@ -21,13 +21,18 @@ export const gatewayRuntime = Runtime.NODEJS_24_X;
 /** Where the token function finds the Swagger UI files it serves at /docs (copied beside the bundle). */
 export const swaggerUiDir = '/var/task/swagger-ui';
 const swaggerUiFiles = Object.keys(swaggerUiAssets);
-/** The console's page and files, and uPlot's, copied to console/ beside the bundle (LAMBDA_TASK_ROOT/console). */
+/**
+ * The console's page and files (pages/ included), and uPlot's, copied to console/ beside the bundle
+ * (LAMBDA_TASK_ROOT/console) at the same relative paths: `source` in the repository, `target` under console/.
+ */
 const consoleFiles = [
-  'console/index.html',
-  ...Object.entries(consoleAssets).map(([file, { from }]) =>
-    from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
-  ),
+  { source: 'console/index.html', target: 'index.html' },
+  ...Object.entries(consoleAssets()).map(([file, { from }]) => ({
+    source: from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
+    target: file,
+  })),
 ];
+const consoleFolders = [...new Set(consoleFiles.map(({ target }) => dirname(target)))];
 
 /** A table with its key in tableDefinitions: the key names the env var shared/config.ts reads. */
 export interface GatewayTable {
@@ -256,8 +261,10 @@ const swaggerUiHooks: ICommandHooks = {
   beforeBundling: () => [],
   beforeInstall: () => [],
   afterBundling: (inputDir, outputDir) => [
-    `mkdir -p "${outputDir}/swagger-ui" "${outputDir}/console"`,
-    ...consoleFiles.map((path) => `cp "${inputDir}/${path}" "${outputDir}/console/"`),
+    `mkdir -p "${outputDir}/swagger-ui" ${consoleFolders.map((folder) => `"${outputDir}/console/${folder}"`).join(' ')}`,
+    ...consoleFiles.map(
+      ({ source, target }) => `cp "${inputDir}/${source}" "${outputDir}/console/${target}"`,
+    ),
     ...swaggerUiFiles.map(
       (file) => `cp "${inputDir}/node_modules/swagger-ui-dist/${file}" "${outputDir}/swagger-ui/${file}"`,
     ),

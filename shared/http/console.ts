@@ -1,28 +1,45 @@
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Router } from './app';
 import { newRouter } from './app';
 import { problemResponse } from './problem';
 
-/**
- * The console's files: its own (console/ in the repository) and uPlot's, both served by the gateway itself,
- * never from a CDN. The token Lambda finds them copied beside its bundle (see infra/constructs/gateway-function.ts).
- */
-export const consoleAssets: Record<string, { type: string; from: 'console' | 'uplot' }> = {
-  'app.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'api.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'format.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'forms.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'i18n.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'verify.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'audit-proof.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'locale-guard.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
-  'console.css': { type: 'text/css; charset=utf-8', from: 'console' },
-  'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', from: 'uplot' },
-  'uPlot.min.css': { type: 'text/css; charset=utf-8', from: 'uplot' },
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+
+export interface ConsoleAsset {
+  type: string;
+  from: 'console' | 'uplot';
+}
+
+/** The repository's console/ folder. */
+export const consoleSourceDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'console');
+
+/** uPlot's files, served beside the console's own (from node_modules locally, copied beside the bundle). */
+const uplotAssets: Record<string, ConsoleAsset> = {
+  'uPlot.iife.min.js': { type: JS, from: 'uplot' },
+  'uPlot.min.css': { type: CSS, from: 'uplot' },
 };
+
+/**
+ * The files a browser may load from /console/assets/, by path relative to `dir` (`app.js`, `pages/plans.js`):
+ * every .js and .css file found under it, pages/ included, never a .d.ts (types for the tests) nor anything
+ * else, and uPlot's. The gateway itself serves them, never a CDN; the token Lambda finds them copied beside its
+ * bundle (see infra/constructs/gateway-function.ts), where uPlot's are in the same folder.
+ */
+export function consoleAssets(dir: string = consoleSourceDir): Record<string, ConsoleAsset> {
+  const assets: Record<string, ConsoleAsset> = {};
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = entry.split(sep).join('/');
+    if (file.endsWith('.d.ts') || Object.hasOwn(uplotAssets, file)) continue;
+    if (file.endsWith('.js')) assets[file] = { type: JS, from: 'console' };
+    else if (file.endsWith('.css')) assets[file] = { type: CSS, from: 'console' };
+  }
+  return { ...assets, ...uplotAssets };
+}
 
 /**
  * Stricter than the gateway's default policy: no inline style either, and nothing but the gateway itself to
@@ -46,13 +63,16 @@ function assetDir(from: 'console' | 'uplot'): string {
   if (taskRoot) return join(taskRoot, 'console');
   if (from === 'uplot')
     return join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'console');
+  return consoleSourceDir;
 }
 
 /** `/console`: the admin and finance web page, and the files it loads. */
 export function consoleRoutes(): Router {
   const router = newRouter();
   const cache = new Map<string, Uint8Array>();
+  // Listed on the first request for a file, not as the app is created: the bundle is also loaded where there
+  // is no console/ folder beside it (test/infra/bundle.test.ts).
+  let assets: Record<string, ConsoleAsset> | undefined;
 
   async function read(file: string, from: 'console' | 'uplot'): Promise<Uint8Array<ArrayBuffer>> {
     let bytes = cache.get(file);
@@ -72,9 +92,11 @@ export function consoleRoutes(): Router {
   );
   // Relative asset URLs resolve against /console, so the trailing-slash spelling is sent there.
   router.get('/console/', (c) => c.redirect('../console', 301));
-  router.get('/console/assets/:file', async (c) => {
+  // `:file{.+}` takes slashes too (`pages/plans.js`); only a listed path is ever read, so `..` finds nothing.
+  router.get('/console/assets/:file{.+}', async (c) => {
     const file = c.req.param('file');
-    const asset = Object.hasOwn(consoleAssets, file) ? consoleAssets[file] : undefined;
+    assets ??= consoleAssets(assetDir('console'));
+    const asset = Object.hasOwn(assets, file) ? assets[file] : undefined;
     if (!asset) return problemResponse(c, 404, { detail: `The console has no file named ${file}.` });
     return c.body(await read(file, asset.from), 200, {
       'Content-Type': asset.type,

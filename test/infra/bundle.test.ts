@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -179,11 +179,13 @@ describe('function bundles', () => {
     expect(code.token).not.toContain('/v1/citizens/{nationalId}');
   });
 
-  it('copies the console page, its files and uPlot beside the token bundle only', () => {
+  it('copies the console page, its files (pages/ included) and uPlot beside the token bundle only', () => {
     const copied = join(assetDirs.token, 'console');
-    expect(readdirSync(copied).sort()).toEqual(
-      ['index.html', ...Object.keys(consoleAssets)].sort((a, b) => (a < b ? -1 : 1)),
-    );
+    const files = readdirSync(copied, { recursive: true, encoding: 'utf8' })
+      .filter((path) => statSync(join(copied, path)).isFile())
+      .map((path) => path.split(sep).join('/'));
+    expect(files.sort()).toEqual(['index.html', ...Object.keys(consoleAssets())].sort());
+    expect(files).toContain('pages/registry.js');
     for (const name of functionNames.filter((n) => n !== 'token')) {
       expect(existsSync(join(assetDirs[name], 'console')), name).toBe(false);
     }

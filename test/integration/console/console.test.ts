@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { messages, translate } from '../../../console/catalogue.js';
 import {
   dayOf,
   formatCount,
@@ -15,7 +16,6 @@ import {
   periodOf,
   shiftPeriod,
 } from '../../../console/format.js';
-import { messages, translate } from '../../../console/i18n.js';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { launchChromium } from '../../support/browser';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';

@@ -25,7 +25,7 @@ const NOT_OPERATIONS = new Set([
   'GET /docs/assets/:file',
   'GET /console',
   'GET /console/',
-  'GET /console/assets/:file',
+  'GET /console/assets/:file{.+}',
   'GET /openapi.json',
   'GET /favicon.ico',
 ]);

@@ -1,11 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, messages, translate } from '../../../console/i18n.js';
+import { LANGUAGES, messages, translate } from '../../../console/catalogue.js';
+import { messages as shared } from '../../../console/i18n.js';
+import { pages } from '../../../console/pages/registry.js';
 
 const consoleDir = join(process.cwd(), 'console');
 const html = readFileSync(join(consoleDir, 'index.html'), 'utf8');
-const app = readFileSync(join(consoleDir, 'app.js'), 'utf8');
+/** The shell's markup and every page's, as the browser's document has them once the shell has run. */
+const markup = [html, ...pages.map((page) => page.markup)].join('\n');
+/** Every script of the console: the shell, its shared modules and the pages. */
+const scripts = [
+  ...readdirSync(consoleDir).filter((file) => file.endsWith('.js')),
+  ...readdirSync(join(consoleDir, 'pages')).map((file) => `pages/${file}`),
+]
+  .filter((file) => file.endsWith('.js'))
+  .map((file) => readFileSync(join(consoleDir, file), 'utf8'))
+  .join('\n');
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('console messages', () => {
@@ -20,6 +31,57 @@ describe('console messages', () => {
     }
   });
 
+  it("has each page's own words in both languages, never empty, with the same placeholders", () => {
+    expect(pages.length).toBe(8);
+    for (const page of pages) {
+      expect(Object.keys(page.messages).sort(), page.id).toEqual([...LANGUAGES].sort());
+      expect(Object.keys(page.messages.en).sort(), page.id).toEqual(Object.keys(page.messages.vi).sort());
+      expect(Object.keys(page.messages.vi).length, page.id).toBeGreaterThan(0);
+      for (const [key, vi] of Object.entries(page.messages.vi)) {
+        const en = page.messages.en[key]!;
+        expect(vi.trim(), `${page.id}: ${key}`).not.toBe('');
+        expect(en.trim(), `${page.id}: ${key}`).not.toBe('');
+        expect(placeholders(en), `${page.id}: ${key}`).toEqual(placeholders(vi));
+      }
+      expect(page.messages.vi, page.id).toHaveProperty([page.nav]);
+    }
+  });
+
+  it('gives every key one owner: the shared words or a single page', () => {
+    const owners = new Map<string, string>(Object.keys(shared.vi).map((key) => [key, 'i18n.js']));
+    for (const page of pages) {
+      for (const key of Object.keys(page.messages.vi)) {
+        expect(owners.get(key), `${key} of ${page.id}`).toBeUndefined();
+        owners.set(key, page.id);
+      }
+    }
+    expect([...owners.keys()].sort()).toEqual(Object.keys(messages.vi).sort());
+  });
+
+  it('registers each page once, with its section and heading named after its id, in nav order', () => {
+    expect(pages.map((page) => page.id)).toEqual([
+      'agencies',
+      'credentials',
+      'entitlements',
+      'plans',
+      'usage',
+      'statements',
+      'budgets',
+      'audit',
+    ]);
+    for (const page of pages) {
+      expect(page.markup, page.id).toMatch(
+        new RegExp(`^<section id="page-${page.id}" class="page"[^>]* hidden>`),
+      );
+      expect(page.markup, page.id).toContain(`<h1 id="h-${page.id}"`);
+      expect(page.markup.trimEnd(), page.id).toMatch(/<\/section>$/);
+      expect(page.scopes.length, page.id).toBeGreaterThan(0);
+      for (const hook of ['init', 'load', 'render'] as const)
+        expect(typeof page[hook], page.id).toBe('function');
+    }
+    expect(html).not.toMatch(/id="page-(?!signin)/);
+  });
+
   it('writes Vietnamese with composed (NFC) diacritics', () => {
     for (const [key, text] of Object.entries(messages.vi)) expect(text, key).toBe(text.normalize('NFC'));
     expect(messages.vi['nav.statements']).toBe('Bảng kê');
@@ -27,19 +89,19 @@ describe('console messages', () => {
     expect(messages.vi['op.citizen:read']).toBe('Tra cứu công dân');
   });
 
-  it('names in index.html only keys that exist, with the Vietnamese text as the page first shows it', () => {
-    const elements = [...html.matchAll(/<(\w+)[^>]*\bdata-i18n="([^"]+)"[^>]*>([^<]*)<\/\1>/g)];
+  it('names in the markup only keys that exist, with the Vietnamese text as the page first shows it', () => {
+    const elements = [...markup.matchAll(/<(\w+)[^>]*\bdata-i18n="([^"]+)"[^>]*>([^<]*)<\/\1>/g)];
     expect(elements.length).toBeGreaterThan(100);
     for (const [, , key, text] of elements) {
       expect(messages.vi, key).toHaveProperty([key!]);
       expect(text, key).toBe(messages.vi[key!]);
     }
-    for (const [, key] of html.matchAll(/data-i18n-label="([^"]+)"/g))
+    for (const [, key] of markup.matchAll(/data-i18n-label="([^"]+)"/g))
       expect(messages.vi).toHaveProperty([key!]);
   });
 
-  it('has every key app.js asks for, including the ones it builds from operations, scopes and statuses', () => {
-    const literal = [...app.matchAll(/\bt\(\s*'([^']+)'/g)].map((m) => m[1]!);
+  it('has every key the scripts ask for, including the ones they build from operations, scopes and statuses', () => {
+    const literal = [...scripts.matchAll(/\bt\(\s*'([^']+)'/g)].map((m) => m[1]!);
     expect(literal.length).toBeGreaterThan(50);
     const built = [
       ...['citizen:read', 'citizen:verify', 'business:read', 'business:search'].map((op) => `op.${op}`),

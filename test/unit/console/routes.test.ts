@@ -1,12 +1,16 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp as createTokenApp } from '../../../functions/token/app';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
-import { consoleAssets } from '../../../shared/http/console';
+import { consoleAssets as listConsoleAssets } from '../../../shared/http/console';
 import { unitDeps } from '../../support/deps';
 
 describe('console routes', () => {
   const deps = unitDeps();
   const app = createTokenApp(deps, () => buildOpenApiDocument(deps.config.TOKEN_ISSUER));
+  const consoleAssets = listConsoleAssets();
 
   it('serves the page with its own strict policy and the gateway security headers', async () => {
     const response = await app.request('/console');
@@ -39,8 +43,15 @@ describe('console routes', () => {
       expect((await response.arrayBuffer()).byteLength, file).toBeGreaterThan(100);
     }
     for (const path of [
-      '/console/assets/index.d.ts',
+      '/console/assets/index.html',
+      '/console/assets/i18n.d.ts',
+      '/console/assets/favicon.ico',
+      '/console/assets/pages/registry.d.ts',
+      '/console/assets/pages/no-such-page.js',
       '/console/assets/..%2F..%2Fpackage.json',
+      '/console/assets/pages/..%2F..%2Fpackage.json',
+      '/console/assets/pages%2F..%2F..%2Fpackage.json',
+      '/console/assets/%2E%2E/package.json',
       '/console/x',
     ]) {
       const response = await app.request(path);
@@ -55,11 +66,60 @@ describe('console routes', () => {
     );
     for (const [file] of modules) {
       const text = await (await app.request(`/console/assets/${file}`)).text();
-      for (const [, imported] of text.matchAll(/\bfrom '\.\/([^']+)'/g)) {
-        expect(Object.keys(consoleAssets), `${file} imports ${imported}`).toContain(imported);
+      const specifiers = [...text.matchAll(/\b(?:from|import) '([^']+)'/g)].map((m) => m[1]!);
+      expect(
+        specifiers.every((specifier) => /^\.\.?\//.test(specifier)),
+        file,
+      ).toBe(true);
+      for (const specifier of specifiers) {
+        // As the browser resolves it against the module's own URL under /console/assets/.
+        const imported = posix.join(posix.dirname(file), specifier);
+        expect(Object.keys(consoleAssets), `${file} imports ${specifier}`).toContain(imported);
       }
     }
     expect(Object.keys(consoleAssets)).toContain('audit-proof.js');
+    expect(Object.keys(consoleAssets)).toContain('pages/registry.js');
+  });
+
+  it('serves every page module of the registry under pages/, as app.js imports them', async () => {
+    const registry = await (await app.request('/console/assets/pages/registry.js')).text();
+    const pages = [...registry.matchAll(/\bfrom '\.\/([\w-]+\.js)'/g)].map((m) => m[1]);
+    expect(pages).toEqual(expect.arrayContaining(['agencies.js', 'plans.js', 'audit.js']));
+    for (const file of pages) {
+      const response = await app.request(`/console/assets/pages/${file}`);
+      expect(response.status, file).toBe(200);
+      expect(response.headers.get('content-type'), file).toBe('text/javascript; charset=utf-8');
+      expect(await response.text(), file).toContain('export default {');
+    }
+  });
+
+  it('lists the .js and .css files of the folder and its subfolders, and nothing else', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ndg-console-'));
+    try {
+      mkdirSync(join(dir, 'pages', 'more'), { recursive: true });
+      for (const file of [
+        'a.js',
+        'a.d.ts',
+        'b.css',
+        'index.html',
+        'pages/c.js',
+        'pages/c.d.ts',
+        'pages/more/d.js',
+        'pages/e.json',
+      ]) {
+        writeFileSync(join(dir, file), 'x');
+      }
+      expect(listConsoleAssets(dir)).toEqual({
+        'a.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+        'b.css': { type: 'text/css; charset=utf-8', from: 'console' },
+        'pages/c.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+        'pages/more/d.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
+        'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', from: 'uplot' },
+        'uPlot.min.css': { type: 'text/css; charset=utf-8', from: 'uplot' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sends /console/ to /console, where the relative links resolve', async () => {
