@@ -27,6 +27,7 @@ const swaggerUiFiles = Object.keys(swaggerUiAssets);
  */
 const consoleFiles = [
   { source: 'console/index.html', target: 'index.html' },
+  { source: 'console/favicon.ico', target: 'favicon.ico' },
   ...Object.entries(consoleAssets()).map(([file, { from }]) => ({
     source: from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
     target: file,

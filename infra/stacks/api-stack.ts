@@ -180,6 +180,7 @@ export class ApiStack extends Stack {
         '/docs/{proxy+}',
         '/console',
         '/console/{proxy+}',
+        '/favicon.ico',
         '/.well-known/{proxy+}',
         '/oauth/{proxy+}',
       ],

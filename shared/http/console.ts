@@ -90,6 +90,13 @@ export function consoleRoutes(): Router {
       'Cache-Control': 'no-cache',
     }),
   );
+  // The gateway's icon, for the console and /docs (both link it) and for browsers that ask the root for it.
+  router.get('/favicon.ico', async (c) =>
+    c.body(await read('favicon.ico', 'console'), 200, {
+      'Content-Type': 'image/vnd.microsoft.icon',
+      'Cache-Control': 'public, max-age=86400',
+    }),
+  );
   // Relative asset URLs resolve against /console, so the trailing-slash spelling is sent there.
   router.get('/console/', (c) => c.redirect('../console', 301));
   // `:file{.+}` takes slashes too (`pages/plans.js`); only a listed path is ever read, so `..` finds nothing.

@@ -9,7 +9,6 @@ import { problemResponse } from './problem';
 export const swaggerUiAssets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-  'favicon-32x32.png': 'image/png',
 };
 
 /** Where the swagger-ui-dist files are: copied beside the Lambda bundle, or the installed package locally. */
@@ -25,7 +24,7 @@ const page = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Cổng dữ liệu quốc gia · National Data Gateway API</title>
-  <link rel="icon" href="docs/assets/favicon-32x32.png">
+  <link rel="icon" href="favicon.ico">
   <link rel="stylesheet" href="docs/assets/swagger-ui.css">
 </head>
 <body>

@@ -173,6 +173,7 @@ describe('api stack', () => {
         '/docs/{proxy+}': 'token',
         '/console': 'token',
         '/console/{proxy+}': 'token',
+        '/favicon.ico': 'token',
         '/.well-known/{proxy+}': 'token',
         '/oauth/{proxy+}': 'token',
         '/v1/{proxy+}': 'registry',

@@ -25,6 +25,7 @@ const NOT_OPERATIONS = new Set([
   'GET /docs/assets/:file',
   'GET /console',
   'GET /console/',
+  'GET /favicon.ico',
   'GET /console/assets/:file{.+}',
   'GET /openapi.json',
   'GET /favicon.ico',

@@ -35,6 +35,19 @@ describe('console routes', () => {
     }
   });
 
+  it("serves the gateway's icon at /favicon.ico, which the console and /docs link", async () => {
+    const response = await app.request('/favicon.ico');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/vnd.microsoft.icon');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    // An ICO header (reserved 0, type 1) with its 16, 32 and 48 px images.
+    expect([...bytes.subarray(0, 6)]).toEqual([0, 0, 1, 0, 3, 0]);
+    expect([bytes[6], bytes[22], bytes[38]]).toEqual([16, 32, 48]);
+    for (const page of ['/console', '/docs']) {
+      expect(await (await app.request(page)).text(), page).toContain('<link rel="icon" href="favicon.ico">');
+    }
+  });
+
   it('serves each listed file with its type, and nothing else', async () => {
     for (const [file, { type }] of Object.entries(consoleAssets)) {
       const response = await app.request(`/console/assets/${file}`);
