@@ -2,18 +2,28 @@
  * The gateway's HTTP API as the console uses it. The access token lives in this module's closure only: never
  * in localStorage, sessionStorage, a cookie or the URL, so it is gone when the page is closed or reloaded.
  */
+import { problemSlug } from './problems.js';
 
-/** An API error with what the gateway said (problem+json `title`/`detail`, or an OAuth error). */
+/**
+ * An API error with what the gateway said: problem+json (`type`, `title`, `detail`), or an OAuth error from the
+ * token endpoint (`error`, `error_description`, whose problem members name its `oauth-<error>` type). The
+ * English `title` and `detail` are for the "Details" disclosure; what the user reads comes from the type.
+ */
 export class ApiError extends Error {
-  constructor({ status, title, detail, requestId, errors }) {
+  constructor({ status, type, title, detail, requestId, errors }) {
     super(detail || title || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
+    this.type = type;
+    /** The slug of `/problems/<slug>`: what the console words the error by (problems.js). */
+    this.slug = problemSlug(type);
     this.title = title;
     this.detail = detail;
     this.requestId = requestId;
-    /** A validation problem's fields: `[{ path, message }]` (empty for any other error). */
-    this.errors = Array.isArray(errors) ? errors.filter((e) => e && typeof e.message === 'string') : [];
+    /** A validation problem's fields: `[{ path, message, code?, params? }]` (empty for any other error). */
+    this.errors = Array.isArray(errors)
+      ? errors.filter((e) => e && typeof e.path === 'string' && typeof e.message === 'string')
+      : [];
   }
 }
 
@@ -25,8 +35,13 @@ async function errorOf(response) {
   } catch {
     // Not JSON (a proxy's error page): the status alone is what there is to say.
   }
+  // An OAuth error without the problem members: its code gives the type the gateway would have named.
+  const type =
+    body.type ??
+    (typeof body.error === 'string' ? `/problems/oauth-${body.error.replace(/_/g, '-')}` : undefined);
   return new ApiError({
     status: response.status,
+    type,
     title: body.title ?? body.error ?? response.statusText,
     detail: body.detail ?? body.error_description,
     requestId: body.requestId ?? requestId,
@@ -52,7 +67,11 @@ export function createApi(base, onExpired) {
     });
     if (!response.ok) {
       const error = await errorOf(response);
-      if (response.status === 401) onExpired(error);
+      if (response.status === 401) {
+        // The token is refused: the shell signs out and says so, and busy() shows nothing more.
+        error.expired = true;
+        onExpired(error);
+      }
       throw error;
     }
     return response;

@@ -5,12 +5,12 @@
  * piece of text comes from the catalogue, every number and date through format.js.
  */
 import { renderAgencySelects } from './agency-cache.js';
-import { ApiError, createApi } from './api.js';
+import { createApi } from './api.js';
 import { LANGUAGES } from './catalogue.js';
 import { api, opName, state, t, useApi } from './context.js';
 import { pages } from './pages/registry.js';
 import { initSecretDialog } from './secret.js';
-import { $, busy, clearMessages, h, showError } from './ui.js';
+import { $, busy, clearMessages, h, renderAlert, showError } from './ui.js';
 
 const byId = new Map(pages.map((page) => [page.id, page]));
 
@@ -42,6 +42,7 @@ function applyLanguage() {
   }
   renderAgencySelects();
   renderCurrent();
+  renderAlert();
 }
 
 $('lang').addEventListener('change', (event) => {
@@ -56,13 +57,8 @@ $('signin-form').addEventListener('submit', async (event) => {
   clearMessages();
   const clientId = $('signin-client').value.trim();
   const secret = $('signin-secret').value;
-  const signedIn = await busy(t('common.loading'), async () => {
-    try {
-      return await api.signIn(clientId, secret);
-    } catch (error) {
-      if (error instanceof ApiError) throw t('signin.failed', { detail: error.detail ?? error.title });
-      throw error;
-    }
+  const signedIn = await busy(t('common.loading'), () => api.signIn(clientId, secret), {
+    failed: 'signin.failed',
   });
   if (!signedIn) return;
   $('signin-secret').value = '';
@@ -85,8 +81,10 @@ $('signin-form').addEventListener('submit', async (event) => {
   showPage(page);
 });
 
-/** Whether `scopes` hold any one of the scopes that grant `page`. */
-const grants = (page, scopes) => page.scopes.some((scope) => scopes.includes(scope));
+/** Whether `scopes` hold any one of the scopes that grant `page`, and none of those that withhold it. */
+const grants = (page, scopes) =>
+  page.scopes.some((scope) => scopes.includes(scope)) &&
+  !(page.notWith ?? []).some((scope) => scopes.includes(scope));
 const allowed = (id) => Boolean(state.session && byId.has(id) && grants(byId.get(id), state.session.scopes));
 
 function signOut() {

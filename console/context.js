@@ -5,6 +5,13 @@
 import { translate } from './i18n.js';
 
 export const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'];
+/**
+ * The platform operator agency (NDG-OPS), as shared/identity/admin-service.ts names it: the API never suspends it
+ * and gives admin, billing and audit scopes to its credentials only.
+ */
+export const PLATFORM_AGENCY_ID = 'ag_platform';
+/** Scopes only the operator agency's credentials may hold (PLATFORM_SCOPES in shared/identity/model.ts). */
+export const PLATFORM_SCOPES = ['admin', 'billing:read', 'billing:close', 'audit:read'];
 
 export const state = {
   lang: 'vi',

@@ -1,17 +1,21 @@
 /**
  * The console's shared words in Vietnamese (the default) and English: the shell's (sign-in, session, language),
- * the shared dialogs' and what several pages use (common, input, status, op, error, outcome). Each page brings
+ * the shared dialogs' and what several pages use (common, input, status, op, error, outcome; problem and field:
+ * every problem the API can answer, from problems.js). Each page brings
  * its own words (console/pages/<id>.js, `messages`); the shell adds them with addMessages. Every key exists in
  * both languages (test/unit/console/i18n.test.ts checks it, and that the markup names only keys that exist).
  */
+
+import { messages as problems } from './problems.js';
 
 export const LANGUAGES = ['vi', 'en'];
 
 export const messages = {
   vi: {
+    ...problems.vi,
     'page.title': 'Bảng điều khiển · Cổng dữ liệu quốc gia',
     brand: 'Cổng dữ liệu quốc gia',
-    'brand.sub': 'Bảng điều khiển quản trị và tài chính',
+    'brand.sub': 'Bảng điều khiển quản trị, tài chính và cơ quan',
     skip: 'Bỏ qua, đến nội dung chính',
     'lang.label': 'Ngôn ngữ',
     'nav.label': 'Các trang',
@@ -24,9 +28,9 @@ export const messages = {
     'signin.clientId': 'Mã ứng dụng (client id)',
     'signin.secret': 'Khóa bí mật (client secret)',
     'signin.submit': 'Đăng nhập',
-    'signin.failed': 'Đăng nhập không thành công: {detail}',
+    'signin.failed': 'Đăng nhập không thành công',
     'signin.noScopes':
-      'Thông tin xác thực này không có quyền quản trị (admin), tài chính (billing) hay kiểm toán (audit).',
+      'Thông tin xác thực này không có quyền quản trị (admin), tài chính (billing), kiểm toán (audit) hay xem thông tin của cơ quan mình (self:read).',
     'common.loading': 'Đang tải…',
     'common.refresh': 'Làm mới',
     'common.loadMore': 'Tải thêm',
@@ -78,9 +82,10 @@ export const messages = {
     'error.fields': 'Các trường chưa hợp lệ:',
   },
   en: {
+    ...problems.en,
     'page.title': 'Console · National Data Gateway',
     brand: 'National Data Gateway',
-    'brand.sub': 'Administration and finance console',
+    'brand.sub': 'Console for administration, finance and agencies',
     skip: 'Skip to main content',
     'lang.label': 'Language',
     'nav.label': 'Pages',
@@ -93,8 +98,8 @@ export const messages = {
     'signin.clientId': 'Client id',
     'signin.secret': 'Client secret',
     'signin.submit': 'Sign in',
-    'signin.failed': 'Sign-in failed: {detail}',
-    'signin.noScopes': 'This credential has no admin, billing or audit scope.',
+    'signin.failed': 'Sign-in failed',
+    'signin.noScopes': 'This credential has no admin, billing, audit or own-agency (self:read) scope.',
     'common.loading': 'Loading…',
     'common.refresh': 'Refresh',
     'common.loadMore': 'Load more',

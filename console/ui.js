@@ -1,8 +1,9 @@
 /** DOM helpers every page uses: elements, table rows, the alert and notice, the busy bar, downloads. */
 import { ApiError } from './api.js';
 import { OPERATIONS, opName, state, t } from './context.js';
-import { parseDay, parseMonth } from './format.js';
+import { formatCount, parseDay, parseMonth } from './format.js';
 import { neutraliseCsv } from './forms.js';
+import { fieldMessageKey, problemKey } from './problems.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -35,42 +36,115 @@ export function fillRows(table, rows, columns) {
 
 // Messages, errors and progress.
 
-export function showError(error) {
+/**
+ * What the alert says now, kept so that a change of language says it again in the new one: the error, the
+ * action that failed and the caller's own words for some problem types.
+ */
+let shown;
+
+/**
+ * Shows an error in the alert. An API error reads in the page's language: what failed (`failed`: a message
+ * key, or `[key, params]`, e.g. `['statements.closeFailed', { period }]`), what the problem type means
+ * (problems.js, or the caller's `problems: { conflict: key }` where it knows better), the invalid fields by
+ * their form labels; the API's English title, detail and field messages and the request id sit in a closed
+ * "Details" disclosure. A plain string is shown as it is (it is already in the page's language).
+ */
+export function showError(error, { failed, problems } = {}) {
+  shown = { error, failed, problems };
+  renderAlert();
+}
+
+/** The alert, if it shows an error, said again in the page's language (the shell calls it on a change). */
+export function renderAlert() {
   const box = $('alert');
-  if (error instanceof ApiError) {
-    const fields = error.errors.length > 0;
+  if (!shown) return;
+  const { error, failed, problems } = shown;
+  if (error instanceof ApiError) box.replaceChildren(...problemAlert(error, failed, problems));
+  else if (error instanceof TypeError) {
     box.replaceChildren(
-      h('strong', { text: error.title ?? `HTTP ${error.status}` }),
-      error.detail && !fields ? `: ${error.detail}` : '',
-      error.requestId
-        ? h('span', { class: 'hint', text: ` (${t('error.requestId', { id: error.requestId })})` })
-        : '',
-      fields ? h('p', { text: t('error.fields') }) : '',
-      fields
-        ? h(
-            'ul',
-            { class: 'fields' },
-            error.errors.map((field) =>
-              h(
-                'li',
-                { 'data-path': field.path },
-                fieldLabel(field.path) ? h('strong', { text: fieldLabel(field.path) }) : '',
-                fieldLabel(field.path) ? ' ' : '',
-                h('code', { text: field.path }),
-                `: ${field.message}`,
-              ),
-            ),
-          )
-        : '',
+      failed ? h('strong', { text: `${words(failed)}: ` }) : '',
+      failed ? lowerFirst(t('error.network')) : h('strong', { text: t('error.network') }),
     );
-  } else if (error instanceof TypeError) {
-    box.replaceChildren(h('strong', { text: t('error.network') }));
   } else {
     box.replaceChildren(
       h('strong', { text: typeof error === 'string' ? error : String(error?.message ?? error) }),
     );
   }
   box.hidden = false;
+}
+
+const words = (spec) => (Array.isArray(spec) ? t(spec[0], spec[1]) : t(spec));
+/** "Mã ứng dụng…" after "Đăng nhập không thành công: ": lower case, unless it starts an acronym (HTTP). */
+const lowerFirst = (text) =>
+  /^\p{Lu}\p{Ll}/u.test(text) ? text[0].toLocaleLowerCase() + text.slice(1) : text;
+
+function problemAlert(error, failed, problems) {
+  const own = problems?.[error.slug];
+  const reason = own ? words(own) : t(problemKey(error.slug, error.status), { status: error.status });
+  const fields = error.errors;
+  const english = (text) => h('dd', { lang: 'en', text });
+  return [
+    h(
+      'p',
+      { class: 'problem', 'data-problem': error.slug ?? `http-${error.status}` },
+      failed ? h('strong', { text: `${words(failed)}: ` }) : '',
+      failed ? lowerFirst(reason) : h('strong', { text: reason }),
+    ),
+    fields.length ? h('p', { text: t('error.fields') }) : '',
+    fields.length
+      ? h(
+          'ul',
+          { class: 'fields' },
+          fields.map((field) =>
+            h(
+              'li',
+              { 'data-path': field.path },
+              fieldLabel(field.path) ? h('strong', { text: fieldLabel(field.path) }) : '',
+              fieldLabel(field.path) ? ' ' : '',
+              h('code', { text: field.path }),
+              `: ${fieldText(field)}`,
+            ),
+          ),
+        )
+      : '',
+    h(
+      'details',
+      { class: 'problem-details' },
+      h('summary', { text: t('problem.details') }),
+      h(
+        'dl',
+        {},
+        h('dt', { text: t('problem.type') }),
+        h('dd', {}, h('code', { text: error.type ?? '–' }), ` · HTTP ${error.status}`),
+        error.title ? [h('dt', { text: t('problem.apiTitle') }), english(error.title)] : [],
+        error.detail ? [h('dt', { text: t('problem.apiDetail') }), english(error.detail)] : [],
+        fields.length
+          ? [
+              h('dt', { text: t('problem.apiFields') }),
+              h(
+                'dd',
+                { lang: 'en' },
+                h(
+                  'ul',
+                  {},
+                  fields.map((field) => h('li', {}, h('code', { text: field.path }), `: ${field.message}`)),
+                ),
+              ),
+            ]
+          : [],
+        error.requestId
+          ? [h('dt', { text: t('problem.requestId') }), h('dd', {}, h('code', { text: error.requestId }))]
+          : [],
+      ),
+    ),
+  ];
+}
+
+/** An invalid field in the page's language, from its zod issue code and limits (not the API's English). */
+function fieldText(field) {
+  const { key, params = {} } = fieldMessageKey(field);
+  const number = (value) => (typeof value === 'number' ? formatCount(value) : value);
+  return t(key, { ...params, limit: number(params.limit), divisor: number(params.divisor) });
 }
 
 /** The form label of a field the API names by its JSON path (plans, budgets, entitlements), if there is one. */
@@ -84,6 +158,8 @@ const FIELD_LABELS = {
   monthlyFeeVnd: 'plans.fee',
   capVnd: 'budget.cap',
   publicJwk: 'credentials.jwk',
+  subject: 'audit.subject',
+  agency: 'common.agency',
 };
 function fieldLabel(path) {
   const [head, op] = path.split('.');
@@ -94,6 +170,7 @@ function fieldLabel(path) {
 }
 
 export function clearMessages() {
+  shown = undefined;
   $('alert').hidden = true;
   $('alert').replaceChildren();
   $('notice').textContent = '';
@@ -103,8 +180,11 @@ export const notify = (text) => {
   $('notice').textContent = text;
 };
 
-/** Runs `work` with the page marked busy and a progress bar saying what is happening; errors are shown. */
-export async function busy(label, work, { button } = {}) {
+/**
+ * Runs `work` with the page marked busy and a progress bar saying what is happening; errors are shown, with
+ * `failed` and `problems` as showError takes them (`busy(label, work, { failed: 'plans.saveFailed' })`).
+ */
+export async function busy(label, work, { button, failed, problems } = {}) {
   const page = state.page ? $(`page-${state.page}`) : $('page-signin');
   page?.setAttribute('aria-busy', 'true');
   $('busy-label').textContent = label;
@@ -113,8 +193,9 @@ export async function busy(label, work, { button } = {}) {
   try {
     return await work();
   } catch (error) {
-    // A 401 has already signed the user out with "session expired": that is the message to keep.
-    if (!(error instanceof ApiError && error.status === 401 && !state.session)) showError(error);
+    // An expired session has already signed the user out with "session expired": that is the message to keep.
+    if (!(error instanceof ApiError && error.expired && !state.session))
+      showError(error, { failed, problems });
     return undefined;
   } finally {
     page?.removeAttribute('aria-busy');

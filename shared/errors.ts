@@ -43,9 +43,20 @@ export class BadRequestError extends AppError {
   }
 }
 
+/**
+ * One invalid field of a validation problem: its JSON path, the English message, and for clients that word it
+ * themselves (the console, in Vietnamese) the zod issue code with the limits that code names.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+  code?: string;
+  params?: Record<string, string | number | boolean | string[]>;
+}
+
 export class ValidationError extends AppError {
   override name = 'ValidationError';
-  constructor(detail: string, errors: { path: string; message: string }[]) {
+  constructor(detail: string, errors: FieldError[]) {
     super(400, 'validation-error', 'Request validation failed', detail, { extensions: { errors } });
   }
 }

@@ -1,6 +1,7 @@
 /** Agencies (admin): register, suspend and reactivate them, and set their monthly budget caps. */
 import { loadAgencies, renderAgencySelects } from '../agency-cache.js';
-import { api, state, t } from '../context.js';
+import { confirmAction } from '../confirm.js';
+import { api, PLATFORM_AGENCY_ID, state, t } from '../context.js';
 import { formatCount, formatDate, formatVnd } from '../format.js';
 import { parseInteger } from '../forms.js';
 import { $, badge, busy, cell, clearMessages, fillRows, h, notify, showError } from '../ui.js';
@@ -10,10 +11,19 @@ function renderAgencies() {
     h(
       'tr',
       { 'data-agency': agency.code },
-      cell(agency.code, 'mono'),
+      cell(agency.code, 'mono nowrap'),
       cell(agency.name),
       h('td', {}, badge(agency.status)),
-      cell(agency.planCode ? `${agency.planCode} v${agency.planVersion}` : '–'),
+      h(
+        'td',
+        {},
+        agency.planCode
+          ? [
+              h('span', { class: 'mono nowrap', text: agency.planCode }),
+              ` ${t('agencies.planVersion', { version: agency.planVersion })}`,
+            ]
+          : '–',
+      ),
       h(
         'td',
         { 'data-budget': agency.budget ? String(agency.budget.capVnd) : '' },
@@ -24,27 +34,46 @@ function renderAgencies() {
           : '–',
       ),
       cell(formatDate(agency.createdAt)),
-      h(
-        'td',
-        {},
-        agency.status === 'active'
-          ? h('button', {
-              type: 'button',
-              class: 'danger',
-              text: t('agencies.suspend', { code: agency.code }),
-              onclick: (event) => setAgencyStatus(agency, 'suspended', event.currentTarget),
-            })
-          : h('button', {
-              type: 'button',
-              class: 'secondary',
-              text: t('agencies.reactivate', { code: agency.code }),
-              onclick: (event) => setAgencyStatus(agency, 'active', event.currentTarget),
-            }),
-      ),
+      h('td', {}, statusAction(agency)),
     ),
   );
   fillRows($('agencies-table'), rows, 7);
   $('agencies-more').hidden = !state.agencyCursor;
+}
+
+/**
+ * Suspend or reactivate, as the API allows: the operator agency is never suspended (409), so its row says why
+ * instead of offering a button that can only fail.
+ */
+function statusAction(agency) {
+  if (agency.status === 'active' && agency.id === PLATFORM_AGENCY_ID) {
+    return h('p', { class: 'hint', 'data-why': 'operator', text: t('agencies.operatorStays') });
+  }
+  return agency.status === 'active'
+    ? h('button', {
+        type: 'button',
+        class: 'danger',
+        text: t('agencies.suspend', { code: agency.code }),
+        onclick: (event) => suspendAgency(agency, event.currentTarget),
+      })
+    : h('button', {
+        type: 'button',
+        class: 'secondary',
+        text: t('agencies.reactivate', { code: agency.code }),
+        onclick: (event) => setAgencyStatus(agency, 'active', event.currentTarget),
+      });
+}
+
+/** Suspending refuses every token of the agency from its next request: asked first, naming the agency. */
+async function suspendAgency(agency, button) {
+  clearMessages();
+  const confirmed = await confirmAction({
+    title: () => t('agencies.suspendTitle', { code: agency.code }),
+    body: () => t('agencies.suspendBody', { code: agency.code, name: agency.name }),
+    confirm: () => t('agencies.suspendConfirm', { code: agency.code }),
+    cancel: () => t('agencies.keepActive'),
+  });
+  if (confirmed) await setAgencyStatus(agency, 'suspended', button);
 }
 
 async function setAgencyStatus(agency, status, button) {
@@ -52,7 +81,13 @@ async function setAgencyStatus(agency, status, button) {
   const updated = await busy(
     t('common.loading'),
     () => api.json('PATCH', `admin/agencies/${agency.id}`, { status }),
-    { button },
+    {
+      button,
+      failed: [
+        status === 'active' ? 'agencies.reactivateFailed' : 'agencies.suspendFailed',
+        { code: agency.code },
+      ],
+    },
   );
   if (!updated) return;
   state.agencies.set(updated.id, updated);
@@ -192,6 +227,16 @@ export default {
       'agencies.suspended':
         'Đã tạm dừng cơ quan {code}: các mã truy cập của cơ quan bị từ chối từ yêu cầu kế tiếp.',
       'agencies.reactivated': 'Đã kích hoạt lại cơ quan {code}.',
+      'agencies.planVersion': 'phiên bản {version}',
+      'agencies.operatorStays':
+        'Cơ quan vận hành nền tảng không thể bị tạm dừng: nếu tạm dừng, không còn ai quản trị được cổng.',
+      'agencies.suspendTitle': 'Tạm dừng cơ quan {code}?',
+      'agencies.suspendBody':
+        'Cơ quan {code} · {name}: mọi mã truy cập của cơ quan bị từ chối từ yêu cầu kế tiếp và cơ quan không lấy được mã mới, cho đến khi được kích hoạt lại.',
+      'agencies.suspendConfirm': 'Tạm dừng {code}',
+      'agencies.keepActive': 'Hủy, giữ hoạt động',
+      'agencies.suspendFailed': 'Chưa tạm dừng được cơ quan {code}',
+      'agencies.reactivateFailed': 'Chưa kích hoạt lại được cơ quan {code}',
       'agencies.budget': 'Ngân sách tháng',
       'agencies.budgetEnforced': '{cap} · từ chối khi đạt',
       'agencies.budgetWarned': '{cap} · chỉ cảnh báo',
@@ -223,6 +268,16 @@ export default {
       'agencies.reactivate': 'Reactivate {code}',
       'agencies.suspended': 'Agency {code} suspended: its tokens are refused from the next request.',
       'agencies.reactivated': 'Agency {code} reactivated.',
+      'agencies.planVersion': 'version {version}',
+      'agencies.operatorStays':
+        'The platform operator agency cannot be suspended: nobody could administer the gateway any more.',
+      'agencies.suspendTitle': 'Suspend agency {code}?',
+      'agencies.suspendBody':
+        'Agency {code} · {name}: every token of the agency is refused from its next request, and it gets no new one, until it is reactivated.',
+      'agencies.suspendConfirm': 'Suspend {code}',
+      'agencies.keepActive': 'Cancel, keep it active',
+      'agencies.suspendFailed': 'Agency {code} was not suspended',
+      'agencies.reactivateFailed': 'Agency {code} was not reactivated',
       'agencies.budget': 'Monthly budget',
       'agencies.budgetEnforced': '{cap} · refuse when reached',
       'agencies.budgetWarned': '{cap} · warn only',

@@ -1,34 +1,159 @@
-/** The audit trail (audit): who looked up a subject, each record's receipt checked in the browser, the log's integrity. */
+/**
+ * The audit trail (audit): who looked up a subject or what an agency's credentials did, served calls beside
+ * refused attempts (with why, in words), each record's receipt checked in the browser, the log's integrity.
+ */
 import { loadAgencies } from '../agency-cache.js';
 import { ApiError } from '../api.js';
 import { recordLeafHash, verifyAuditProof } from '../audit-proof.js';
-import { agencyLabel, api, can, OPERATIONS, opName, state, t } from '../context.js';
+import { agencyLabel, agencyText, api, can, OPERATIONS, opName, state, t } from '../context.js';
 import { formatCount, formatDateTime } from '../format.js';
-import { $, busy, cell, clearMessages, fillRows, h } from '../ui.js';
+import { problemKey } from '../problems.js';
+import { $, busy, cell, clearMessages, fillRows, h, showError } from '../ui.js';
 
 /** What this page shows: the last search with its receipts checked, and the last check of the whole log. */
 const view = { audit: undefined, auditVerify: undefined };
 
+/** The action of the record standing for a minute's refusals beyond those recorded (shared/audit/refusals.ts). */
+const SUMMARY_ACTION = 'refusals-beyond-limit';
+/** Admin and billing actions the trail records (shared/identity/admin-service.ts, shared/billing/service.ts). */
+const ACTIONS = [
+  'agency.create',
+  'agency.update',
+  'agency.suspend',
+  'agency.reactivate',
+  'agency.plan',
+  'agency.budget',
+  'entitlements.replace',
+  'purpose.create',
+  'purpose.update',
+  'credential.issue',
+  'credential.rotate',
+  'credential.revoke',
+  'plan.create',
+  'plan.version',
+  'signing-key.rotate',
+  'billing.reversal',
+  'billing.period.close',
+];
+/** Why registry attempts are refused (functions/registry/refusals.ts), said of the caller, not to the reader. */
+const REFUSAL_REASONS = [
+  'unauthorized',
+  'forbidden',
+  'agency-suspended',
+  'budget-exhausted',
+  'conflict',
+  'too-many-requests',
+];
+
+/** A refused record's reason, `<slug>: <English detail>`, as its slug and detail. */
+function reasonOf(record) {
+  const match = /^([a-z0-9-]+): ([\s\S]*)$/.exec(record.reason ?? '');
+  return match ? { slug: match[1], detail: match[2] } : { slug: undefined, detail: record.reason };
+}
+
+/** Why an attempt was refused, in the page's language: the trail's own words, else the problem's. */
+function refusalText(record) {
+  if (record.action === SUMMARY_ACTION) {
+    return t('audit.refusedBeyond', { recorded: formatCount(record.refusals?.recorded ?? 20) });
+  }
+  const { slug } = reasonOf(record);
+  if (REFUSAL_REASONS.includes(slug)) return t(`audit.refusal.${slug}`);
+  const text = t(problemKey(slug, record.status), { status: record.status });
+  return text[0].toLocaleLowerCase() + text.slice(1);
+}
+
+function actionCell(record) {
+  if (record.action === SUMMARY_ACTION) {
+    return h('td', {
+      'data-action': record.action,
+      text: t('audit.beyondLimit', { count: formatCount(record.refusedBeyondRecorded ?? 0) }),
+    });
+  }
+  if (OPERATIONS.includes(record.action)) return cell(opName(record.action));
+  if (ACTIONS.includes(record.action)) {
+    return h(
+      'td',
+      { 'data-action': record.action },
+      t(`audit.action.${record.action}`),
+      record.target ? [' ', h('code', { text: record.target })] : [],
+    );
+  }
+  return h('td', {}, h('code', { text: record.action }));
+}
+
+/** The outcome in words: served (or served with no such record), refused and why, or done. */
+function outcomeCell(record) {
+  const key = ['served', 'refused', 'done'].includes(record.outcome) ? record.outcome : undefined;
+  if (!key) return h('td', {}, h('code', { text: String(record.outcome) }));
+  if (key !== 'refused') {
+    const text = key === 'served' && record.status === 404 ? t('audit.servedNoRecord') : t(`outcome.${key}`);
+    return h('td', { 'data-outcome': key }, h('span', { class: `badge outcome-${key}`, text }));
+  }
+  const { detail } = reasonOf(record);
+  return h(
+    'td',
+    { 'data-outcome': key, 'data-reason': reasonOf(record).slug },
+    h('span', { class: 'badge outcome-refused', text: t('outcome.refused') }),
+    ' ',
+    h('span', { class: 'reason', text: refusalText(record) }),
+    h(
+      'details',
+      { class: 'reason-details' },
+      h('summary', { text: t('problem.details') }),
+      h('code', { text: `HTTP ${record.status ?? '–'}` }),
+      detail ? [' ', h('span', { lang: 'en', text: detail })] : [],
+    ),
+  );
+}
+
+/** The records the outcome filter lets through (the API gives every outcome; the filter is the page's). */
+const shownRecords = (found) =>
+  found.items.filter((record) => found.outcome === 'all' || record.outcome === found.outcome);
+
+function resultsTitle(found) {
+  const agency = found.agency ? agencyLabel(found.agency) : undefined;
+  if (found.subject && agency) return t('audit.resultsBoth', { subject: found.subject, agency });
+  return found.subject
+    ? t('audit.results', { subject: found.subject })
+    : t('audit.resultsAgency', { agency });
+}
+
 function renderAudit() {
   const found = view.audit;
+  const shown = found ? shownRecords(found) : [];
   $('h-audit-results').hidden = !found;
-  $('audit-table').hidden = !found?.items.length;
-  $('audit-none').hidden = !found || found.items.length > 0;
+  $('audit-table').hidden = !shown.length;
+  $('audit-none').hidden = !found || shown.length > 0;
+  $('audit-more').hidden = !found?.cursor;
+  renderAgencyChoices();
   renderReceiptResult();
-  if (!found) return;
-  $('h-audit-results').textContent = t('audit.results', { subject: found.subject });
-  $('audit-none').textContent = t('audit.none', { subject: found.subject });
-  const rows = found.items.map((record) =>
+  if (!found) return $('audit-count').replaceChildren();
+  $('h-audit-results').textContent = resultsTitle(found);
+  $('audit-none').textContent =
+    found.items.length > 0
+      ? t('audit.noneWithOutcome', { outcome: t(`audit.filter.${found.outcome}`) })
+      : found.subject
+        ? t('audit.none', { subject: found.subject })
+        : t('audit.noneAgency', { agency: agencyLabel(found.agency) });
+  $('audit-count').textContent = t('audit.count', {
+    shown: formatCount(shown.length),
+    total: formatCount(found.items.length),
+  });
+  const rows = shown.map((record) =>
     h(
       'tr',
-      { 'data-record': record.id, 'data-receipt': found.receipts.get(record.id)?.state },
-      cell(formatDateTime(record.at)),
+      {
+        'data-record': record.id,
+        'data-outcome': record.outcome,
+        'data-receipt': found.receipts.get(record.id)?.state,
+      },
+      cell(formatDateTime(record.at), 'nowrap'),
       cell(agencyLabel(record.actor.agencyId)),
       cell(record.actor.clientId, 'mono'),
-      cell(OPERATIONS.includes(record.action) ? opName(record.action) : record.action),
+      actionCell(record),
       cell(record.purpose ?? '–', 'mono nowrap'),
       cell(record.officerId ?? '–', 'mono nowrap'),
-      cell(`${t(`outcome.${record.outcome}`)}${record.status ? ` (${record.status})` : ''}`),
+      outcomeCell(record),
       h(
         'td',
         {},
@@ -44,6 +169,26 @@ function renderAudit() {
     ),
   );
   fillRows($('audit-table'), rows, 8);
+}
+
+/** The agencies an admin knows, offered by code in the agency field (an auditor types the agency id). */
+function renderAgencyChoices() {
+  $('audit-agencies').replaceChildren(
+    ...[...state.agencies.values()].map((agency) =>
+      h('option', { value: agency.code ?? agency.id, label: agencyText(agency) }),
+    ),
+  );
+}
+
+/** The agency typed: an id as it is, or the code of an agency the page knows; undefined when blank. */
+function agencyOf(text) {
+  const typed = text.trim();
+  if (!typed) return { id: undefined };
+  if (/^ag_[a-z0-9]{1,32}$/.test(typed)) return { id: typed };
+  const known = [...state.agencies.values()].find(
+    (agency) => agency.code?.toUpperCase() === typed.toUpperCase(),
+  );
+  return known ? { id: known.id } : { error: t('audit.unknownAgency', { value: typed }) };
 }
 
 const RECEIPT_BADGES = {
@@ -115,7 +260,8 @@ async function checkReceipt(record) {
     api.publicText('.well-known/jwks.json'),
   ]);
   if (!proof) return { state: 'waiting' };
-  const { leafHash: receipt, ...event } = record;
+  // The summary's count keeps growing after it is recorded: the API adds it beside the record's own bytes.
+  const { leafHash: receipt, refusedBeyondRecorded: _count, ...event } = record;
   const verified = await verifyAuditProof(proof, JSON.parse(jwks), receipt);
   if (!verified.ok) return { state: 'bad', code: verified.code };
   // The proof is of the receipt stored beside the record: an edit of the record itself shows here.
@@ -176,21 +322,58 @@ function renderAuditVerify() {
   );
 }
 
+/** One page of the trail for `query` (agency and/or subject); with `cursor`, the next page of the last search. */
+async function search(query, cursor) {
+  const params = new URLSearchParams({ limit: '200' });
+  if (query.subject) params.set('subject', query.subject);
+  if (query.agency) params.set('agency', query.agency);
+  if (cursor) params.set('cursor', cursor);
+  const page = await api.json('GET', `audit/events?${params}`);
+  const previous = cursor ? view.audit : undefined;
+  view.audit = {
+    subject: query.subject || undefined,
+    agency: query.agency,
+    outcome: ['served', 'refused'].includes(query.outcome) ? query.outcome : 'all',
+    items: [...(previous?.items ?? []), ...page.items],
+    cursor: page.cursor,
+    receipts: previous?.receipts ?? new Map(),
+    lastReceipt: previous?.lastReceipt,
+  };
+  renderAudit();
+}
+
 function init() {
   $('audit-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     clearMessages();
     const subject = $('audit-subject').value.trim();
-    await busy(
-      t('common.loading'),
-      async () => {
-        const page = await api.json('GET', `audit/events?${new URLSearchParams({ subject, limit: '200' })}`);
-        if (can('admin') && !state.agencies.size) await loadAgencies();
-        view.audit = { subject, items: page.items, receipts: new Map(), lastReceipt: undefined };
-        renderAudit();
-      },
-      { button: event.submitter },
-    );
+    if (can('admin') && !state.agencies.size) {
+      await busy(t('common.loading'), () => loadAgencies());
+    }
+    const agency = agencyOf($('audit-agency').value);
+    if (agency.error) return showError(agency.error);
+    if (!subject && !agency.id) return showError(t('audit.needQuery'));
+    const query = { subject, agency: agency.id, outcome: $('audit-outcome').value };
+    await busy(t('common.loading'), () => search(query), {
+      button: event.submitter,
+      failed: 'audit.searchFailed',
+    });
+  });
+
+  $('audit-outcome').addEventListener('change', () => {
+    if (!view.audit) return;
+    view.audit.outcome = $('audit-outcome').value;
+    renderAudit();
+  });
+
+  $('audit-more').addEventListener('click', async (event) => {
+    const found = view.audit;
+    if (!found?.cursor) return;
+    clearMessages();
+    await busy(t('common.loading'), () => search(found, found.cursor), {
+      button: event.currentTarget,
+      failed: 'audit.searchFailed',
+    });
   });
 
   $('audit-verify').addEventListener('click', async (event) => {
@@ -215,11 +398,21 @@ export default {
   scopes: ['audit:read'],
   markup: String.raw`<section id="page-audit" class="page" aria-labelledby="h-audit" hidden>
   <h1 id="h-audit" data-i18n="audit.title">Nhật ký truy cập</h1>
-  <form id="audit-form" class="row" aria-labelledby="h-audit-search">
-    <h2 id="h-audit-search" data-i18n="audit.searchTitle">Ai đã tra cứu một công dân hoặc doanh nghiệp</h2>
+  <form id="audit-form" class="row" aria-labelledby="h-audit-search" novalidate>
+    <h2 id="h-audit-search" data-i18n="audit.searchTitle">Ai đã tra cứu một công dân hoặc doanh nghiệp, và một cơ quan đã làm gì</h2>
+    <p class="hint wide" id="audit-query-hint" data-i18n="audit.queryHint">Nhập số định danh, cơ quan, hoặc cả hai. Kết quả gồm cả các lượt đã phục vụ và các lượt bị từ chối.</p>
     <div class="field wide"><label for="audit-subject" data-i18n="audit.subject">Số định danh cá nhân (12 chữ số) hoặc mã số doanh nghiệp</label>
-      <input id="audit-subject" required inputmode="numeric" autocomplete="off" spellcheck="false"
-        pattern="\d{12}|\d{10}(-\d{3})?"></div>
+      <input id="audit-subject" inputmode="numeric" autocomplete="off" spellcheck="false"
+        pattern="\d{12}|\d{10}(-\d{3})?" aria-describedby="audit-query-hint"></div>
+    <div class="field"><label for="audit-agency" data-i18n="audit.agency">Cơ quan (mã cơ quan hoặc mã định danh ag_…)</label>
+      <input id="audit-agency" list="audit-agencies" autocomplete="off" spellcheck="false"
+        aria-describedby="audit-query-hint"><datalist id="audit-agencies"></datalist></div>
+    <div class="field"><label for="audit-outcome" data-i18n="audit.outcome">Kết quả</label>
+      <select id="audit-outcome">
+        <option value="all" data-i18n="audit.filter.all">Tất cả</option>
+        <option value="served" data-i18n="audit.filter.served">Đã phục vụ</option>
+        <option value="refused" data-i18n="audit.filter.refused">Bị từ chối</option>
+      </select></div>
     <button type="submit" data-i18n="audit.search">Tìm</button>
   </form>
   <h2 id="h-audit-results" data-i18n="audit.title" hidden>Nhật ký truy cập</h2>
@@ -238,6 +431,8 @@ export default {
       <tbody></tbody>
     </table>
   </div>
+  <p id="audit-count" class="hint" role="status"></p>
+  <button type="button" id="audit-more" class="secondary" data-i18n="common.loadMore" hidden>Tải thêm</button>
   <p id="audit-receipt-result" role="status"></p>
   <p id="audit-none" hidden></p>
   <section class="box" aria-labelledby="h-audit-verify">
@@ -251,7 +446,52 @@ export default {
     vi: {
       'nav.audit': 'Nhật ký truy cập',
       'audit.title': 'Nhật ký truy cập',
-      'audit.searchTitle': 'Ai đã tra cứu một công dân hoặc doanh nghiệp',
+      'audit.searchTitle': 'Ai đã tra cứu một công dân hoặc doanh nghiệp, và một cơ quan đã làm gì',
+      'audit.queryHint':
+        'Nhập số định danh, cơ quan, hoặc cả hai. Kết quả gồm cả các lượt đã phục vụ và các lượt bị từ chối.',
+      'audit.agency': 'Cơ quan (mã cơ quan hoặc mã định danh ag_…)',
+      'audit.filter.all': 'Tất cả',
+      'audit.filter.served': 'Đã phục vụ',
+      'audit.filter.refused': 'Bị từ chối',
+      'audit.needQuery': 'Nhập số định danh hoặc cơ quan cần tra cứu (hoặc cả hai).',
+      'audit.unknownAgency':
+        '“{value}” không phải là mã của một cơ quan đã biết; nhập mã cơ quan (ví dụ SYT-HN) hoặc mã định danh ag_….',
+      'audit.searchFailed': 'Không tải được nhật ký truy cập',
+      'audit.resultsAgency': 'Bản ghi của cơ quan {agency}',
+      'audit.resultsBoth': 'Các lượt tra cứu {subject} của cơ quan {agency}',
+      'audit.noneAgency': 'Chưa có bản ghi nào của cơ quan {agency}.',
+      'audit.noneWithOutcome': 'Không có bản ghi nào với kết quả “{outcome}” trong các bản ghi đã tải.',
+      'audit.count': 'Đang hiển thị {shown} trong {total} bản ghi đã tải.',
+      'audit.servedNoRecord': 'Đã phục vụ: không có hồ sơ',
+      'audit.beyondLimit': 'Thêm {count} lượt bị từ chối trong phút này (chỉ được đếm, không ghi từng lượt)',
+      'audit.refusedBeyond':
+        'thông tin xác thực này đã có hơn {recorded} lượt bị từ chối trong một phút; các lượt tiếp theo chỉ được đếm.',
+      'audit.refusal.unauthorized':
+        'mã truy cập không còn hiệu lực (thông tin xác thực bị thu hồi, hoặc quyền của cơ quan đã thay đổi).',
+      'audit.refusal.forbidden':
+        'không được phép: thiếu phạm vi quyền (scope), cơ quan không được cấp nghiệp vụ này, hoặc mục đích đã nêu không được cấp.',
+      'audit.refusal.agency-suspended': 'cơ quan đang bị tạm dừng.',
+      'audit.refusal.budget-exhausted': 'cơ quan đã dùng hết hạn mức ngân sách của tháng.',
+      'audit.refusal.conflict': 'khóa chống trùng lặp (Idempotency-Key) đã được dùng cho một yêu cầu khác.',
+      'audit.refusal.too-many-requests':
+        'vượt giới hạn tốc độ, hạn ngạch tháng, hoặc số lần xác thực không khớp cho phép.',
+      'audit.action.agency.create': 'Đăng ký cơ quan',
+      'audit.action.agency.update': 'Sửa thông tin cơ quan',
+      'audit.action.agency.suspend': 'Tạm dừng cơ quan',
+      'audit.action.agency.reactivate': 'Kích hoạt lại cơ quan',
+      'audit.action.agency.plan': 'Đổi gói cước của cơ quan',
+      'audit.action.agency.budget': 'Đặt hạn mức ngân sách',
+      'audit.action.entitlements.replace': 'Cấp quyền sử dụng nghiệp vụ',
+      'audit.action.purpose.create': 'Thêm mục đích',
+      'audit.action.purpose.update': 'Sửa mục đích',
+      'audit.action.credential.issue': 'Cấp thông tin xác thực',
+      'audit.action.credential.rotate': 'Đổi khóa bí mật',
+      'audit.action.credential.revoke': 'Thu hồi thông tin xác thực',
+      'audit.action.plan.create': 'Tạo gói cước',
+      'audit.action.plan.version': 'Tạo phiên bản mới của gói cước',
+      'audit.action.signing-key.rotate': 'Đổi khóa ký',
+      'audit.action.billing.reversal': 'Điều chỉnh bảng kê',
+      'audit.action.billing.period.close': 'Khóa sổ tháng',
       'audit.subject': 'Số định danh cá nhân (12 chữ số) hoặc mã số doanh nghiệp',
       'audit.search': 'Tìm',
       'audit.results': 'Các lượt tra cứu {subject}',
@@ -309,7 +549,52 @@ export default {
     en: {
       'nav.audit': 'Audit trail',
       'audit.title': 'Audit trail',
-      'audit.searchTitle': 'Who looked at a citizen or a company',
+      'audit.searchTitle': 'Who looked at a citizen or a company, and what an agency did',
+      'audit.queryHint':
+        'Give a national ID or enterprise code, an agency, or both. The results list served calls and refused attempts.',
+      'audit.agency': 'Agency (agency code or ag_… id)',
+      'audit.filter.all': 'All',
+      'audit.filter.served': 'Served',
+      'audit.filter.refused': 'Refused',
+      'audit.needQuery': 'Give the national ID or enterprise code, or the agency, to look up (or both).',
+      'audit.unknownAgency':
+        '“{value}” is not the code of a known agency; give an agency code (e.g. SYT-HN) or an ag_… id.',
+      'audit.searchFailed': 'Could not load the audit trail',
+      'audit.resultsAgency': 'Records of agency {agency}',
+      'audit.resultsBoth': 'Lookups of {subject} by agency {agency}',
+      'audit.noneAgency': 'No records of agency {agency} yet.',
+      'audit.noneWithOutcome': 'None of the records loaded has the outcome “{outcome}”.',
+      'audit.count': 'Showing {shown} of {total} records loaded.',
+      'audit.servedNoRecord': 'Served: no such record',
+      'audit.beyondLimit': '{count} more refused attempts this minute (counted, not recorded one by one)',
+      'audit.refusedBeyond':
+        'this credential had more than {recorded} attempts refused in one minute; later ones are only counted.',
+      'audit.refusal.unauthorized':
+        "the access token was no longer valid (the credential was revoked, or the agency's rights changed).",
+      'audit.refusal.forbidden':
+        'not permitted: the scope is missing, the agency is not entitled to this operation, or the purpose claimed is not granted.',
+      'audit.refusal.agency-suspended': 'the agency is suspended.',
+      'audit.refusal.budget-exhausted': "the agency's monthly budget cap was reached.",
+      'audit.refusal.conflict': 'the Idempotency-Key was already used for another request.',
+      'audit.refusal.too-many-requests':
+        'over the rate limit, the monthly quota, or the allowed failed verifications.',
+      'audit.action.agency.create': 'Agency registered',
+      'audit.action.agency.update': 'Agency changed',
+      'audit.action.agency.suspend': 'Agency suspended',
+      'audit.action.agency.reactivate': 'Agency reactivated',
+      'audit.action.agency.plan': "Agency's plan changed",
+      'audit.action.agency.budget': 'Budget cap set',
+      'audit.action.entitlements.replace': 'Entitlements set',
+      'audit.action.purpose.create': 'Purpose added',
+      'audit.action.purpose.update': 'Purpose changed',
+      'audit.action.credential.issue': 'Credential issued',
+      'audit.action.credential.rotate': 'Secret rotated',
+      'audit.action.credential.revoke': 'Credential revoked',
+      'audit.action.plan.create': 'Plan created',
+      'audit.action.plan.version': 'New plan version',
+      'audit.action.signing-key.rotate': 'Signing key rotated',
+      'audit.action.billing.reversal': 'Statement adjusted',
+      'audit.action.billing.period.close': 'Month closed',
       'audit.subject': 'National ID (12 digits) or enterprise code',
       'audit.search': 'Search',
       'audit.results': 'Lookups of {subject}',

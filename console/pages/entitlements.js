@@ -4,6 +4,14 @@ import { api, OPERATIONS, opName, state, t } from '../context.js';
 import { formatDay, parseDay, parseList } from '../format.js';
 import { $, busy, clearMessages, h, newest, notify, showError, slug } from '../ui.js';
 
+/** The purpose catalogue's codes, once read: an entitlement may name these only (the API refuses others). */
+const view = { purposes: undefined };
+
+async function loadPurposes() {
+  const { items } = await api.json('GET', 'admin/purposes');
+  view.purposes = new Set(items.map((purpose) => purpose.code));
+}
+
 function renderEntitlementRows() {
   const rows = $('ent-rows');
   const values = new Map(
@@ -101,8 +109,16 @@ function init() {
     const entitlements = [];
     for (const op of OPERATIONS) {
       if (!$(`ent-on-${slug(op)}`).checked) continue;
-      const purposes = parseList($(`ent-purposes-${slug(op)}`).value);
+      const input = $(`ent-purposes-${slug(op)}`);
+      const purposes = parseList(input.value);
       if (!purposes.length) return showError(t('entitlements.needPurpose', { op: opName(op) }));
+      const unknown = view.purposes ? purposes.filter((code) => !view.purposes.has(code)) : [];
+      if (unknown.length) {
+        input.setAttribute('aria-invalid', 'true');
+        input.focus();
+        return showError(t('entitlements.unknownPurposes', { op: opName(op), codes: unknown.join(', ') }));
+      }
+      input.removeAttribute('aria-invalid');
       const fields = parseList($(`ent-fields-${slug(op)}`).value);
       const covertText = $(`ent-covert-${slug(op)}`).value.trim();
       const covertUntil = covertText ? parseDay(covertText) : undefined;
@@ -154,6 +170,8 @@ export default {
       'entitlements.save': 'Lưu quyền truy cập',
       'entitlements.saved': 'Đã lưu quyền truy cập của {code}.',
       'entitlements.needPurpose': 'Nhập ít nhất một mục đích cho {op}.',
+      'entitlements.unknownPurposes':
+        'Mục đích của {op}: {codes} chưa có trong danh mục mục đích. Hãy thêm vào danh mục trước, hoặc sửa mã.',
     },
     en: {
       'nav.entitlements': 'Entitlements',
@@ -167,13 +185,15 @@ export default {
       'entitlements.save': 'Save entitlements',
       'entitlements.saved': 'Entitlements of {code} saved.',
       'entitlements.needPurpose': 'Enter at least one purpose for {op}.',
+      'entitlements.unknownPurposes':
+        'Purposes of {op}: {codes} not in the purpose catalogue. Add them to the catalogue first, or correct the codes.',
     },
   },
   init,
   load() {
     return busy(t('common.loading'), async () => {
       if (!state.agencies.size) await loadAgencies();
-      await loadEntitlements();
+      await Promise.all([loadEntitlements(), loadPurposes()]);
     });
   },
   render: renderEntitlementRows,

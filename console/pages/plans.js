@@ -52,7 +52,7 @@ function renderPlans() {
     h(
       'tr',
       { 'data-plan': plan.code },
-      cell(plan.code, 'mono'),
+      cell(plan.code, 'mono nowrap'),
       cell(plan.name),
       cell(plan.version, 'num'),
       cell(

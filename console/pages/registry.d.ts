@@ -8,6 +8,8 @@ export interface ConsolePage {
   nav: string;
   /** Any one of these scopes grants the page. */
   scopes: string[];
+  /** Any one of these scopes withholds it (an agency's own pages from the operator's admin and finance tokens). */
+  notWith?: string[];
   /** Its `<section id="page-<id>" class="page" hidden>`, with an `<h1 id="h-<id>">`. */
   markup: string;
   /** Its own words, in every language. */

@@ -1,6 +1,8 @@
 /** Statements (finance): a month's summary, each agency's statement, its CSV files and signature; closing a month. */
-import { api, can, opName, state, t } from '../context.js';
-import { formatCount, formatDateTime, formatPeriod, formatVnd, periodOf } from '../format.js';
+
+import { confirmAction } from '../confirm.js';
+import { api, can, state, t } from '../context.js';
+import { formatCount, formatDay, formatPeriod, formatVnd, periodOf, shiftPeriod } from '../format.js';
 import { joinCsvPages } from '../forms.js';
 import {
   $,
@@ -16,10 +18,16 @@ import {
   notify,
   typed,
 } from '../ui.js';
-import { StatementVerificationError, verifySignedStatement } from '../verify.js';
+import {
+  clearStatement,
+  renderStatement as renderStatementView,
+  messages as statementWords,
+} from '../views/statement.js';
 
 /** What this page shows: the month's summary and the statement opened from it. */
 const view = { summary: undefined, statement: undefined };
+/** The statement's "calls behind it" button, beside the view's own (created by init: pages load in Node too). */
+let entriesButton;
 
 async function loadSummary() {
   const period = $('statements-month').value ? typed('statements-month', 'month') : periodOf(Date.now());
@@ -47,6 +55,10 @@ function renderStatements() {
   $('close-box').hidden = !can('billing:close') || !period;
   $('close-month').textContent = period ? t('statements.close', { period: formatPeriod(period) }) : '';
   if (!summary) return;
+  const blocked = closeBlocked(summary);
+  $('close-month').disabled = Boolean(blocked);
+  $('close-reason').hidden = !blocked;
+  $('close-reason').textContent = blocked ?? '';
   $('statements-total').textContent = t('statements.totalAll', { total: formatVnd(summary.totalVnd) });
   const rows = summary.agencies.map((agency) =>
     h(
@@ -76,12 +88,29 @@ function renderStatements() {
   renderStatement();
 }
 
+/**
+ * Why the month cannot be closed now, in words, or undefined if it can: a month closes once it has ended in
+ * Asia/Ho_Chi_Minh (the API refuses earlier), and a month whose statements are all closed has nothing left to sign.
+ */
+function closeBlocked(summary) {
+  const period = summary.period;
+  if (period >= periodOf(Date.now())) {
+    return t('statements.closeNotEnded', {
+      period: formatPeriod(period),
+      from: formatDay(`${shiftPeriod(period, 1)}-01`),
+    });
+  }
+  if (summary.agencies.length && summary.agencies.every((agency) => agency.status === 'closed')) {
+    return t('statements.closeDone', { period: formatPeriod(period) });
+  }
+  return undefined;
+}
+
 async function loadStatement(agencyId, period) {
   const current = newest('statement');
   const statement = await api.json('GET', `billing/statements/${period}?agency=${agencyId}`);
   if (!current()) return;
   view.statement = statement;
-  $('verify-result').replaceChildren();
   renderStatement();
   $('h-statement').setAttribute('tabindex', '-1');
   $('h-statement').focus();
@@ -92,46 +121,49 @@ function renderStatement() {
   const current = view.statement;
   detail.hidden = !current;
   if (!current) return;
-  const { statement, status, signed } = current;
+  const { statement } = current;
   $('h-statement').textContent = t('statements.detail', {
     agency: statement.agencyName,
     period: formatPeriod(statement.period),
   });
-  $('statement-status').replaceChildren(
-    badge(status),
-    signed ? ` ${t('statements.closedAt', { time: formatDateTime(signed.closedAt) })}` : '',
+  const query = `${statement.period}?agency=${statement.agencyId}`;
+  const code = (state.agencies.get(statement.agencyId)?.code ?? statement.agencyId).replace(
+    /[^A-Za-z0-9-]/g,
+    '_',
   );
-  fillRows(
-    $('statement-lines'),
-    statement.lines.map((line) =>
-      h(
-        'tr',
-        { 'data-operation': line.operation },
-        cell(opName(line.operation)),
-        cell(formatCount(line.calls), 'num'),
-        cell(formatCount(line.billable), 'num'),
-        cell(formatCount(line.included), 'num'),
-        cell(formatCount(line.chargeable), 'num'),
-        cell(formatVnd(line.amountVnd), 'num'),
-      ),
-    ),
-    6,
+  renderStatementView($('statement-view'), current, {
+    id: 'statement',
+    csv: () => api.text(`billing/statements/${query}`, 'text/csv'),
+    signed: () => api.text(`billing/statements/${statement.period}/signed?agency=${statement.agencyId}`),
+    filename: `statement-${code}-${statement.period}`,
+    actions: [entriesButton],
+  });
+  entriesButton.textContent = t('statements.entries');
+}
+
+/** The request ids behind the statement's lines, every page of the export as one CSV file. */
+async function downloadEntries(event) {
+  clearMessages();
+  const { statement } = view.statement;
+  const text = await busy(
+    t('common.loading'),
+    async () => {
+      const pages = [];
+      let cursor;
+      do {
+        const query = new URLSearchParams({ agency: statement.agencyId, limit: '1000' });
+        if (cursor) query.set('cursor', cursor);
+        const page = await api.csvPage(`billing/statements/${statement.period}/entries?${query}`);
+        pages.push(page.text);
+        cursor = page.next;
+      } while (cursor && pages.length < 200);
+      return joinCsvPages(pages);
+    },
+    { button: event.currentTarget },
   );
-  const totals = [
-    ['statements.usage', statement.usageVnd],
-    ['statements.fee', statement.monthlyFeeVnd],
-    ['statements.adjustments', statement.adjustmentsVnd],
-    ['statements.subtotal', statement.subtotalVnd],
-    ['statements.vat', statement.vatVnd, { percent: statement.vatPercent }],
-    ['statements.grandTotal', statement.totalVnd],
-  ];
-  $('statement-totals').replaceChildren(
-    ...totals.flatMap(([key, amount, params]) => [
-      h('dt', { text: t(key, params) }),
-      h('dd', { text: formatVnd(amount), 'data-total': key }),
-    ]),
-  );
-  $('statement-verify').hidden = status !== 'closed';
+  if (text === undefined) return;
+  const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
+  downloadBlob(csvBlob(text), `entries-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
 }
 
 function init() {
@@ -141,95 +173,31 @@ function init() {
     busy(t('common.loading'), loadSummary, { button: event.submitter });
   });
 
+  entriesButton = h('button', { type: 'button', id: 'statement-entries', class: 'secondary' });
+  entriesButton.addEventListener('click', downloadEntries);
+
   $('close-month').addEventListener('click', async (event) => {
     clearMessages();
-    const period = view.summary.period;
+    const button = event.currentTarget; // null once the dialog has been awaited
+    const summary = view.summary;
+    const period = summary.period;
+    const count = summary.agencies.filter((agency) => agency.status === 'open').length;
+    const words = { period: formatPeriod(period), count: formatCount(count) };
+    const confirmed = await confirmAction({
+      title: () => t('statements.closeTitle', words),
+      body: () => t(count ? 'statements.closeBody' : 'statements.closeBodyNone', words),
+      confirm: () => t('statements.close', words),
+      cancel: () => t('statements.closeCancel'),
+    });
+    if (!confirmed || view.summary !== summary) return;
     const closed = await busy(
       t('statements.closing', { period: formatPeriod(period) }),
       () => api.json('POST', `billing/periods/${period}/close`),
-      { button: event.currentTarget },
+      { button },
     );
     if (!closed) return;
     await busy(t('common.loading'), loadSummary);
     notify(t('statements.closed', { period: formatPeriod(period), count: closed.statements.length }));
-  });
-
-  $('statement-csv').addEventListener('click', async (event) => {
-    clearMessages();
-    const { statement } = view.statement;
-    const text = await busy(
-      t('common.loading'),
-      () => api.text(`billing/statements/${statement.period}?agency=${statement.agencyId}`, 'text/csv'),
-      { button: event.currentTarget },
-    );
-    if (text === undefined) return;
-    const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
-    downloadBlob(csvBlob(text), `statement-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
-  });
-
-  /** The request ids behind the statement's lines, every page of the export as one CSV file. */
-  $('statement-entries').addEventListener('click', async (event) => {
-    clearMessages();
-    const { statement } = view.statement;
-    const text = await busy(
-      t('common.loading'),
-      async () => {
-        const pages = [];
-        let cursor;
-        do {
-          const query = new URLSearchParams({ agency: statement.agencyId, limit: '1000' });
-          if (cursor) query.set('cursor', cursor);
-          const page = await api.csvPage(`billing/statements/${statement.period}/entries?${query}`);
-          pages.push(page.text);
-          cursor = page.next;
-        } while (cursor && pages.length < 200);
-        return joinCsvPages(pages);
-      },
-      { button: event.currentTarget },
-    );
-    if (text === undefined) return;
-    const code = state.agencies.get(statement.agencyId)?.code ?? statement.agencyId;
-    downloadBlob(csvBlob(text), `entries-${code.replace(/[^A-Za-z0-9-]/g, '_')}-${statement.period}.csv`);
-  });
-
-  $('statement-verify').addEventListener('click', async (event) => {
-    clearMessages();
-    const { statement } = view.statement;
-    const out = $('verify-result');
-    out.replaceChildren();
-    await busy(
-      t('statements.verifying'),
-      async () => {
-        const [file, jwks] = await Promise.all([
-          api.text(`billing/statements/${statement.period}/signed?agency=${statement.agencyId}`),
-          api.publicText('.well-known/jwks.json'),
-        ]);
-        try {
-          const verified = await verifySignedStatement(file, JSON.parse(jwks));
-          out.replaceChildren(
-            h('span', {
-              class: 'ok',
-              'data-verified': 'true',
-              text: t('statements.verified', {
-                kid: verified.kid,
-                total: formatVnd(verified.totalVnd),
-                sha: verified.sha256,
-              }),
-            }),
-          );
-        } catch (error) {
-          if (!(error instanceof StatementVerificationError)) throw error;
-          out.replaceChildren(
-            h('span', {
-              class: 'bad',
-              'data-verified': 'false',
-              text: t('statements.verifyFailed', { reason: t(`verify.${error.code}`) }),
-            }),
-          );
-        }
-      },
-      { button: event.currentTarget },
-    );
   });
 }
 
@@ -247,7 +215,8 @@ export default {
   </form>
   <div id="close-box" class="box" hidden>
     <p id="close-hint" data-i18n="statements.closeHint">Chỉ khóa sổ được sau khi tháng đã kết thúc (giờ Việt Nam). Bảng kê đã khóa sổ được ký và không bao giờ thay đổi.</p>
-    <button type="button" id="close-month" class="warning"></button>
+    <button type="button" id="close-month" class="warning" aria-describedby="close-reason"></button>
+    <p id="close-reason" class="hint" hidden></p>
   </div>
   <h2 id="h-statements-summary" data-i18n="statements.title">Bảng kê hằng tháng</h2>
   <p id="statements-total"></p>
@@ -266,31 +235,12 @@ export default {
   </div>
   <section id="statement-detail" class="box" aria-labelledby="h-statement" hidden>
     <h2 id="h-statement" data-i18n="statements.title">Bảng kê hằng tháng</h2>
-    <p id="statement-status"></p>
-    <div class="scroll">
-      <table id="statement-lines" aria-labelledby="h-statement">
-        <thead><tr>
-          <th scope="col" data-i18n="common.operation">Nghiệp vụ</th>
-          <th scope="col" class="num" data-i18n="common.calls">Số lượt gọi</th>
-          <th scope="col" class="num" data-i18n="common.billable">Lượt tính phí</th>
-          <th scope="col" class="num" data-i18n="statements.included">Miễn phí</th>
-          <th scope="col" class="num" data-i18n="statements.chargeable">Tính phí</th>
-          <th scope="col" class="num" data-i18n="statements.amount">Thành tiền</th>
-        </tr></thead>
-        <tbody></tbody>
-      </table>
-    </div>
-    <dl id="statement-totals" class="totals"></dl>
-    <div class="row">
-      <button type="button" id="statement-csv" data-i18n="statements.csv">Tải CSV</button>
-      <button type="button" id="statement-entries" class="secondary" data-i18n="statements.entries">Tải danh sách lượt gọi (CSV)</button>
-      <button type="button" id="statement-verify" class="secondary" data-i18n="statements.verify" hidden>Kiểm tra chữ ký</button>
-    </div>
-    <p id="verify-result" role="status"></p>
+    <div id="statement-view"></div>
   </section>
 </section>`,
   messages: {
     vi: {
+      ...statementWords.vi,
       'nav.statements': 'Bảng kê',
       'statements.title': 'Bảng kê hằng tháng',
       'statements.month': 'Tháng',
@@ -299,37 +249,25 @@ export default {
       'statements.totalVat': 'Tổng (gồm thuế GTGT)',
       'statements.view': 'Xem bảng kê của {agency}',
       'statements.detail': 'Bảng kê của {agency}, tháng {period}',
-      'statements.included': 'Miễn phí',
-      'statements.chargeable': 'Tính phí',
-      'statements.amount': 'Thành tiền',
-      'statements.usage': 'Tiền sử dụng',
-      'statements.fee': 'Phí hằng tháng',
-      'statements.adjustments': 'Điều chỉnh',
-      'statements.subtotal': 'Cộng',
-      'statements.vat': 'Thuế GTGT ({percent}%)',
-      'statements.grandTotal': 'Tổng thanh toán',
-      'statements.csv': 'Tải CSV',
       'statements.close': 'Khóa sổ tháng {period}',
       'statements.closeHint':
         'Chỉ khóa sổ được sau khi tháng đã kết thúc (giờ Việt Nam). Bảng kê đã khóa sổ được ký và không bao giờ thay đổi.',
       'statements.closing': 'Đang khóa sổ tháng {period}…',
+      'statements.closeNotEnded':
+        'Chưa khóa sổ được: tháng {period} chưa kết thúc (giờ Việt Nam). Khóa sổ được từ 00:00 ngày {from}.',
+      'statements.closeDone': 'Tháng {period} đã khóa sổ: mọi bảng kê của tháng đã được ký.',
+      'statements.closeTitle': 'Khóa sổ tháng {period}?',
+      'statements.closeBody':
+        'Khóa sổ tháng {period}: bảng kê của {count} cơ quan sẽ được ký và không thể sửa. Lượt gọi ghi nhận muộn sẽ được điều chỉnh ở bảng kê tháng sau.',
+      'statements.closeBodyNone':
+        'Khóa sổ tháng {period}: tháng này không có bảng kê nào để ký ({count} cơ quan); việc khóa sổ không thể hoàn tác.',
+      'statements.closeCancel': 'Hủy, chưa khóa sổ',
       'statements.closed': 'Đã khóa sổ tháng {period}: {count} bảng kê đã được ký.',
-      'statements.closedAt': 'Khóa sổ lúc {time}',
-      'statements.verify': 'Kiểm tra chữ ký',
-      'statements.verifying': 'Đang kiểm tra chữ ký…',
-      'statements.verified':
-        'Chữ ký hợp lệ: bảng kê do cổng dữ liệu ký bằng khóa {kid}; tổng {total}; SHA-256 {sha}.',
-      'statements.verifyFailed': 'Chữ ký KHÔNG hợp lệ: {reason}',
       'statements.noStatements': 'Tháng này chưa có bảng kê nào.',
-      'verify.malformed': 'tệp không phải là bảng kê đã ký.',
-      'verify.notCanonical': 'tệp không còn đúng từng byte như khi cổng dữ liệu phát hành.',
-      'verify.unknownKey': 'khóa ký không có trong bộ khóa công khai (JWKS) của cổng dữ liệu.',
-      'verify.badSignature': 'chữ ký không khớp với khóa công khai.',
-      'verify.payloadMismatch': 'nội dung bảng kê khác với nội dung đã ký.',
-      'verify.hashMismatch': 'mã băm SHA-256 không khớp với nội dung đã ký.',
       'statements.entries': 'Tải danh sách lượt gọi (CSV)',
     },
     en: {
+      ...statementWords.en,
       'nav.statements': 'Statements',
       'statements.title': 'Monthly statements',
       'statements.month': 'Month',
@@ -338,34 +276,21 @@ export default {
       'statements.totalVat': 'Total (VAT included)',
       'statements.view': 'View the statement of {agency}',
       'statements.detail': 'Statement of {agency}, {period}',
-      'statements.included': 'Included',
-      'statements.chargeable': 'Chargeable',
-      'statements.amount': 'Amount',
-      'statements.usage': 'Usage',
-      'statements.fee': 'Monthly fee',
-      'statements.adjustments': 'Adjustments',
-      'statements.subtotal': 'Subtotal',
-      'statements.vat': 'VAT ({percent}%)',
-      'statements.grandTotal': 'Total due',
-      'statements.csv': 'Download CSV',
       'statements.close': 'Close {period}',
       'statements.closeHint':
         'A month can be closed once it has ended (Vietnam time). Closed statements are signed and never change.',
       'statements.closing': 'Closing {period}…',
+      'statements.closeNotEnded':
+        'Cannot close yet: {period} has not ended (Vietnam time). It can be closed from 00:00 on {from}.',
+      'statements.closeDone': '{period} is closed: every statement of the month is signed.',
+      'statements.closeTitle': 'Close {period}?',
+      'statements.closeBody':
+        "Close {period}: the statements of {count} agencies will be signed and can no longer change. Usage recorded late is adjusted on the next month's statement.",
+      'statements.closeBodyNone':
+        'Close {period}: there is no statement to sign this month ({count} agencies); closing cannot be undone.',
+      'statements.closeCancel': 'Cancel, keep it open',
       'statements.closed': '{period} closed: {count} statements signed.',
-      'statements.closedAt': 'Closed at {time}',
-      'statements.verify': 'Verify the signature',
-      'statements.verifying': 'Verifying the signature…',
-      'statements.verified':
-        'Valid signature: signed by the gateway with key {kid}; total {total}; SHA-256 {sha}.',
-      'statements.verifyFailed': 'The signature is NOT valid: {reason}',
       'statements.noStatements': 'No statements for this month.',
-      'verify.malformed': 'the file is not a signed statement.',
-      'verify.notCanonical': 'the file is not byte for byte what the gateway issued.',
-      'verify.unknownKey': "the signing key is not in the gateway's published keys (JWKS).",
-      'verify.badSignature': 'the signature does not match the public key.',
-      'verify.payloadMismatch': 'the statement differs from what was signed.',
-      'verify.hashMismatch': 'the SHA-256 does not match the signed content.',
       'statements.entries': 'Download the calls (CSV)',
     },
   },
@@ -377,5 +302,6 @@ export default {
   reset() {
     view.summary = undefined;
     view.statement = undefined;
+    clearStatement($('statement-view'));
   },
 };

@@ -1,23 +1,12 @@
 /** Usage (finance): calls by day or month, by agency and operation, as a chart and a table. */
 import { loadAgencies } from '../agency-cache.js';
-import { agencyLabel, agencyText, api, can, opName, state, t } from '../context.js';
-import {
-  dayOf,
-  dayOfSeconds,
-  formatCount,
-  formatDay,
-  formatPeriod,
-  shiftPeriod,
-  spacedTicks,
-  usageSeries,
-  usageTotals,
-} from '../format.js';
-import { $, busy, cell, clearMessages, fillRows, h, newest, typed } from '../ui.js';
+import { agencyText, api, can, state, t } from '../context.js';
+import { dayOf, formatDay, formatPeriod, shiftPeriod } from '../format.js';
+import { $, busy, clearMessages, h, newest, typed } from '../ui.js';
+import { clearUsage, renderUsage as renderUsageView, messages as usageWords } from '../views/usage.js';
 
-const PALETTE = ['#0b5cad', '#a1261b', '#1b6b34', '#8a4b00', '#6a1b9a', '#00616e', '#5c5c00', '#9c0f5f'];
-
-/** What this page shows: the usage last read and its chart. */
-const view = { usage: undefined, chart: undefined };
+/** What this page shows: the usage last read. */
+const view = { usage: undefined };
 
 /** Agency names for finance, who cannot list agencies: the month summaries name every agency with usage. */
 async function learnAgencyNames(periods) {
@@ -85,74 +74,7 @@ async function loadUsage() {
 function renderUsage() {
   renderUsageAgencies();
   if (!view.usage) return;
-  const { items, granularity } = view.usage;
-  const groupBy = $('usage-group').value;
-  const totals = usageTotals(items).map((total) =>
-    h(
-      'tr',
-      {
-        'data-agency-id': total.agencyId,
-        'data-operation': total.operation,
-      },
-      cell(agencyLabel(total.agencyId)),
-      cell(opName(total.operation)),
-      cell(formatCount(total.calls), 'num'),
-    ),
-  );
-  fillRows($('usage-table'), totals, 3);
-  drawChart(usageSeries(view.usage, groupBy), granularity, groupBy);
-}
-
-function drawChart(data, granularity, groupBy) {
-  const box = $('usage-chart');
-  view.chart?.destroy();
-  view.chart = undefined;
-  box.replaceChildren();
-  $('usage-empty').hidden = data.x.length > 0;
-  if (!data.x.length || typeof uPlot === 'undefined') return;
-  const label = (seconds) => {
-    const day = dayOfSeconds(seconds);
-    return granularity === 'day' ? formatDay(day) : formatPeriod(day.slice(0, 7));
-  };
-  const step = granularity === 'day' ? 86_400 : 31 * 86_400;
-  const width = Math.max(320, Math.min(box.clientWidth || 900, 1200));
-  view.chart = new uPlot(
-    {
-      width,
-      height: 320,
-      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Asia/Ho_Chi_Minh'),
-      scales: {
-        x: { time: true, range: (_u, min, max) => (min === max ? [min - step, max + step] : [min, max]) },
-        y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil(max * 1.1))] },
-      },
-      axes: [
-        {
-          splits: () => spacedTicks(data.x, granularity === 'day' ? 10 : 12),
-          values: (_u, splits) => splits.map(label),
-          stroke: '#1a1a1a',
-        },
-        {
-          values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? formatCount(v) : '')),
-          stroke: '#1a1a1a',
-        },
-      ],
-      series: [
-        {
-          label: t(granularity === 'day' ? 'usage.day' : 'usage.month'),
-          value: (_u, v) => (v == null ? '–' : label(v)),
-        },
-        ...data.series.map((series, i) => ({
-          label: groupBy === 'agency' ? agencyLabel(series.key) : opName(series.key),
-          stroke: PALETTE[i % PALETTE.length],
-          width: 2,
-          points: { show: true, size: 7, fill: PALETTE[i % PALETTE.length] },
-          value: (_u, v) => (v == null ? '–' : formatCount(v)),
-        })),
-      ],
-    },
-    [data.x, ...data.series.map((series) => series.values)],
-    box,
-  );
+  renderUsageView($('usage-view'), view.usage, { id: 'usage', groupBy: $('usage-group').value });
 }
 
 function init() {
@@ -192,53 +114,30 @@ export default {
     <button type="submit" data-i18n="common.show">Xem</button>
     <p id="usage-range-hint" class="hint" data-i18n="input.dayHint">Ngày dạng dd/mm/yyyy, ví dụ 27/11/2026</p>
   </form>
-  <figure class="chart">
-    <figcaption id="usage-caption" data-i18n="usage.chart">Biểu đồ số lượt gọi theo thời gian</figcaption>
-    <div id="usage-chart" role="img" aria-labelledby="usage-caption"></div>
-    <p id="usage-empty" hidden data-i18n="usage.empty">Không có lượt gọi nào trong khoảng thời gian này.</p>
-  </figure>
-  <h2 id="h-usage-table" data-i18n="usage.table">Số liệu theo cơ quan và nghiệp vụ</h2>
-  <div class="scroll">
-    <table id="usage-table" aria-labelledby="h-usage-table">
-      <thead><tr>
-        <th scope="col" data-i18n="common.agency">Cơ quan</th>
-        <th scope="col" data-i18n="common.operation">Nghiệp vụ</th>
-        <th scope="col" class="num" data-i18n="common.calls">Số lượt gọi</th>
-      </tr></thead>
-      <tbody></tbody>
-    </table>
-  </div>
+  <div id="usage-view"></div>
 </section>`,
   messages: {
     vi: {
+      ...usageWords.vi,
       'nav.usage': 'Lưu lượng sử dụng',
       'usage.title': 'Lưu lượng sử dụng',
       'usage.from': 'Từ',
       'usage.to': 'Đến',
       'usage.granularity': 'Chi tiết theo',
-      'usage.day': 'Ngày',
-      'usage.month': 'Tháng',
       'usage.groupBy': 'Nhóm theo',
       'usage.byOperation': 'Nghiệp vụ',
       'usage.byAgency': 'Cơ quan',
-      'usage.chart': 'Biểu đồ số lượt gọi theo thời gian',
-      'usage.table': 'Số liệu theo cơ quan và nghiệp vụ',
-      'usage.empty': 'Không có lượt gọi nào trong khoảng thời gian này.',
     },
     en: {
+      ...usageWords.en,
       'nav.usage': 'Usage',
       'usage.title': 'Usage',
       'usage.from': 'From',
       'usage.to': 'To',
       'usage.granularity': 'By',
-      'usage.day': 'Day',
-      'usage.month': 'Month',
       'usage.groupBy': 'Series',
       'usage.byOperation': 'Operation',
       'usage.byAgency': 'Agency',
-      'usage.chart': 'Calls over time',
-      'usage.table': 'Figures by agency and operation',
-      'usage.empty': 'No calls in this period.',
     },
   },
   init,
@@ -251,7 +150,6 @@ export default {
   render: renderUsage,
   reset() {
     view.usage = undefined;
-    view.chart?.destroy();
-    view.chart = undefined;
+    clearUsage($('usage-view'));
   },
 };

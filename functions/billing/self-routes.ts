@@ -93,7 +93,7 @@ const MeSchema = z
   .openapi('OwnAccount');
 
 const refusesAgency =
-  "Answers for the caller's own agency only: there is no `agency` parameter, and one sent is refused (400).";
+  "The caller's own agency only; an `agency` parameter is a 400.";
 
 export const getMeRoute = createRoute({
   method: 'get',
@@ -102,7 +102,7 @@ export const getMeRoute = createRoute({
   tags,
   security,
   summary: "The caller's agency: its plan and limits, entitlements, and this month's calls, quota and budget",
-  description: `${refusesAgency} The budget spend is this month's statement total, as /billing/budgets shows.`,
+  description: `${refusesAgency} Budget spend: this month's statement total.`,
   responses: {
     200: { description: 'The account', content: { 'application/json': { schema: MeSchema } } },
     ...problemResponses(400, 401, 403, 503),
@@ -202,8 +202,8 @@ export const listMyCallsRoute = createRoute({
   operationId: 'listOwnCalls',
   tags,
   security,
-  summary: "The caller's agency's registry calls, served and refused, newest first, from the audit trail",
-  description: `${refusesAgency} An answer reads at most ${CALLS_SCAN_LIMIT} records: filtered by \`officer\` or \`case\`, a page can hold fewer calls than \`limit\` (even none) and still give a \`nextCursor\`; follow it until it is absent.`,
+  summary: "The caller's agency's registry calls, served and refused, newest first",
+  description: `${refusesAgency} An answer reads at most ${CALLS_SCAN_LIMIT} records, so a filtered page may be short (even empty) and still give a \`nextCursor\`: follow it until absent.`,
   request: { query: MyCallsQuerySchema },
   responses: {
     200: {

@@ -181,10 +181,33 @@ export const notFoundHandler: NotFoundHandler = (c) =>
 
 /** Maps zod issues to a ValidationError with a precise detail naming each bad field. */
 export function toValidationError(error: ZodError, where: string): ValidationError {
-  const errors = error.issues.slice(0, 20).map((issue) => ({
-    path: issue.path.map(String).join('.') || where,
-    message: issue.message,
-  }));
+  const errors = error.issues.slice(0, 20).map((issue) => {
+    const params = issueParams(issue as unknown as Record<string, unknown>);
+    return {
+      path: issue.path.map(String).join('.') || where,
+      message: issue.message,
+      code: issue.code,
+      ...(Object.keys(params).length ? { params } : {}),
+    };
+  });
   const detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ');
   return new ValidationError(`Invalid ${where}: ${detail}`, errors);
+}
+
+/** The members of a zod issue a client needs to word it in its own language (limits, format, allowed keys). */
+const ISSUE_PARAMS = ['origin', 'minimum', 'maximum', 'inclusive', 'format', 'divisor', 'expected', 'keys'];
+function issueParams(issue: Record<string, unknown>): Record<string, string | number | boolean | string[]> {
+  const params: Record<string, string | number | boolean | string[]> = {};
+  for (const name of ISSUE_PARAMS) {
+    const value = issue[name];
+    if (typeof value === 'string' || typeof value === 'boolean') params[name] = value;
+    // An infinite limit is no limit worth naming; a bigint one is sent as text.
+    else if (typeof value === 'number' && Number.isFinite(value)) params[name] = value;
+    else if (typeof value === 'bigint') params[name] = String(value);
+    else if (Array.isArray(value)) params[name] = value.map(String).slice(0, 20);
+  }
+  // A custom rule names itself in its params (`refine(fn, { message, params: { rule: 'tiers-ascending' } })`).
+  const rule = (issue.params as { rule?: unknown } | undefined)?.rule;
+  if (issue.code === 'custom' && typeof rule === 'string') params.rule = rule;
+  return params;
 }

@@ -33,7 +33,10 @@ const TiersSchema = z
           ? t.upTo === undefined
           : t.upTo !== undefined && (i === 0 || t.upTo > (tiers[i - 1]?.upTo ?? 0)),
       ),
-    'tiers ascend strictly by upTo, and only the last one leaves upTo out',
+    {
+      message: 'tiers ascend strictly by upTo, and only the last one leaves upTo out',
+      params: { rule: 'tiers-ascending' },
+    },
   );
 
 /** A price plan as admins write it. Every money amount is integer VND. */
@@ -58,6 +61,8 @@ export const PlanInputSchema = z
   .refine((p) => p.rateLimit.burst >= p.rateLimit.perSecond, {
     message: 'burst must be at least perSecond',
     path: ['rateLimit', 'burst'],
+    // Named for clients that word the rule themselves (the console, in Vietnamese).
+    params: { rule: 'burst-at-least-per-second' },
   });
 export type PlanInput = z.infer<typeof PlanInputSchema>;
 

@@ -244,6 +244,7 @@ describe.skipIf(skip)('console', () => {
     );
 
     await row.getByRole('button', { name: `Tạm dừng ${agency.code}` }).click();
+    await page.click('#confirm-dialog[open] #confirm-ok');
     await row.locator('.badge.suspended').waitFor();
     await row.getByRole('button', { name: `Kích hoạt lại ${agency.code}` }).click();
     await row.locator('.badge.active').waitFor();
@@ -273,7 +274,7 @@ describe.skipIf(skip)('console', () => {
     const field = page.locator('#alert li[data-path="rateLimit.burst"]');
     await field.waitFor();
     expect(await field.textContent()).toBe(
-      `${vi['plans.burst']} rateLimit.burst: burst must be at least perSecond`,
+      `${vi['plans.burst']} rateLimit.burst: ${vi['field.rule.burst-at-least-per-second']}`,
     );
     expect(await page.textContent('#alert')).toContain(vi['error.fields']);
     await page.fill('#plan-burst', '20');
@@ -313,12 +314,14 @@ describe.skipIf(skip)('console', () => {
     const spare = await issueCredential(agency.id, ['citizen:read']);
     const spareRow = page.locator(`#cred-table tr[data-client="${spare.clientId}"]`);
     await spareRow.getByRole('button', { name: `Đổi khóa bí mật của ${spare.clientId}` }).click();
+    await page.click('#confirm-dialog[open] #confirm-ok');
     await page.waitForSelector('#secret-overlap:not([hidden])');
     await screenshot('credentials-rotated-secret-vi');
     const rotated = await takeSecretFromDialog();
     expect(rotated.clientId).toBe(spare.clientId);
     expect(rotated.secret).not.toBe(spare.secret);
     await spareRow.getByRole('button', { name: `Thu hồi ${spare.clientId}` }).click();
+    await page.click('#confirm-dialog[open] #confirm-ok');
     await spareRow.locator('.badge.revoked').waitFor();
 
     // The platform operator's finance client, issued the same way.
@@ -771,6 +774,10 @@ describe.skipIf(skip)('console', () => {
       await route.continue();
     });
     await page.click('#close-month');
+    expect(await page.textContent('#confirm-dialog[open] #confirm-body')).toContain(
+      `Khóa sổ tháng ${formatPeriod(lastMonth)}: bảng kê của 1 cơ quan sẽ được ký và không thể sửa.`,
+    );
+    await page.click('#confirm-dialog[open] #confirm-ok');
     await page.waitForSelector('#page-statements[aria-busy="true"]');
     expect(await page.isVisible('#busy progress')).toBe(true);
     expect(await page.textContent('#busy-label')).toBe(`Đang khóa sổ tháng ${formatPeriod(lastMonth)}…`);
@@ -786,9 +793,9 @@ describe.skipIf(skip)('console', () => {
       formatVnd(1_101_100),
     );
     await page.click('#statement-verify');
-    await page.waitForSelector('#verify-result [data-verified]');
-    expect(await page.getAttribute('#verify-result [data-verified]', 'data-verified')).toBe('true');
-    expect(await page.textContent('#verify-result')).toContain('Chữ ký hợp lệ');
+    await page.waitForSelector('#statement-verify-result [data-verified]');
+    expect(await page.getAttribute('#statement-verify-result [data-verified]', 'data-verified')).toBe('true');
+    expect(await page.textContent('#statement-verify-result')).toContain('Chữ ký hợp lệ');
     await screenshot('statements-closed-verified-vi');
   });
 

@@ -9,10 +9,11 @@ const consoleDir = join(process.cwd(), 'console');
 const html = readFileSync(join(consoleDir, 'index.html'), 'utf8');
 /** The shell's markup and every page's, as the browser's document has them once the shell has run. */
 const markup = [html, ...pages.map((page) => page.markup)].join('\n');
-/** Every script of the console: the shell, its shared modules and the pages. */
+/** Every script of the console: the shell, its shared modules, the pages and the views they share. */
 const scripts = [
   ...readdirSync(consoleDir).filter((file) => file.endsWith('.js')),
   ...readdirSync(join(consoleDir, 'pages')).map((file) => `pages/${file}`),
+  ...readdirSync(join(consoleDir, 'views')).map((file) => `views/${file}`),
 ]
   .filter((file) => file.endsWith('.js'))
   .map((file) => readFileSync(join(consoleDir, file), 'utf8'))
@@ -32,7 +33,7 @@ describe('console messages', () => {
   });
 
   it("has each page's own words in both languages, never empty, with the same placeholders", () => {
-    expect(pages.length).toBe(8);
+    expect(pages.length).toBe(12);
     for (const page of pages) {
       expect(Object.keys(page.messages).sort(), page.id).toEqual([...LANGUAGES].sort());
       expect(Object.keys(page.messages.en).sort(), page.id).toEqual(Object.keys(page.messages.vi).sort());
@@ -68,6 +69,10 @@ describe('console messages', () => {
       'statements',
       'budgets',
       'audit',
+      'overview',
+      'my-usage',
+      'my-statements',
+      'my-calls',
     ]);
     for (const page of pages) {
       expect(page.markup, page.id).toMatch(
@@ -112,6 +117,7 @@ describe('console messages', () => {
       ),
       ...['client_secret', 'private_key_jwt'].map((method) => `method.${method}`),
       ...['reached', 'near', 'within'].map((state) => `budgetState.${state}`),
+      ...['late-usage', 'reversal'].map((reason) => `adjustment.${reason}`),
       ...['number', 'openBeforeLast', 'lastNotOpen', 'notAscending', 'tooMany'].map(
         (code) => `tiers.${code}`,
       ),

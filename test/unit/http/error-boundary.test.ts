@@ -107,7 +107,15 @@ describe('error boundary', () => {
     const body = await problemOf(response);
     expect(body.title).toBe('Request validation failed');
     expect(body.detail).toContain('must be 3 digits');
-    expect(body.errors).toEqual([{ path: 'id', message: 'must be 3 digits' }]);
+    // The zod issue code and its limits beside the English message, for a client that words it itself.
+    expect(body.errors).toEqual([
+      {
+        path: 'id',
+        message: 'must be 3 digits',
+        code: 'invalid_format',
+        params: { origin: 'string', format: 'regex' },
+      },
+    ]);
   });
 
   it('maps a typed domain error to its status and precise detail', async () => {
