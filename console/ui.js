@@ -206,13 +206,15 @@ export async function busy(label, work, { button, failed, problems } = {}) {
 
 /**
  * Marks a new load of `what` and returns whether it is still the newest: an older answer that arrives late
- * (the agency was changed again meanwhile) must not overwrite a newer one.
+ * (the agency was changed again meanwhile) must not overwrite a newer one, and an answer to a session that
+ * has since signed out must never be shown to the next one (sign-in makes a new session object).
  */
 const loads = {};
 export function newest(what) {
   const n = (loads[what] ?? 0) + 1;
   loads[what] = n;
-  return () => loads[what] === n;
+  const session = state.session;
+  return () => loads[what] === n && state.session === session;
 }
 
 /** The value of a typed day or month input as the API wants it, or an error message naming what is wrong. */

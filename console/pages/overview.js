@@ -5,7 +5,7 @@
 import { api, opName, PLATFORM_SCOPES, t } from '../context.js';
 import { formatCount, formatDay, formatPeriod, formatVnd } from '../format.js';
 import { budgetState, tierRanges } from '../forms.js';
-import { $, badge, busy, cell, fillRows, h } from '../ui.js';
+import { $, badge, busy, cell, fillRows, h, newest } from '../ui.js';
 
 /** What this page shows: the account last read. */
 const view = { me: undefined };
@@ -175,7 +175,9 @@ function tiersText(tiers) {
 }
 
 async function loadOverview() {
+  const current = newest('overview');
   const me = await api.json('GET', 'me');
+  if (!current()) return;
   view.me = me;
   renderOverview();
 }
