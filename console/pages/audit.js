@@ -658,7 +658,11 @@ export default {
     renderAudit();
     renderAuditVerify();
   },
+  /** The next user sees nothing of the last search: not its results, not the ID it was for, not the log check. */
   reset() {
     view.audit = undefined;
+    view.auditVerify = undefined;
+    $('audit-form').reset();
+    $('audit-verify-result').replaceChildren();
   },
 };
