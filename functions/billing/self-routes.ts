@@ -92,8 +92,7 @@ const MeSchema = z
   })
   .openapi('OwnAccount');
 
-const refusesAgency =
-  "The caller's own agency only; an `agency` parameter is a 400.";
+const refusesAgency = "The caller's own agency only; an `agency` parameter is a 400.";
 
 export const getMeRoute = createRoute({
   method: 'get',

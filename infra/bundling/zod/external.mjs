@@ -1,4 +1,5 @@
-// zod 4.6.7's v4/classic/external.js, minus `export * as locales`, for the function bundles (see index.mjs).
+// zod 4.6.7's v4/classic/external.js, minus `export * as locales` and `export * as core`, for the function bundles
+// (see index.mjs). The core names zod also exports at top level stay, below, from core.mjs.
 
 export * from '../../../node_modules/zod/v4/classic/checks.js';
 export * as coerce from '../../../node_modules/zod/v4/classic/coerce.js';
@@ -18,7 +19,6 @@ export {
 export * from '../../../node_modules/zod/v4/classic/parse.js';
 export * from '../../../node_modules/zod/v4/classic/schemas.js';
 export { toJSONSchema } from '../../../node_modules/zod/v4/core/json-schema-processors.js';
-export * as core from './core.mjs';
 export {
   $brand,
   $input,
