@@ -7,10 +7,11 @@
 import { renderAgencySelects } from './agency-cache.js';
 import { createApi } from './api.js';
 import { LANGUAGES } from './catalogue.js';
-import { api, opName, state, t, useApi } from './context.js';
+import { dismissConfirm } from './confirm.js';
+import { api, opName, scopeName, state, t, useApi } from './context.js';
 import { pages } from './pages/registry.js';
 import { initSecretDialog } from './secret.js';
-import { $, busy, clearMessages, h, renderAlert, showError } from './ui.js';
+import { $, busy, clearMessages, h, renderAlert, said, showError } from './ui.js';
 
 const byId = new Map(pages.map((page) => [page.id, page]));
 
@@ -18,7 +19,7 @@ useApi(
   createApi(document.baseURI, () => {
     if (!state.session) return;
     signOut();
-    showError(t('session.expired'));
+    showError(said('session.expired'));
   }),
 );
 
@@ -37,7 +38,7 @@ function applyLanguage() {
   if (state.session) {
     $('who').textContent = t('session.signedInAs', {
       client: state.session.clientId,
-      scopes: state.session.scopes.join(' '),
+      scopes: state.session.scopes.map(scopeName).join(', '),
     });
   }
   renderAgencySelects();
@@ -65,7 +66,7 @@ $('signin-form').addEventListener('submit', async (event) => {
   const scopes = signedIn.scopes;
   if (!pages.some((page) => grants(page, scopes))) {
     api.signOut();
-    showError(t('signin.noScopes'));
+    showError(said('signin.noScopes'));
     return;
   }
   state.session = { clientId, scopes };
@@ -88,6 +89,7 @@ const grants = (page, scopes) =>
 const allowed = (id) => Boolean(state.session && byId.has(id) && grants(byId.get(id), state.session.scopes));
 
 function signOut() {
+  dismissConfirm();
   api.signOut();
   state.session = undefined;
   state.page = undefined;

@@ -5,7 +5,8 @@
  */
 
 let dialog;
-let settle;
+/** The open question: how to answer it, and where focus goes back to. */
+let pending;
 /** What the open dialog says: strings, or functions that say it in the page's language of the moment. */
 let texts;
 
@@ -39,33 +40,49 @@ function create() {
   document.body.append(dialog);
   cancel.addEventListener('click', () => dialog.close('cancel'));
   proceed.addEventListener('click', () => dialog.close('ok'));
-  // Escape, Cancel and OK all end here (Escape leaves returnValue as it was: reset on open).
-  dialog.addEventListener('close', () => settle?.(dialog.returnValue === 'ok'));
+  // Escape, Cancel and OK all end here (Escape leaves returnValue as it was: reset on open). The event comes a
+  // moment after close(): if the dialog has been opened again since, it belongs to the question now open.
+  dialog.addEventListener('close', () => {
+    if (!dialog.open) answer(dialog.returnValue === 'ok');
+  });
   // A change of language while it is open says it again in the new one (the shell sets <html lang>).
   new MutationObserver(() => {
     if (dialog.open) write();
   }).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
 }
 
+/** Answers the open question, if any, and gives focus back to what asked it. */
+function answer(ok, { refocus = true } = {}) {
+  const question = pending;
+  pending = undefined;
+  if (!question) return;
+  if (refocus && question.opener instanceof HTMLElement && question.opener.isConnected)
+    question.opener.focus();
+  question.resolve(ok);
+}
+
 /**
  * Resolves true only if the user chose `confirm`. Texts come translated, or as functions that translate them
  * (`() => t(key, params)`), which are asked again when the language changes while the dialog is open:
  * `{ title, body, confirm, cancel }`, e.g. title "Thu hồi ndg_…?", body what will happen and that it cannot be undone.
+ * A question asked while another is open answers that one "no" and takes its place.
  */
 export function confirmAction({ title, body, confirm, cancel }) {
   if (!dialog) create();
-  if (dialog.open) dialog.close('cancel');
-  const opener = document.activeElement;
+  const opener = dialog.open ? pending?.opener : document.activeElement;
+  answer(false, { refocus: false });
   texts = { title, body, confirm, cancel };
   write();
   dialog.returnValue = '';
   return new Promise((resolve) => {
-    settle = (ok) => {
-      settle = undefined;
-      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
-      resolve(ok);
-    };
-    dialog.showModal();
+    pending = { resolve, opener };
+    if (!dialog.open) dialog.showModal();
     dialog.querySelector('#confirm-cancel').focus();
   });
+}
+
+/** Closes the dialog as "no" (sign-out: the next user must not find, or answer, the last one's question). */
+export function dismissConfirm() {
+  answer(false, { refocus: false });
+  if (dialog?.open) dialog.close('cancel');
 }

@@ -30,6 +30,8 @@ export function useApi(client) {
 
 export const t = (key, params) => translate(state.lang, key, params);
 export const opName = (operation) => t(`op.${operation}`);
+/** A scope in words: an operation by its name, any other scope by what it grants. */
+export const scopeName = (scope) => t(OPERATIONS.includes(scope) ? `op.${scope}` : `scope.${scope}`);
 export const can = (scope) => Boolean(state.session?.scopes.includes(scope));
 /** `CODE · Name` for admins; finance, who cannot list agencies, knows names from the month summaries only. */
 export const agencyText = (agency) => (agency.code ? `${agency.code} · ${agency.name}` : agency.name);

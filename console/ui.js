@@ -47,12 +47,37 @@ let shown;
  * key, or `[key, params]`, e.g. `['statements.closeFailed', { period }]`), what the problem type means
  * (problems.js, or the caller's `problems: { conflict: key }` where it knows better), the invalid fields by
  * their form labels; the API's English title, detail and field messages and the request id sit in a closed
- * "Details" disclosure. A plain string is shown as it is (it is already in the page's language).
+ * "Details" disclosure. A message from `said(key, params)` is said again if the language changes; a plain
+ * string is shown as it is.
  */
 export function showError(error, { failed, problems } = {}) {
   shown = { error, failed, problems };
   renderAlert();
 }
+
+/**
+ * A message by its catalogue key, put into words when it is shown, in the language of that moment: what a
+ * check throws or shows, so that an alert still standing is said again when the user switches language.
+ * A param may be a function (`{ op: () => opName(op) }`) for words that are themselves translated.
+ */
+export class Said {
+  constructor(key, params) {
+    this.key = key;
+    this.params = params;
+  }
+  toString() {
+    const params = this.params
+      ? Object.fromEntries(
+          Object.entries(this.params).map(([name, value]) => [
+            name,
+            typeof value === 'function' ? value() : value,
+          ]),
+        )
+      : undefined;
+    return t(this.key, params);
+  }
+}
+export const said = (key, params) => new Said(key, params);
 
 /** The alert, if it shows an error, said again in the page's language (the shell calls it on a change). */
 export function renderAlert() {
@@ -66,9 +91,8 @@ export function renderAlert() {
       failed ? lowerFirst(t('error.network')) : h('strong', { text: t('error.network') }),
     );
   } else {
-    box.replaceChildren(
-      h('strong', { text: typeof error === 'string' ? error : String(error?.message ?? error) }),
-    );
+    const text = typeof error === 'string' || error instanceof Said ? String(error) : error?.message;
+    box.replaceChildren(h('strong', { text: String(text ?? error) }));
   }
   box.hidden = false;
 }
@@ -160,6 +184,11 @@ const FIELD_LABELS = {
   publicJwk: 'credentials.jwk',
   subject: 'audit.subject',
   agency: 'common.agency',
+  from: 'usage.from',
+  to: 'usage.to',
+  granularity: 'usage.granularity',
+  officer: 'myCalls.officer',
+  case: 'myCalls.case',
 };
 function fieldLabel(path) {
   const [head, op] = path.split('.');
@@ -217,11 +246,11 @@ export function newest(what) {
   return () => loads[what] === n && state.session === session;
 }
 
-/** The value of a typed day or month input as the API wants it, or an error message naming what is wrong. */
+/** The value of a typed day or month input as the API wants it; throws a message naming what is wrong. */
 export function typed(id, granularity) {
   const text = $(id).value;
   const value = granularity === 'day' ? parseDay(text) : parseMonth(text);
-  if (!value) throw t(granularity === 'day' ? 'input.badDay' : 'input.badMonth', { value: text });
+  if (!value) throw said(granularity === 'day' ? 'input.badDay' : 'input.badMonth', { value: text });
   return value;
 }
 

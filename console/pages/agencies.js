@@ -4,7 +4,7 @@ import { confirmAction } from '../confirm.js';
 import { api, PLATFORM_AGENCY_ID, state, t } from '../context.js';
 import { formatCount, formatDate, formatVnd } from '../format.js';
 import { parseInteger } from '../forms.js';
-import { $, badge, busy, cell, clearMessages, fillRows, h, notify, showError } from '../ui.js';
+import { $, badge, busy, cell, clearMessages, fillRows, h, notify, said, showError } from '../ui.js';
 
 function renderAgencies() {
   const rows = [...state.agencies.values()].map((agency) =>
@@ -122,13 +122,13 @@ function init() {
     event.preventDefault();
     clearMessages();
     const agencyId = $('budget-agency').value;
-    if (!agencyId) return showError(t('credentials.pickAgency'));
+    if (!agencyId) return showError(said('credentials.pickAgency'));
     const text = $('budget-cap').value.trim();
     const capVnd = text ? parseInteger(text) : null;
     if (capVnd === undefined) {
       $('budget-cap').setAttribute('aria-invalid', 'true');
       $('budget-cap').focus();
-      return showError(t('budget.badCap', { value: text }));
+      return showError(said('budget.badCap', { value: text }));
     }
     $('budget-cap').removeAttribute('aria-invalid');
     const enforce = $('budget-enforce').checked;
@@ -303,4 +303,10 @@ export default {
     });
   },
   render: renderAgencies,
+  /** The next user finds neither the last one's half-typed agency nor the cap they were setting. */
+  reset() {
+    $('agency-form').reset();
+    $('budget-form').reset();
+    $('budget-cap').removeAttribute('aria-invalid');
+  },
 };

@@ -7,14 +7,12 @@ import { ApiError } from '../api.js';
 import { recordLeafHash, verifyAuditProof } from '../audit-proof.js';
 import { agencyLabel, agencyText, api, can, OPERATIONS, opName, state, t } from '../context.js';
 import { formatCount, formatDateTime } from '../format.js';
-import { problemKey } from '../problems.js';
-import { $, busy, cell, clearMessages, fillRows, h, showError } from '../ui.js';
+import { reasonOf, refusalText, SUMMARY_ACTION } from '../refusals.js';
+import { $, busy, cell, clearMessages, fillRows, h, newest, said, showError } from '../ui.js';
 
 /** What this page shows: the last search with its receipts checked, and the last check of the whole log. */
 const view = { audit: undefined, auditVerify: undefined };
 
-/** The action of the record standing for a minute's refusals beyond those recorded (shared/audit/refusals.ts). */
-const SUMMARY_ACTION = 'refusals-beyond-limit';
 /** Admin and billing actions the trail records (shared/identity/admin-service.ts, shared/billing/service.ts). */
 const ACTIONS = [
   'agency.create',
@@ -35,31 +33,12 @@ const ACTIONS = [
   'billing.reversal',
   'billing.period.close',
 ];
-/** Why registry attempts are refused (functions/registry/refusals.ts), said of the caller, not to the reader. */
-const REFUSAL_REASONS = [
-  'unauthorized',
-  'forbidden',
-  'agency-suspended',
-  'budget-exhausted',
-  'conflict',
-  'too-many-requests',
-];
-
-/** A refused record's reason, `<slug>: <English detail>`, as its slug and detail. */
-function reasonOf(record) {
-  const match = /^([a-z0-9-]+): ([\s\S]*)$/.exec(record.reason ?? '');
-  return match ? { slug: match[1], detail: match[2] } : { slug: undefined, detail: record.reason };
-}
-
 /** Why an attempt was refused, in the page's language: the trail's own words, else the problem's. */
-function refusalText(record) {
+function refusal(record) {
   if (record.action === SUMMARY_ACTION) {
     return t('audit.refusedBeyond', { recorded: formatCount(record.refusals?.recorded ?? 20) });
   }
-  const { slug } = reasonOf(record);
-  if (REFUSAL_REASONS.includes(slug)) return t(`audit.refusal.${slug}`);
-  const text = t(problemKey(slug, record.status), { status: record.status });
-  return text[0].toLocaleLowerCase() + text.slice(1);
+  return refusalText(record, 'audit.refusal');
 }
 
 function actionCell(record) {
@@ -95,7 +74,7 @@ function outcomeCell(record) {
     { 'data-outcome': key, 'data-reason': reasonOf(record).slug },
     h('span', { class: 'badge outcome-refused', text: t('outcome.refused') }),
     ' ',
-    h('span', { class: 'reason', text: refusalText(record) }),
+    h('span', { class: 'reason', text: refusal(record) }),
     h(
       'details',
       { class: 'reason-details' },
@@ -188,7 +167,7 @@ function agencyOf(text) {
   const known = [...state.agencies.values()].find(
     (agency) => agency.code?.toUpperCase() === typed.toUpperCase(),
   );
-  return known ? { id: known.id } : { error: t('audit.unknownAgency', { value: typed }) };
+  return known ? { id: known.id } : { error: said('audit.unknownAgency', { value: typed }) };
 }
 
 const RECEIPT_BADGES = {
@@ -328,8 +307,11 @@ async function search(query, cursor) {
   if (query.subject) params.set('subject', query.subject);
   if (query.agency) params.set('agency', query.agency);
   if (cursor) params.set('cursor', cursor);
-  const page = await api.json('GET', `audit/events?${params}`);
+  // A search or a page started later (or a sign-out) wins: a late answer must not mix into, or replace, it.
+  const current = newest('audit');
   const previous = cursor ? view.audit : undefined;
+  const page = await api.json('GET', `audit/events?${params}`);
+  if (!current() || (cursor && view.audit !== previous)) return;
   view.audit = {
     subject: query.subject || undefined,
     agency: query.agency,
@@ -352,7 +334,7 @@ function init() {
     }
     const agency = agencyOf($('audit-agency').value);
     if (agency.error) return showError(agency.error);
-    if (!subject && !agency.id) return showError(t('audit.needQuery'));
+    if (!subject && !agency.id) return showError(said('audit.needQuery'));
     const query = { subject, agency: agency.id, outcome: $('audit-outcome').value };
     await busy(t('common.loading'), () => search(query), {
       button: event.submitter,
@@ -660,6 +642,7 @@ export default {
   },
   /** The next user sees nothing of the last search: not its results, not the ID it was for, not the log check. */
   reset() {
+    newest('audit'); // a search still on its way is for the session that has gone
     view.audit = undefined;
     view.auditVerify = undefined;
     $('audit-form').reset();

@@ -4,11 +4,20 @@
  */
 import { loadAgencies } from '../agency-cache.js';
 import { confirmAction } from '../confirm.js';
-import { agencyLabel, api, OPERATIONS, PLATFORM_AGENCY_ID, PLATFORM_SCOPES, state, t } from '../context.js';
+import {
+  agencyLabel,
+  api,
+  OPERATIONS,
+  PLATFORM_AGENCY_ID,
+  PLATFORM_SCOPES,
+  scopeName,
+  state,
+  t,
+} from '../context.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { parseJwk } from '../forms.js';
 import { showSecret } from '../secret.js';
-import { $, badge, busy, cell, clearMessages, fillRows, h, newest, notify, showError } from '../ui.js';
+import { $, badge, busy, cell, clearMessages, fillRows, h, newest, notify, said, showError } from '../ui.js';
 
 const SCOPES = [...OPERATIONS, 'self:read', ...PLATFORM_SCOPES];
 
@@ -24,8 +33,9 @@ const ROTATION_OVERLAP_SECONDS = 24 * 3600;
  */
 const view = { credentials: undefined, entitled: undefined, keys: undefined };
 
-/** A scope in words: an operation by its name, any other scope by what it grants. */
-const scopeName = (scope) => t(OPERATIONS.includes(scope) ? `op.${scope}` : `scope.${scope}`);
+/** The retired secrets that still work (until their time): one whose overlap has ended opens nothing. */
+const workingOldSecrets = (credential) =>
+  credential.secretsExpiring.filter((at) => Date.parse(at) > Date.now());
 
 /**
  * Why the API would refuse `scope` for the chosen agency, if it would: platform scopes belong to the operator
@@ -140,7 +150,7 @@ function renderCredentials() {
         {},
         badge(credential.status),
         credential.status === 'active'
-          ? credential.secretsExpiring.map((at) =>
+          ? workingOldSecrets(credential).map((at) =>
               h('p', {
                 class: 'hint',
                 'data-expiring': at,
@@ -188,7 +198,7 @@ async function rotateCredential(credential, button) {
     body: () =>
       [
         t('credentials.rotateBody', { ...params, time: until }),
-        ...credential.secretsExpiring.map((at) =>
+        ...workingOldSecrets(credential).map((at) =>
           t('credentials.rotateDropsOld', { time: formatDateTime(at) }),
         ),
       ].join(' '),
@@ -295,8 +305,8 @@ function init() {
     clearMessages();
     const agencyId = $('cred-agency').value;
     const scopes = [...$('cred-scopes').querySelectorAll('input:checked')].map((input) => input.value);
-    if (!agencyId) return showError(t('credentials.pickAgency'));
-    if (!scopes.length) return showError(t('credentials.pickScope'));
+    if (!agencyId) return showError(said('credentials.pickAgency'));
+    if (!scopes.length) return showError(said('credentials.pickScope'));
     const withKey = $('cred-method-jwk').checked;
     const body = { scopes };
     if (withKey) {
@@ -304,7 +314,7 @@ function init() {
       if (parsed.error) {
         $('cred-jwk').setAttribute('aria-invalid', 'true');
         $('cred-jwk').focus();
-        return showError(t(`jwk.${parsed.error.code}`, { detail: parsed.error.detail }));
+        return showError(said(`jwk.${parsed.error.code}`, { detail: parsed.error.detail }));
       }
       $('cred-jwk').removeAttribute('aria-invalid');
       body.publicJwk = parsed.jwk;
@@ -395,11 +405,6 @@ export default {
   messages: {
     vi: {
       'nav.credentials': 'Thông tin xác thực',
-      'scope.self:read': 'Xem tài khoản của cơ quan',
-      'scope.admin': 'Quản trị',
-      'scope.billing:read': 'Xem tài chính',
-      'scope.billing:close': 'Khóa sổ',
-      'scope.audit:read': 'Kiểm toán',
       'credentials.title': 'Thông tin xác thực',
       'credentials.list': 'Thông tin xác thực của cơ quan',
       'credentials.issue': 'Cấp thông tin xác thực mới',
@@ -463,11 +468,6 @@ export default {
     },
     en: {
       'nav.credentials': 'Credentials',
-      'scope.self:read': "The agency's own account (read)",
-      'scope.admin': 'Administration',
-      'scope.billing:read': 'Finance (read)',
-      'scope.billing:close': 'Close months',
-      'scope.audit:read': 'Audit',
       'credentials.title': 'Credentials',
       'credentials.list': "The agency's credentials",
       'credentials.issue': 'Issue a credential',
@@ -539,5 +539,14 @@ export default {
   render() {
     renderCredentials();
     renderSigningKeys();
+  },
+  /** The next user finds no agency chosen, no credentials, scopes or public key of the last one's. */
+  reset() {
+    newest('credentials'); // a list still on its way is for the session that has gone
+    view.credentials = undefined;
+    view.entitled = undefined;
+    view.keys = undefined;
+    $('cred-form').reset();
+    $('cred-agency').value = '';
   },
 };

@@ -2,7 +2,7 @@
 import { loadAgencies } from '../agency-cache.js';
 import { api, OPERATIONS, opName, state, t } from '../context.js';
 import { formatDay, parseDay, parseList } from '../format.js';
-import { $, busy, clearMessages, h, newest, notify, showError, slug } from '../ui.js';
+import { $, busy, clearMessages, h, newest, notify, said, showError, slug } from '../ui.js';
 
 /** The purpose catalogue's codes, once read: an entitlement may name these only (the API refuses others). */
 const view = { purposes: undefined };
@@ -105,24 +105,26 @@ function init() {
     event.preventDefault();
     clearMessages();
     const agencyId = $('ent-agency').value;
-    if (!agencyId) return showError(t('credentials.pickAgency'));
+    if (!agencyId) return showError(said('credentials.pickAgency'));
     const entitlements = [];
     for (const op of OPERATIONS) {
       if (!$(`ent-on-${slug(op)}`).checked) continue;
       const input = $(`ent-purposes-${slug(op)}`);
       const purposes = parseList(input.value);
-      if (!purposes.length) return showError(t('entitlements.needPurpose', { op: opName(op) }));
+      if (!purposes.length) return showError(said('entitlements.needPurpose', { op: () => opName(op) }));
       const unknown = view.purposes ? purposes.filter((code) => !view.purposes.has(code)) : [];
       if (unknown.length) {
         input.setAttribute('aria-invalid', 'true');
         input.focus();
-        return showError(t('entitlements.unknownPurposes', { op: opName(op), codes: unknown.join(', ') }));
+        return showError(
+          said('entitlements.unknownPurposes', { op: () => opName(op), codes: unknown.join(', ') }),
+        );
       }
       input.removeAttribute('aria-invalid');
       const fields = parseList($(`ent-fields-${slug(op)}`).value);
       const covertText = $(`ent-covert-${slug(op)}`).value.trim();
       const covertUntil = covertText ? parseDay(covertText) : undefined;
-      if (covertText && !covertUntil) return showError(t('input.badDay', { value: covertText }));
+      if (covertText && !covertUntil) return showError(said('input.badDay', { value: covertText }));
       entitlements.push({
         operation: op,
         purposes,
@@ -197,4 +199,11 @@ export default {
     });
   },
   render: renderEntitlementRows,
+  /** The next user finds no agency chosen and none of the last one's entitlements in the form. */
+  reset() {
+    newest('entitlements'); // entitlements still on their way are for the session that has gone
+    view.purposes = undefined;
+    $('ent-agency').value = '';
+    $('ent-rows').replaceChildren();
+  },
 };

@@ -5,24 +5,12 @@
  */
 import { api, opName, PLATFORM_SCOPES, t } from '../context.js';
 import { formatCount, formatDateTime, parseDay } from '../format.js';
-import { problemKey } from '../problems.js';
-import { $, busy, cell, clearMessages, fillRows, h, newest } from '../ui.js';
+import { reasonOf, refusalText, SUMMARY_ACTION } from '../refusals.js';
+import { $, busy, cell, clearMessages, fillRows, h, newest, said } from '../ui.js';
 
 /** Calls a page asks for; a filtered read may give fewer and a cursor, followed up to FOLLOW reads a click. */
 const LIMIT = 50;
 const FOLLOW = 5;
-/** The record standing for a minute's refusals beyond those recorded one by one (shared/audit/refusals.ts). */
-const SUMMARY = 'refusals-beyond-limit';
-/** Why the gateway refuses a registry call (functions/registry/refusals.ts), in the agency's own terms. */
-const REFUSALS = [
-  'unauthorized',
-  'forbidden',
-  'agency-suspended',
-  'budget-exhausted',
-  'conflict',
-  'too-many-requests',
-];
-
 /** What this page shows: the calls read so far under the filter they were read with, and where to go on. */
 const view = { calls: [], cursor: undefined, filter: undefined, loaded: false };
 
@@ -45,7 +33,7 @@ function filterOf() {
     const text = $(id).value.trim();
     if (!text) continue;
     const day = parseDay(text);
-    if (!day) throw t('input.badDay', { value: text });
+    if (!day) throw said('input.badDay', { value: text });
     filter[name] = day;
   }
   return filter;
@@ -78,13 +66,6 @@ async function loadCalls({ more = false } = {}) {
   renderCalls();
 }
 
-/** A refused call's reason, `<slug>: <English detail>`, in words. */
-function refusalText(call) {
-  const slug = /^([a-z0-9-]+): /.exec(call.reason ?? '')?.[1];
-  if (REFUSALS.includes(slug)) return t(`myCalls.refusal.${slug}`);
-  return t(problemKey(slug, call.status), { status: call.status });
-}
-
 function outcomeCell(call) {
   if (call.outcome !== 'refused') {
     const text = call.status === 404 ? t('myCalls.servedNoRecord') : t('outcome.served');
@@ -92,15 +73,15 @@ function outcomeCell(call) {
   }
   return h(
     'td',
-    { 'data-outcome': 'refused', 'data-reason': /^([a-z0-9-]+): /.exec(call.reason ?? '')?.[1] },
+    { 'data-outcome': 'refused', 'data-reason': reasonOf(call).slug },
     h('span', { class: 'badge outcome-refused', text: t('outcome.refused') }),
     ' ',
-    h('span', { class: 'reason', text: refusalText(call) }),
+    h('span', { class: 'reason', text: refusalText(call, 'myCalls.refusal') }),
   );
 }
 
 function callRow(call) {
-  const summary = call.operation === SUMMARY;
+  const summary = call.operation === SUMMARY_ACTION;
   return h(
     'tr',
     { 'data-request-id': call.requestId },
@@ -160,7 +141,7 @@ export default {
     <div class="field"><label for="my-calls-to" data-i18n="myCalls.to">Đến ngày</label>
       <input id="my-calls-to" inputmode="numeric" autocomplete="off" aria-describedby="my-calls-hint"></div>
     <button type="submit" data-i18n="common.show">Xem</button>
-    <p id="my-calls-hint" class="hint" data-i18n="myCalls.hint">Để trống để xem tất cả; ngày dạng dd/mm/yyyy (giờ Hà Nội).</p>
+    <p id="my-calls-hint" class="hint" data-i18n="myCalls.hint">Để trống để xem tất cả; ngày dạng dd/mm/yyyy (giờ Việt Nam).</p>
   </form>
   <div id="my-calls-results" hidden>
     <p id="my-calls-count" role="status"></p>
@@ -191,7 +172,7 @@ export default {
       'myCalls.case': 'Mã hồ sơ',
       'myCalls.from': 'Từ ngày',
       'myCalls.to': 'Đến ngày',
-      'myCalls.hint': 'Để trống để xem tất cả; ngày dạng dd/mm/yyyy (giờ Hà Nội).',
+      'myCalls.hint': 'Để trống để xem tất cả; ngày dạng dd/mm/yyyy (giờ Việt Nam).',
       'myCalls.at': 'Thời điểm',
       'myCalls.subject': 'Đối tượng tra cứu',
       'myCalls.purpose': 'Mục đích',
@@ -217,7 +198,7 @@ export default {
       'myCalls.case': 'Case id',
       'myCalls.from': 'From day',
       'myCalls.to': 'To day',
-      'myCalls.hint': 'Leave empty to see all; days as dd/mm/yyyy (Hà Nội time).',
+      'myCalls.hint': 'Leave empty to see all; days as dd/mm/yyyy (Vietnam time).',
       'myCalls.at': 'When',
       'myCalls.subject': 'Looked up',
       'myCalls.purpose': 'Purpose',

@@ -316,4 +316,10 @@ export default {
     });
   },
   render: renderPlans,
+  /** The next user finds none of the last one's plans, nor a plan half-typed or half-assigned. */
+  reset() {
+    view.plans = [];
+    $('plan-form').reset();
+    $('assign-form').reset();
+  },
 };

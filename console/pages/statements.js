@@ -193,7 +193,12 @@ function init() {
     const closed = await busy(
       t('statements.closing', { period: formatPeriod(period) }),
       () => api.json('POST', `billing/periods/${period}/close`),
-      { button },
+      {
+        button,
+        failed: ['statements.closeFailed', words],
+        // The API's one refusal of a close (409): the month has not ended in Asia/Ho_Chi_Minh.
+        problems: { conflict: ['statements.closeConflict', words] },
+      },
     );
     if (!closed) return;
     await busy(t('common.loading'), loadSummary);
@@ -262,6 +267,9 @@ export default {
       'statements.closeBodyNone':
         'Khóa sổ tháng {period}: tháng này không có bảng kê nào để ký ({count} cơ quan); việc khóa sổ không thể hoàn tác.',
       'statements.closeCancel': 'Hủy, chưa khóa sổ',
+      'statements.closeFailed': 'Chưa khóa sổ được tháng {period}',
+      'statements.closeConflict':
+        'Tháng {period} chưa kết thúc (giờ Việt Nam): chỉ khóa sổ được sau khi tháng kết thúc.',
       'statements.closed': 'Đã khóa sổ tháng {period}: {count} bảng kê đã được ký.',
       'statements.noStatements': 'Tháng này chưa có bảng kê nào.',
       'statements.entries': 'Tải danh sách lượt gọi (CSV)',
@@ -289,6 +297,9 @@ export default {
       'statements.closeBodyNone':
         'Close {period}: there is no statement to sign this month ({count} agencies); closing cannot be undone.',
       'statements.closeCancel': 'Cancel, keep it open',
+      'statements.closeFailed': '{period} was not closed',
+      'statements.closeConflict':
+        '{period} has not ended (Vietnam time): a month can be closed only after it ends.',
       'statements.closed': '{period} closed: {count} statements signed.',
       'statements.noStatements': 'No statements for this month.',
       'statements.entries': 'Download the calls (CSV)',

@@ -1,9 +1,14 @@
 /** Usage (finance): calls by day or month, by agency and operation, as a chart and a table. */
 import { loadAgencies } from '../agency-cache.js';
 import { agencyText, api, can, state, t } from '../context.js';
-import { dayOf, formatDay, formatPeriod, shiftPeriod } from '../format.js';
-import { $, busy, clearMessages, h, newest, typed } from '../ui.js';
-import { clearUsage, renderUsage as renderUsageView, messages as usageWords } from '../views/usage.js';
+import { $, busy, clearMessages, h, newest } from '../ui.js';
+import {
+  clearUsage,
+  rangeQuery,
+  renderUsage as renderUsageView,
+  setRangeInputs,
+  messages as usageWords,
+} from '../views/usage.js';
 
 /** What this page shows: the usage last read. */
 const view = { usage: undefined };
@@ -36,30 +41,8 @@ function renderUsageAgencies() {
   if (state.agencies.has(current)) select.value = current;
 }
 
-/** Typed ranges: dd/mm/yyyy by day, mm/yyyy by month (the browser's own date pickers follow its locale). */
-function setUsageInputs(granularity, reset = false) {
-  const today = dayOf(Date.now());
-  const hint = $('usage-range-hint');
-  hint.dataset.i18n = granularity === 'day' ? 'input.dayHint' : 'input.monthHint';
-  hint.textContent = t(hint.dataset.i18n);
-  if (reset || !$('usage-from').value) {
-    $('usage-from').value =
-      granularity === 'day'
-        ? formatDay(`${today.slice(0, 8)}01`)
-        : formatPeriod(shiftPeriod(today.slice(0, 7), -5));
-  }
-  if (reset || !$('usage-to').value) {
-    $('usage-to').value = granularity === 'day' ? formatDay(today) : formatPeriod(today.slice(0, 7));
-  }
-}
 async function loadUsage() {
-  const granularity = $('usage-granularity').value;
-  setUsageInputs(granularity);
-  const query = new URLSearchParams({
-    granularity,
-    from: typed('usage-from', granularity),
-    to: typed('usage-to', granularity),
-  });
+  const query = rangeQuery('usage', 'usage-range-hint');
   if ($('usage-agency').value) query.set('agency', $('usage-agency').value);
   const current = newest('usage');
   const usage = await api.json('GET', `billing/usage?${query}`);
@@ -78,7 +61,7 @@ function renderUsage() {
 }
 
 function init() {
-  $('usage-granularity').addEventListener('change', (event) => setUsageInputs(event.target.value, true));
+  $('usage-granularity').addEventListener('change', () => setRangeInputs('usage', 'usage-range-hint', true));
 
   $('usage-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -121,9 +104,6 @@ export default {
       ...usageWords.vi,
       'nav.usage': 'Lưu lượng sử dụng',
       'usage.title': 'Lưu lượng sử dụng',
-      'usage.from': 'Từ',
-      'usage.to': 'Đến',
-      'usage.granularity': 'Chi tiết theo',
       'usage.groupBy': 'Nhóm theo',
       'usage.byOperation': 'Nghiệp vụ',
       'usage.byAgency': 'Cơ quan',
@@ -132,9 +112,6 @@ export default {
       ...usageWords.en,
       'nav.usage': 'Usage',
       'usage.title': 'Usage',
-      'usage.from': 'From',
-      'usage.to': 'To',
-      'usage.granularity': 'By',
       'usage.groupBy': 'Series',
       'usage.byOperation': 'Operation',
       'usage.byAgency': 'Agency',

@@ -92,9 +92,29 @@ const rowsOr = (rows, columns) =>
     {},
     rows.length ? rows : h('tr', {}, h('td', { colspan: String(columns), text: t('common.none') })),
   );
-/** A plan version: its code as a code, then the version in words. */
+/** The code the API prices calls with when the agency has no plan (NO_PLAN in shared/billing/statement.ts). */
+const NO_PLAN = 'NONE';
+
+/** A plan version: its code as a code, then the version in words; no plan in words, not as `NONE v0`. */
 const planVersion = (code, version) =>
-  h('span', { class: 'plan-version' }, h('code', { text: code }), ` ${t('statement.version', { version })}`);
+  code === NO_PLAN
+    ? h('span', { class: 'plan-version', 'data-plan': NO_PLAN, text: t('statement.noPlan') })
+    : h(
+        'span',
+        { class: 'plan-version' },
+        h('code', { text: code }),
+        ` ${t('statement.version', { version })}`,
+      );
+
+/**
+ * An adjustment in the page's language, from what it is (the signed English sits behind "Chi tiết"): late usage
+ * counts calls metered after the close; a refund un-bills calls that stay counted (`calls` 0, `billable` < 0).
+ */
+const adjustmentText = (a) =>
+  t(`adjustment.about.${a.reason}`, {
+    period: formatPeriod(a.period),
+    calls: formatCount(Math.abs(a.reason === 'reversal' ? a.billable : a.calls)),
+  });
 
 function fill(view) {
   const { statement, status, signed } = view.answer;
@@ -113,7 +133,7 @@ function fill(view) {
         ? statement.plans.flatMap((plan, i) => [
             i ? '; ' : '',
             planVersion(plan.code, plan.version),
-            ` (${plan.name})`,
+            plan.code === NO_PLAN ? '' : ` (${plan.name})`,
           ])
         : t('statement.noPlan'),
     ),
@@ -217,8 +237,18 @@ function fill(view) {
             {},
             h('span', { class: `badge adjustment-${a.reason}`, text: t(`adjustment.${a.reason}`) }),
           ),
-          // The gateway's own words, as signed and as in the CSV file.
-          h('td', { lang: 'en', text: a.description }),
+          h(
+            'td',
+            {},
+            h('span', { class: 'about', text: adjustmentText(a) }),
+            // The gateway's own words, as signed and as in the CSV file.
+            h(
+              'details',
+              { class: 'reason-details' },
+              h('summary', { text: t('problem.details') }),
+              h('span', { lang: 'en', class: 'signed-description', text: a.description }),
+            ),
+          ),
           cell(formatCount(a.calls), 'num'),
           cell(formatCount(a.billable), 'num'),
           cell(formatVnd(a.amountVnd), 'num'),
@@ -231,16 +261,18 @@ function fill(view) {
   const fee = statement.feePlan;
   const totals = [
     ['statements.usage', statement.usageVnd],
-    ['statements.fee', statement.monthlyFeeVnd, { plan: `${fee.code} ${t('statement.version', fee)}` }],
+    fee.code === NO_PLAN
+      ? ['statements.feeNoPlan', statement.monthlyFeeVnd, undefined, 'statements.fee']
+      : ['statements.fee', statement.monthlyFeeVnd, { plan: `${fee.code} ${t('statement.version', fee)}` }],
     ['statements.adjustments', statement.adjustmentsVnd],
     ['statements.subtotal', statement.subtotalVnd],
     ['statements.vat', statement.vatVnd, { percent: statement.vatPercent }],
     ['statements.grandTotal', statement.totalVnd],
   ];
   view.totals.replaceChildren(
-    ...totals.flatMap(([key, amount, params]) => [
+    ...totals.flatMap(([key, amount, params, id = key]) => [
       h('dt', { text: t(key, params) }),
-      h('dd', { text: formatVnd(amount), 'data-total': key, 'data-vnd': String(amount) }),
+      h('dd', { text: formatVnd(amount), 'data-total': id, 'data-vnd': String(amount) }),
     ]),
   );
 
@@ -330,11 +362,15 @@ export const messages = {
     'statement.noAdjustments': 'Không có điều chỉnh nào.',
     'adjustment.late-usage': 'Ghi nhận muộn',
     'adjustment.reversal': 'Hoàn lượt gọi',
+    'adjustment.about.late-usage':
+      '{calls} lượt gọi của tháng {period} được ghi nhận sau khi tháng đã khóa sổ',
+    'adjustment.about.reversal': '{calls} lượt gọi tính phí của tháng {period} được hoàn tiền',
     'statements.included': 'Miễn phí',
     'statements.chargeable': 'Tính phí',
     'statements.amount': 'Thành tiền',
     'statements.usage': 'Tiền sử dụng',
     'statements.fee': 'Phí hằng tháng (gói {plan})',
+    'statements.feeNoPlan': 'Phí hằng tháng (không có gói cước)',
     'statements.adjustments': 'Điều chỉnh',
     'statements.subtotal': 'Cộng',
     'statements.vat': 'Thuế GTGT ({percent}%)',
@@ -372,11 +408,14 @@ export const messages = {
     'statement.noAdjustments': 'No adjustments.',
     'adjustment.late-usage': 'Late usage',
     'adjustment.reversal': 'Refunded calls',
+    'adjustment.about.late-usage': '{calls} calls of {period} metered after the month was closed',
+    'adjustment.about.reversal': '{calls} billable calls of {period} refunded',
     'statements.included': 'Included',
     'statements.chargeable': 'Chargeable',
     'statements.amount': 'Amount',
     'statements.usage': 'Usage',
     'statements.fee': 'Monthly fee (plan {plan})',
+    'statements.feeNoPlan': 'Monthly fee (no plan)',
     'statements.adjustments': 'Adjustments',
     'statements.subtotal': 'Subtotal',
     'statements.vat': 'VAT ({percent}%)',

@@ -3,19 +3,21 @@
  * any agency) and GET /me/usage (an agency's own) answer the same `{ granularity, from, to, items }`. Days and
  * months are Vietnam's; bars of several series are stacked, so a day's bar is its total.
  *
- * Its words are `messages` below; the usage page registers them once, so every page finds them through t().
+ * Its words are `messages` below; the usage pages register them, so every page finds them through t().
  */
 import { agencyLabel, opName, t } from '../context.js';
 import {
+  dayOf,
   dayOfSeconds,
   formatCount,
   formatDay,
   formatPeriod,
+  shiftPeriod,
   spacedTicks,
   usageSeries,
   usageTotals,
 } from '../format.js';
-import { cell, h } from '../ui.js';
+import { $, cell, h, typed } from '../ui.js';
 
 const PALETTE = ['#0b5cad', '#a1261b', '#1b6b34', '#8a4b00', '#6a1b9a', '#00616e', '#5c5c00', '#9c0f5f'];
 const AXIS_FONT = '13px system-ui, sans-serif';
@@ -219,8 +221,44 @@ function draw(view, data, granularity, groupBy) {
   box.dataset.series = String(data.series.length);
 }
 
+/**
+ * A usage form's range (`${prefix}-granularity`, `-from`, `-to`, and `hintId`): typed as dd/mm/yyyy by day or
+ * mm/yyyy by month (the browser's own date pickers follow its locale); this month by day, or the last six months
+ * by month, unless the user has typed a range. `reset` (a new granularity) sets them again.
+ */
+export function setRangeInputs(prefix, hintId, reset = false) {
+  const granularity = $(`${prefix}-granularity`).value;
+  const today = dayOf(Date.now());
+  const hint = $(hintId);
+  hint.dataset.i18n = granularity === 'day' ? 'input.dayHint' : 'input.monthHint';
+  hint.textContent = t(hint.dataset.i18n);
+  if (reset || !$(`${prefix}-from`).value) {
+    $(`${prefix}-from`).value =
+      granularity === 'day'
+        ? formatDay(`${today.slice(0, 8)}01`)
+        : formatPeriod(shiftPeriod(today.slice(0, 7), -5));
+  }
+  if (reset || !$(`${prefix}-to`).value) {
+    $(`${prefix}-to`).value = granularity === 'day' ? formatDay(today) : formatPeriod(today.slice(0, 7));
+  }
+}
+
+/** The form's range as the usage query (`granularity`, `from`, `to`); throws a message naming a bad day or month. */
+export function rangeQuery(prefix, hintId) {
+  setRangeInputs(prefix, hintId);
+  const granularity = $(`${prefix}-granularity`).value;
+  return new URLSearchParams({
+    granularity,
+    from: typed(`${prefix}-from`, granularity),
+    to: typed(`${prefix}-to`, granularity),
+  });
+}
+
 export const messages = {
   vi: {
+    'usage.granularity': 'Chi tiết theo',
+    'usage.from': 'Từ',
+    'usage.to': 'Đến',
     'usage.day': 'Ngày',
     'usage.month': 'Tháng',
     'usage.chart': 'Biểu đồ số lượt gọi theo thời gian',
@@ -228,6 +266,9 @@ export const messages = {
     'usage.empty': 'Không có lượt gọi nào trong khoảng thời gian này.',
   },
   en: {
+    'usage.granularity': 'By',
+    'usage.from': 'From',
+    'usage.to': 'To',
     'usage.day': 'Day',
     'usage.month': 'Month',
     'usage.chart': 'Calls over time',

@@ -178,7 +178,14 @@ describe.skipIf(skipBrowser)('the finance pages', () => {
     const refundCells = await refund.locator('td').allTextContents();
     expect(refundCells[0]).toBe(formatPeriod(thisMonth));
     expect(refundCells[2]).toBe(vi['adjustment.reversal']);
-    expect(refundCells[3]).toBe(statement.adjustments[0]?.description);
+    // Said in Vietnamese; the gateway's signed English (as in the CSV file) only behind "Chi tiết".
+    expect(await refund.locator('td .about').textContent()).toBe(
+      translate('vi', 'adjustment.about.reversal', { calls: '1', period: formatPeriod(thisMonth) }),
+    );
+    expect(await refund.locator('td .signed-description').textContent()).toBe(
+      statement.adjustments[0]?.description,
+    );
+    expect(await refund.locator('td .signed-description').isVisible()).toBe(false);
     expect(amountOf(refundCells[6] ?? '')).toBe(-400);
 
     // Totals: 3 800 of calls + 50 000 fee − 400 refund = 53 400, VAT 10 % = 5 340, total 58 740.
