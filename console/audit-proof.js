@@ -4,7 +4,7 @@
  * size, the ES256 checkpoint by a key of the published JWKS, the RFC 9162 inclusion of the leaf under the
  * signed root), so an agency need not trust the page's server to know its call was logged.
  */
-import { canonicalJson } from './verify.js';
+import { canonicalJson, verifyEs256 } from './verify.js';
 
 const CHECKPOINT_TYPE = 'ndg-checkpoint+jws';
 const HEX_HASH = /^[0-9a-f]{64}$/;
@@ -123,27 +123,9 @@ async function verifyCheckpoint(checkpoint, jwks, subtle) {
       (key.use === undefined || key.use === 'sig'),
   );
   if (!jwk) throw new Failure('unknownKey', `The JWKS key ${kid} is not an ES256 signing key.`);
-  let key;
-  try {
-    key = await subtle.importKey(
-      'jwk',
-      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['verify'],
-    );
-  } catch {
+  const valid = await verifyEs256(subtle, jwk, `${headerPart}.${payloadPart}`, signature);
+  if (valid === undefined)
     throw new Failure('unknownKey', `The JWKS key ${kid} is not an ES256 signing key.`);
-  }
-  // A JWS ES256 signature is r || s, 32 bytes each: the form WebCrypto's ECDSA verify takes.
-  const valid =
-    signature.length === 64 &&
-    (await subtle.verify(
-      { name: 'ECDSA', hash: 'SHA-256' },
-      key,
-      signature,
-      new TextEncoder().encode(`${headerPart}.${payloadPart}`),
-    ));
   if (!valid) {
     throw new Failure(
       'badSignature',

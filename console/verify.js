@@ -23,6 +23,29 @@ export function canonicalJson(value) {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/**
+ * Whether `signature` (JWS ES256: r || s, 32 bytes each, the form WebCrypto's ECDSA verify takes) signs
+ * `signingInput` (`header.payload`) with the public key `jwk`; undefined if `jwk` is not a P-256 public key.
+ */
+export async function verifyEs256(subtle, jwk, signingInput, signature) {
+  let key;
+  try {
+    key = await subtle.importKey(
+      'jwk',
+      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['verify'],
+    );
+  } catch {
+    return undefined;
+  }
+  return (
+    signature.length === 64 &&
+    subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature, new TextEncoder().encode(signingInput))
+  );
+}
+
 function fromBase64Url(text) {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new StatementVerificationError('malformed', 'not base64url');
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
@@ -75,24 +98,10 @@ export async function verifySignedStatement(fileText, jwks, subtle = globalThis.
   if (!jwk || header.kid !== parsed.kid) {
     throw new StatementVerificationError('unknownKey', `No published key ${header.kid}.`);
   }
-  let key;
-  try {
-    key = await subtle.importKey(
-      'jwk',
-      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y },
-      { name: 'ECDSA', namedCurve: 'P-256' },
-      false,
-      ['verify'],
-    );
-  } catch {
+  const valid = await verifyEs256(subtle, jwk, `${headerPart}.${payloadPart}`, decoded[2]);
+  if (valid === undefined) {
     throw new StatementVerificationError('unknownKey', 'The published key is not a P-256 key.');
   }
-  const valid = await subtle.verify(
-    { name: 'ECDSA', hash: 'SHA-256' },
-    key,
-    decoded[2],
-    new TextEncoder().encode(`${headerPart}.${payloadPart}`),
-  );
   if (!valid || signaturePart.length === 0) {
     throw new StatementVerificationError('badSignature', 'The signature does not verify.');
   }

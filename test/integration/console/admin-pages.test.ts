@@ -256,6 +256,71 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     await expect(s.gw.token(clientId, clientSecret)).rejects.toThrow(/token: 4\d\d/);
   });
 
+  it('no longer shows a retired secret whose overlap has ended as still working', async () => {
+    const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
+      scopes: ['citizen:read'],
+    });
+    const { clientId } = (await spare.json()) as { clientId: string };
+    // Rotated with a 1 s overlap: the retired secret is still listed by the API once it has stopped working.
+    const rotated = await s.gw.call(admin, 'POST', `/admin/credentials/${clientId}/rotate`, {
+      overlapSeconds: 1,
+    });
+    expect(rotated.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect((await credentialOf(agency.id, clientId))?.secretsExpiring).toHaveLength(1);
+    await page.selectOption('#cred-agency', '');
+    await s.busyDone();
+    await page.selectOption('#cred-agency', agency.id);
+    await s.busyDone();
+    const row = page.locator(`#cred-table tr[data-client="${clientId}"]`);
+    await row.waitFor();
+    expect(await row.locator('[data-expiring]').count()).toBe(0);
+    // Nor does rotating it again say that the expired one will stop working.
+    await row.getByRole('button', { name: `Đổi khóa bí mật của ${clientId}` }).click();
+    await dialogOpen();
+    // Nothing about the expired one: the body is the rotation's own sentence alone.
+    expect(await page.textContent('#confirm-body')).toBe(
+      translate('vi', 'credentials.rotateBody', {
+        client: clientId,
+        agency: `${agency.code} · ${agency.name}`,
+        time: (await page.textContent('#confirm-body'))?.match(/\d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d/)?.[0],
+      }),
+    );
+    await page.click('#confirm-cancel');
+    await dialogClosed();
+  });
+
+  it('closes an open question as "no" when the session ends, leaving nothing to answer for the next user', async () => {
+    const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
+      scopes: ['citizen:read'],
+    });
+    const { clientId, clientSecret } = (await spare.json()) as { clientId: string; clientSecret: string };
+    await page.selectOption('#cred-agency', '');
+    await s.busyDone();
+    await page.selectOption('#cred-agency', agency.id);
+    await s.busyDone();
+    await page
+      .locator(`#cred-table tr[data-client="${clientId}"]`)
+      .getByRole('button', { name: `Thu hồi ${clientId}` })
+      .click();
+    await dialogOpen();
+    // The session ends under the dialog (as when the token expires: the shell signs out the same way).
+    await page.evaluate(() => (document.getElementById('sign-out') as HTMLButtonElement).click());
+    await page.waitForSelector('#page-signin:not([hidden])');
+    await dialogClosed();
+    expect((await credentialOf(agency.id, clientId))?.status).toBe('active');
+    expect(await s.gw.token(clientId, clientSecret)).toBeTruthy();
+    // The next user finds the credentials page as new: no agency chosen, none of the last one's credentials.
+    await s.signIn(ADMIN_ID, ADMIN_SECRET);
+    await s.busyDone();
+    expect(await dialog().evaluate((el) => (el as HTMLDialogElement).open)).toBe(false);
+    await s.goTo('credentials');
+    expect(await page.inputValue('#cred-agency')).toBe('');
+    expect(await page.locator(`#cred-table tr[data-client="${clientId}"]`).count()).toBe(0);
+    await page.selectOption('#cred-agency', agency.id);
+    await s.busyDone();
+  });
+
   it('offers neither revoking the last admin credential nor scopes the API would refuse the agency', async () => {
     // Another agency: no platform scope, and no operation it is not entitled to.
     for (const scope of ['admin', 'billing:read', 'billing:close', 'audit:read', 'citizen:verify']) {

@@ -554,6 +554,20 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     expect(await page.locator('#page-overview [data-fact="capVnd"]').count()).toBe(0);
     await s.checkBothLanguages('agency-overview-no-plan');
 
+    // Its statement says "no plan" in words, never the API's placeholder plan NONE v0.
+    await s.goTo('my-statements');
+    await page.waitForSelector('#my-statement-view [data-fact="fee-plan"]');
+    expect(await page.textContent('#my-statement-view [data-fact="plans"]')).toBe(vi['statement.noPlan']);
+    expect(await page.textContent('#my-statement-view [data-fact="fee-plan"]')).toBe(vi['statement.noPlan']);
+    expect(await page.textContent('#my-statement-view [data-total="statements.fee"]')).toBe(formatVnd(0));
+    // biome-ignore lint/performance/useDomNodeTextContent: what a user reads (a closed disclosure is not).
+    expect(await page.innerText('#page-my-statements')).not.toMatch(/\bNONE\b|No plan/);
+    await s.switchLanguage('en');
+    expect(await page.textContent('#my-statement-view [data-fact="plans"]')).toBe(
+      messages.en['statement.noPlan'],
+    );
+    await s.switchLanguage('vi');
+
     await s.goTo('my-calls');
     const officers = await page.$$eval('#my-calls-table tbody tr td:nth-child(2)', (tds) =>
       tds.map((td) => td.textContent),

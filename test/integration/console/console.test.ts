@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { serve } from '@hono/node-server';
 import { exportJWK, generateKeyPair } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { messages, translate } from '../../../console/catalogue.js';
 import {
@@ -17,8 +15,8 @@ import {
   shiftPeriod,
 } from '../../../console/format.js';
 import { assertionForm, clientAssertion } from '../../support/assertion';
-import { launchChromium } from '../../support/browser';
-import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
+import { type ConsoleSession, openConsole, skipBrowser } from '../../support/console-page';
+import { ADMIN_ID, ADMIN_SECRET } from '../../support/gateway';
 
 /**
  * The console end to end: the gateway over real HTTP, Chromium driven by playwright-core (CHROMIUM_PATH,
@@ -26,19 +24,11 @@ import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../
  * the whole flow, axe-core on every page in both languages.
  */
 
-const skip = process.env.SKIP_BROWSER_TESTS === '1';
-const artifacts = join(process.cwd(), 'test-artifacts', 'console');
-const axeSource = readFileSync(join(process.cwd(), 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const vi = messages.vi;
 const en = messages.en;
 
-let gw: TestGateway;
-let server: ReturnType<typeof serve>;
-let base: string;
-let browser: Browser;
-let context: BrowserContext;
+let s: ConsoleSession;
 let page: Page;
-const browserErrors: string[] = [];
 
 const agency = { code: 'SYT-HN', name: 'Sở Y tế thành phố Hà Nội', id: '', clientId: '', secret: '' };
 const finance = { clientId: '', secret: '' };
@@ -47,67 +37,6 @@ const requestIds: string[] = [];
 const now = new Date();
 const thisMonth = periodOf(now);
 const lastMonth = shiftPeriod(thisMonth, -1);
-
-async function switchLanguage(lang: 'vi' | 'en') {
-  await page.selectOption('#lang', lang);
-  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-}
-
-/** No serious or critical axe-core violation on the page as it is now. */
-async function expectAccessible(name: string) {
-  const hasAxe = await page.evaluate(() => 'axe' in window);
-  // Evaluated through the DevTools protocol: the page's own CSP (script-src 'self') refuses inline script tags.
-  if (!hasAxe) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: {
-          run: (
-            context: Document,
-            options: object,
-          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  expect(violations, name).toEqual([]);
-}
-
-const screenshot = (name: string) =>
-  page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-
-/** axe-core and a screenshot of the current page in Vietnamese and English; ends in Vietnamese. */
-async function checkBothLanguages(name: string) {
-  await expectAccessible(`${name} (vi)`);
-  await screenshot(`${name}-vi`);
-  await switchLanguage('en');
-  await expectAccessible(`${name} (en)`);
-  await screenshot(`${name}-en`);
-  await switchLanguage('vi');
-}
-
-async function signIn(clientId: string, secret: string) {
-  await page.fill('#signin-client', clientId);
-  await page.fill('#signin-secret', secret);
-  await page.click('#signin-form button[type=submit]');
-  await page.waitForSelector('#nav:not([hidden])');
-}
-
-async function signOut() {
-  await page.click('#sign-out');
-  await page.waitForSelector('#page-signin:not([hidden])');
-}
-
-async function goTo(name: string) {
-  await page.click(`#nav a[data-page="${name}"]`);
-  await page.waitForSelector(`#page-${name}:not([hidden]):not([aria-busy])`);
-  await page.waitForSelector('#busy[hidden]', { state: 'attached' });
-}
-
-const busyDone = () => page.waitForSelector('#busy[hidden]', { state: 'attached' });
 
 /** The one-time secret from the copy-once dialog, which is then copied and closed. */
 async function takeSecretFromDialog(): Promise<{ clientId: string; secret: string }> {
@@ -124,52 +53,30 @@ async function takeSecretFromDialog(): Promise<{ clientId: string; secret: strin
 async function issueCredential(agencyId: string, scopes: string[]) {
   if ((await page.inputValue('#cred-agency')) !== agencyId) {
     await page.selectOption('#cred-agency', agencyId);
-    await busyDone();
+    await s.busyDone();
   }
   for (const scope of scopes) await page.check(`#cred-scopes input[value="${scope}"]`);
   await page.click('#cred-form button[type=submit]');
   return takeSecretFromDialog();
 }
 
-describe.skipIf(skip)('console', () => {
+describe.skipIf(skipBrowser)('console', () => {
   beforeAll(async () => {
-    // First, so that a missing browser fails in seconds, before the gateway starts.
-    browser = await launchChromium();
-    mkdirSync(artifacts, { recursive: true });
-    gw = await createTestGateway(inject('dynamoEndpoint'));
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: gw.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      acceptDownloads: true,
-      timezoneId: 'UTC',
-    });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    page = await context.newPage();
-    // A step that does not happen fails with Playwright's precise message well before the test's own timeout.
-    page.setDefaultTimeout(8_000);
-    page.on('console', (message) => {
-      // Error statuses the flow provokes on purpose are logged as failed loads; anything else is a finding.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        browserErrors.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => browserErrors.push(error.message));
+    // checkBothLanguages as this suite has always run it: axe-core and a screenshot in each language only.
+    s = await openConsole(inject('dynamoEndpoint'));
+    page = s.page;
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') await screenshot(`failed-${task.name.replace(/\W+/g, '-')}`);
+    if (task.result?.state === 'fail') await s.screenshot(`failed-${task.name.replace(/\W+/g, '-')}`);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (server) await new Promise((resolve) => server.close(resolve));
+    await s?.close();
   });
 
   it('serves the page with a strict Content-Security-Policy and its own copy of uPlot', async () => {
-    const response = await fetch(`${base}/console`);
+    const response = await fetch(`${s.base}/console`);
     expect(response.status).toBe(200);
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self'");
@@ -178,24 +85,24 @@ describe.skipIf(skip)('console', () => {
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await response.text();
     expect(html).not.toMatch(/<script>|<style|\son[a-z]+=|style="/);
-    const uplot = await fetch(`${base}/console/assets/uPlot.iife.min.js`);
+    const uplot = await fetch(`${s.base}/console/assets/uPlot.iife.min.js`);
     expect(uplot.headers.get('content-type')).toContain('javascript');
     expect(await uplot.text()).toContain('uPlot');
-    expect((await fetch(`${base}/console/assets/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${s.base}/console/assets/..%2Fpackage.json`)).status).toBe(404);
   });
 
   it('opens in Vietnamese on the sign-in page, switches to English, and refuses inline script', async () => {
-    await page.goto(`${base}/console`);
+    await page.goto(`${s.base}/console`);
     await page.waitForSelector('#page-signin:not([hidden])');
     expect(await page.getAttribute('html', 'lang')).toBe('vi');
     expect(await page.textContent('#h-signin')).toBe(vi['signin.title']);
-    await checkBothLanguages('sign-in');
-    await switchLanguage('en');
+    await s.checkBothLanguages('sign-in');
+    await s.switchLanguage('en');
     expect(await page.textContent('#h-signin')).toBe(en['signin.title']);
-    await switchLanguage('vi');
+    await s.switchLanguage('vi');
     await page.addScriptTag({ content: 'window.__inline = true;' }).catch(() => undefined);
     expect(await page.evaluate(() => (window as unknown as { __inline?: boolean }).__inline)).toBeUndefined();
-    browserErrors.length = 0; // the refused inline script above is the one expected CSP report
+    s.errors.length = 0; // the refused inline script above is the one expected CSP report
   });
 
   it('shows a failed sign-in as a readable message', async () => {
@@ -207,7 +114,7 @@ describe.skipIf(skip)('console', () => {
   });
 
   it('signs the bootstrap admin in and shows only the pages its scopes allow', async () => {
-    await signIn(ADMIN_ID, ADMIN_SECRET);
+    await s.signIn(ADMIN_ID, ADMIN_SECRET);
     const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
       links.map((a) => (a as HTMLElement).dataset.page),
     );
@@ -219,12 +126,12 @@ describe.skipIf(skip)('console', () => {
       cookie: document.cookie,
       url: location.href,
     }));
-    expect(stored).toEqual({ local: 0, session: 0, cookie: '', url: `${base}/console#agencies` });
+    expect(stored).toEqual({ local: 0, session: 0, cookie: '', url: `${s.base}/console#agencies` });
   });
 
   it('registers an agency, shows an API error readably, and suspends and reactivates it', async () => {
     await page.waitForSelector('#page-agencies:not([hidden])');
-    await busyDone();
+    await s.busyDone();
     await page.fill('#agency-code', 'not valid');
     await page.fill('#agency-name', 'Sai mã');
     await page.click('#agency-form button[type=submit]');
@@ -248,21 +155,21 @@ describe.skipIf(skip)('console', () => {
     await row.locator('.badge.suspended').waitFor();
     await row.getByRole('button', { name: `Kích hoạt lại ${agency.code}` }).click();
     await row.locator('.badge.active').waitFor();
-    await checkBothLanguages('agencies');
+    await s.checkBothLanguages('agencies');
   });
 
   it('sets entitlements and puts the agency on a new plan', async () => {
-    await goTo('entitlements');
+    await s.goTo('entitlements');
     await page.selectOption('#ent-agency', agency.id);
-    await busyDone();
+    await s.busyDone();
     await page.check('#ent-on-citizen-read');
     await page.fill('#ent-purposes-citizen-read', '1.001, 1.002');
     await page.fill('#ent-fields-citizen-read', 'fullName, dateOfBirth');
     await page.click('#ent-form button[type=submit]');
     await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('SYT-HN'));
-    await checkBothLanguages('entitlements');
+    await s.checkBothLanguages('entitlements');
 
-    await goTo('plans');
+    await s.goTo('plans');
     await page.fill('#plan-code', 'STD');
     await page.fill('#plan-name', 'Gói tiêu chuẩn');
     await page.fill('#plan-included', '0');
@@ -297,18 +204,18 @@ describe.skipIf(skip)('console', () => {
     await page.selectOption('#assign-plan', 'STD');
     await page.click('#assign-form button[type=submit]');
     await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('STD'));
-    await checkBothLanguages('plans');
+    await s.checkBothLanguages('plans');
   });
 
   it('issues a credential whose secret is shown once, and rotates and revokes credentials', async () => {
-    await goTo('credentials');
+    await s.goTo('credentials');
     const issued = await issueCredential(agency.id, ['citizen:read']);
     agency.clientId = issued.clientId;
     agency.secret = issued.secret;
     expect(agency.clientId).toMatch(/^ndgc_/);
     expect(agency.secret.length).toBeGreaterThan(20);
     await page.locator(`#cred-table tr[data-client="${agency.clientId}"]`).waitFor();
-    await checkBothLanguages('credentials');
+    await s.checkBothLanguages('credentials');
 
     // A spare credential, rotated (a new one-time secret, the old one kept for the overlap) and revoked.
     const spare = await issueCredential(agency.id, ['citizen:read']);
@@ -316,7 +223,7 @@ describe.skipIf(skip)('console', () => {
     await spareRow.getByRole('button', { name: `Đổi khóa bí mật của ${spare.clientId}` }).click();
     await page.click('#confirm-dialog[open] #confirm-ok');
     await page.waitForSelector('#secret-overlap:not([hidden])');
-    await screenshot('credentials-rotated-secret-vi');
+    await s.screenshot('credentials-rotated-secret-vi');
     const rotated = await takeSecretFromDialog();
     expect(rotated.clientId).toBe(spare.clientId);
     expect(rotated.secret).not.toBe(spare.secret);
@@ -336,7 +243,7 @@ describe.skipIf(skip)('console', () => {
 
   it('issues a private_key_jwt credential from a pasted public JWK, which gets a token with a signed assertion', async () => {
     await page.selectOption('#cred-agency', agency.id);
-    await busyDone();
+    await s.busyDone();
     await page.check('#cred-scopes input[value="citizen:read"]');
     await page.check('#cred-method-jwk');
     await page.waitForSelector('#cred-jwk-box:not([hidden])');
@@ -355,7 +262,7 @@ describe.skipIf(skip)('console', () => {
     expect(await page.textContent('#alert')).toContain(
       'publicJwk holds private or symmetric key material: register the public key only.',
     );
-    await checkBothLanguages('credentials-jwk');
+    await s.checkBothLanguages('credentials-jwk');
 
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'syt-hn-2026' };
     await page.fill('#cred-jwk', JSON.stringify(publicJwk, null, 2));
@@ -377,12 +284,12 @@ describe.skipIf(skip)('console', () => {
     const assertion = await clientAssertion(
       clientId,
       pair.privateKey,
-      `${gw.deps.config.TOKEN_ISSUER}/oauth/token`,
+      `${s.gw.deps.config.TOKEN_ISSUER}/oauth/token`,
       {
         kid: publicJwk.kid as string,
       },
     );
-    const response = await fetch(`${base}/oauth/token`, {
+    const response = await fetch(`${s.base}/oauth/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: assertionForm(assertion),
@@ -394,10 +301,10 @@ describe.skipIf(skip)('console', () => {
   });
 
   it('makes registry calls with the issued secret, and meters more earlier this month and last month', async () => {
-    const tokenResponse = await fetch(`${base}/oauth/token`, {
+    const tokenResponse = await fetch(`${s.base}/oauth/token`, {
       method: 'POST',
       headers: {
-        Authorization: gw.basic(agency.clientId, agency.secret),
+        Authorization: s.gw.basic(agency.clientId, agency.secret),
         'Content-Type': 'application/x-www-form-urlencoded',
       },
       body: 'grant_type=client_credentials',
@@ -405,7 +312,7 @@ describe.skipIf(skip)('console', () => {
     expect(tokenResponse.status).toBe(200);
     const { access_token } = (await tokenResponse.json()) as { access_token: string };
     for (const nationalId of ['001099012345', '001099012345', '048301000123']) {
-      const response = await fetch(`${base}/v1/citizens/${nationalId}?fields=fullName`, {
+      const response = await fetch(`${s.base}/v1/citizens/${nationalId}?fields=fullName`, {
         headers: { Authorization: `Bearer ${access_token}`, 'X-Purpose': '1.001', 'X-Officer-Id': 'CB-0042' },
       });
       expect(response.status).toBe(200);
@@ -413,10 +320,10 @@ describe.skipIf(skip)('console', () => {
     }
     expect(new Set(requestIds).size).toBe(3);
     const midLastMonth = `${lastMonth}-15T03:00:00Z`;
-    await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
+    await s.gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
       subject: '001099012345',
     });
-    await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
+    await s.gw.meter({ agencyId: agency.id, clientId: agency.clientId }, midLastMonth, {
       subject: '001099012345',
     });
     // Free operations on the days before today, so the chart has a shape (the statement's priced line stays 3 calls).
@@ -424,12 +331,12 @@ describe.skipIf(skip)('console', () => {
     for (let day = 1; day < today; day++) {
       const at = `${thisMonth}-${String(day).padStart(2, '0')}T03:00:00Z`;
       for (let i = 0; i < ((day * 7) % 5) + 1; i++) {
-        await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, at, {
+        await s.gw.meter({ agencyId: agency.id, clientId: agency.clientId }, at, {
           operation: 'business:read',
         });
       }
       for (let i = 0; i < (day * 3) % 4; i++) {
-        await gw.meter({ agencyId: agency.id, clientId: agency.clientId }, at, {
+        await s.gw.meter({ agencyId: agency.id, clientId: agency.clientId }, at, {
           operation: 'citizen:verify',
         });
       }
@@ -437,7 +344,7 @@ describe.skipIf(skip)('console', () => {
   });
 
   it("sets the agency's monthly budget cap on the agency page", async () => {
-    await goTo('agencies');
+    await s.goTo('agencies');
     await page.selectOption('#budget-agency', agency.id);
     await page.fill('#budget-cap', '1,2 triệu');
     await page.click('#budget-form button[type=submit]');
@@ -460,11 +367,11 @@ describe.skipIf(skip)('console', () => {
     await page.selectOption('#budget-agency', agency.id);
     expect(await page.inputValue('#budget-cap')).toBe('1.200.000');
     expect(await page.isChecked('#budget-warn')).toBe(true);
-    await screenshot('agencies-budget-vi');
+    await s.screenshot('agencies-budget-vi');
   });
 
   it("finds who looked at a citizen, verifies the audit log, and verifies a record's receipt in the browser", async () => {
-    await goTo('audit');
+    await s.goTo('audit');
     await page.fill('#audit-subject', '001099012345');
     await page.click('#audit-form button[type=submit]');
     await page.waitForSelector('#audit-table:not([hidden]) tbody tr');
@@ -492,9 +399,9 @@ describe.skipIf(skip)('console', () => {
     expect(await receipt.textContent()).toBe(translate('vi', 'audit.receiptPending', { id }));
     expect(await row.locator('.receipt-state').textContent()).toBe(`… ${vi['audit.receiptWaiting']}`);
 
-    const sealed = (await gw.seal()).treeSize;
+    const sealed = (await s.gw.seal()).treeSize;
     // Where the record is stored, found through the log: its leaf gives its index, its entry bundle its key.
-    const { store, tables } = gw.deps;
+    const { store, tables } = s.gw.deps;
     const leaf = (
       await store.send(new GetCommand({ TableName: tables.ledger, Key: { pk: `LEAF#${id}`, sk: 'LEAF' } }))
     ).Item as { index: number };
@@ -553,7 +460,7 @@ describe.skipIf(skip)('console', () => {
     // Sealed now: the proof and the published keys verify in the browser, against the row's receipt.
     await verifyReceipt();
     await page.locator('#audit-receipt-result [data-receipt="ok"]').waitFor();
-    const checkpoint = (await (await fetch(`${base}/audit/log/checkpoint`)).json()) as {
+    const checkpoint = (await (await fetch(`${s.base}/audit/log/checkpoint`)).json()) as {
       treeSize: number;
       timestamp: string;
       jws: string;
@@ -570,13 +477,13 @@ describe.skipIf(skip)('console', () => {
     expect(await receipt.textContent()).toBe(translate('vi', 'audit.receiptValid', valid));
     expect(await row.getAttribute('data-receipt')).toBe('ok');
     expect(await row.locator('.receipt-state').textContent()).toBe(`✓ ${vi['audit.receiptOk']}`);
-    await checkBothLanguages('audit');
-    await switchLanguage('en');
+    await s.checkBothLanguages('audit');
+    await s.switchLanguage('en');
     expect(await receipt.textContent()).toBe(translate('en', 'audit.receiptValid', valid));
     expect(await page.textContent('#audit-verify-result')).toBe(
       translate('en', 'audit.upToDate', { treeSize: formatCount(sealed) }),
     );
-    await switchLanguage('vi');
+    await s.switchLanguage('vi');
 
     // The record edited in the store: its stored receipt and the log still agree, but the record shown no
     // longer hashes to them, and the page says so.
@@ -590,12 +497,12 @@ describe.skipIf(skip)('console', () => {
       translate('vi', 'audit.receiptInvalid', { id, reason: vi['proof.recordChanged'] }),
     );
     expect(await row.locator('.receipt-state').textContent()).toBe(`✗ ${vi['audit.receiptBad']}`);
-    await checkBothLanguages('audit-receipt-record-changed');
+    await s.checkBothLanguages('audit-receipt-record-changed');
     await setOfficer('CB-0042');
     await search();
 
     // A proof altered on its way to the page (one hash of its audit path): it no longer leads to the signed root.
-    const proofs = `${base}/audit/log/proofs/*`;
+    const proofs = `${s.base}/audit/log/proofs/*`;
     await page.route(proofs, async (route) => {
       const response = await route.fetch();
       const proof = (await response.json()) as { auditPath: string[] };
@@ -610,36 +517,36 @@ describe.skipIf(skip)('console', () => {
     expect(await receipt.textContent()).toBe(
       translate('vi', 'audit.receiptInvalid', { id, reason: vi['proof.notIncluded'] }),
     );
-    await screenshot('audit-receipt-altered-proof-vi');
-    await signOut();
+    await s.screenshot('audit-receipt-altered-proof-vi');
+    await s.signOut();
   });
 
   it('signs finance in and shows the calls on the usage chart', async () => {
     // A second cap, already reached: the operator agency's, at 0 ₫ (set through the API: a budget change
     // renews the agency's policy, which would sign out a console session of that agency, as the admin's is).
-    const admin = await gw.adminToken();
-    const operator = (await (await gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
+    const admin = await s.gw.adminToken();
+    const operator = (await (await s.gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
       items: { id: string; code: string }[];
     };
     const ops = operator.items.find((a) => a.code === 'NDG-OPS')?.id as string;
-    const capped = await gw.call(admin, 'PUT', `/admin/agencies/${ops}/budget`, {
+    const capped = await s.gw.call(admin, 'PUT', `/admin/agencies/${ops}/budget`, {
       capVnd: 0,
       enforce: false,
     });
     expect(capped.status).toBe(200);
-    await signIn(finance.clientId, finance.secret);
+    await s.signIn(finance.clientId, finance.secret);
     const visible = await page.$$eval('#nav li:not([hidden]) a', (links) =>
       links.map((a) => (a as HTMLElement).dataset.page),
     );
     expect(visible).toEqual(['usage', 'statements', 'budgets']);
     await page.waitForSelector('#page-usage:not([hidden])');
-    await busyDone();
+    await s.busyDone();
     const row = page.locator(`#usage-table tr[data-agency-id="${agency.id}"][data-operation="citizen:read"]`);
     await row.waitFor();
     expect(await row.locator('td.num').textContent()).toBe(formatCount(3));
     await page.waitForSelector('#usage-chart canvas');
     expect(await page.textContent('#usage-chart .u-legend')).toContain(vi['op.citizen:read']);
-    await screenshot('usage-by-day-vi');
+    await s.screenshot('usage-by-day-vi');
     if (process.env.UPDATE_DOCS_SCREENSHOT === '1') {
       await page
         .locator('#page-usage')
@@ -658,11 +565,11 @@ describe.skipIf(skip)('console', () => {
           '5' && !document.querySelector('[aria-busy]'),
     );
     expect(await page.textContent('#usage-chart .u-legend')).toContain(agency.name);
-    await checkBothLanguages('usage');
+    await s.checkBothLanguages('usage');
   });
 
   it('draws the usage chart when the browser reports a language Intl refuses (a POSIX locale)', async () => {
-    const posix = await context.newPage();
+    const posix = await s.context.newPage();
     posix.setDefaultTimeout(8_000);
     const errors: string[] = [];
     posix.on('pageerror', (error) => errors.push(error.message));
@@ -674,7 +581,7 @@ describe.skipIf(skip)('console', () => {
       });
     });
     try {
-      await posix.goto(`${base}/console`);
+      await posix.goto(`${s.base}/console`);
       await posix.fill('#signin-client', finance.clientId);
       await posix.fill('#signin-secret', finance.secret);
       await posix.click('#signin-form button[type=submit]');
@@ -687,7 +594,7 @@ describe.skipIf(skip)('console', () => {
   });
 
   it("shows this month's statement in VND and downloads it as CSV", async () => {
-    await goTo('statements');
+    await s.goTo('statements');
     expect(await page.inputValue('#statements-month')).toBe(formatPeriod(thisMonth));
     const summaryRow = page.locator(`#statements-table tr[data-agency-id="${agency.id}"]`);
     await summaryRow.waitFor();
@@ -725,11 +632,11 @@ describe.skipIf(skip)('console', () => {
     for (const id of requestIds) {
       expect(entriesCsv).toMatch(new RegExp(`\r\n${id},[^,]+,citizen:read,1\\.001,200,yes,STD@1,`));
     }
-    await checkBothLanguages('statements');
+    await s.checkBothLanguages('statements');
   });
 
   it('shows month-to-date spend against the cap on the Budgets view, marking the agency near its cap', async () => {
-    await goTo('budgets');
+    await s.goTo('budgets');
     expect(await page.inputValue('#budgets-month')).toBe(formatPeriod(thisMonth));
     const row = page.locator(`#budgets-table tr[data-agency-id="${agency.id}"]`);
     await row.waitFor();
@@ -753,23 +660,23 @@ describe.skipIf(skip)('console', () => {
       ['near', `⚠ ${vi['budgetState.near']}`],
     ]);
     expect(await page.textContent('#h-budgets-list')).toBe(`Ngân sách tháng ${formatPeriod(thisMonth)}`);
-    await checkBothLanguages('budgets');
-    await switchLanguage('en');
+    await s.checkBothLanguages('budgets');
+    await s.switchLanguage('en');
     expect(await row.locator('td').first().textContent()).toBe(`⚠ ${en['budgetState.near']}`);
-    await switchLanguage('vi');
-    await goTo('statements');
+    await s.switchLanguage('vi');
+    await s.goTo('statements');
   });
 
   it('closes last month and verifies the signed statement with the published keys', async () => {
     await page.fill('#statements-month', formatPeriod(lastMonth));
     await page.click('#statements-form button[type=submit]');
-    await busyDone();
+    await s.busyDone();
     // The close is held back a moment, so the progress it shows can be seen.
     let release = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    await page.route(`${base}/billing/periods/*/close`, async (route) => {
+    await page.route(`${s.base}/billing/periods/*/close`, async (route) => {
       await held;
       await route.continue();
     });
@@ -784,7 +691,7 @@ describe.skipIf(skip)('console', () => {
     expect(await page.isDisabled('#close-month')).toBe(true);
     release();
     await page.waitForFunction(() => document.getElementById('notice')?.textContent?.includes('Đã khóa sổ'));
-    await page.unroute(`${base}/billing/periods/*/close`);
+    await page.unroute(`${s.base}/billing/periods/*/close`);
     const summaryRow = page.locator(`#statements-table tr[data-agency-id="${agency.id}"]`);
     await summaryRow.locator('.badge.closed').waitFor();
     await summaryRow.getByRole('button').click();
@@ -796,11 +703,11 @@ describe.skipIf(skip)('console', () => {
     await page.waitForSelector('#statement-verify-result [data-verified]');
     expect(await page.getAttribute('#statement-verify-result [data-verified]', 'data-verified')).toBe('true');
     expect(await page.textContent('#statement-verify-result')).toContain('Chữ ký hợp lệ');
-    await screenshot('statements-closed-verified-vi');
+    await s.screenshot('statements-closed-verified-vi');
   });
 
   it('signs out with a readable message when the gateway refuses the token', async () => {
-    const summaries = `${base}/billing/summary/**`;
+    const summaries = `${s.base}/billing/summary/**`;
     await page.route(summaries, (route) =>
       route.fulfill({
         status: 401,
@@ -817,6 +724,6 @@ describe.skipIf(skip)('console', () => {
 
   it('kept the token out of storage and met no CSP violation or script error', async () => {
     expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0);
-    expect(browserErrors).toEqual([]);
+    expect(s.errors).toEqual([]);
   });
 });

@@ -311,6 +311,67 @@ describe.skipIf(skipBrowser)('the console in the language the user chose', () =>
     await s.checkBothLanguages('audit-receipt');
     expect(s.errors).toEqual([]);
   });
+
+  it("says a check's own message again when the language changes, and names the scopes in words", async () => {
+    await page.fill('#audit-subject', '');
+    await page.fill('#audit-agency', '');
+    await page.click('#audit-form button[type=submit]');
+    await alertShown();
+    expect(await alertText()).toBe(vi['audit.needQuery']);
+    expect(await inEnglish()).toBe(en['audit.needQuery']);
+    expect(await alertText()).toBe(vi['audit.needQuery']);
+
+    // The header names what the credential may do, not its raw scopes.
+    const who = (await page.textContent('#who')) ?? '';
+    expect(who).toContain(ADMIN_ID);
+    expect(who).toContain(vi['scope.admin']);
+    expect(who.split('·').at(-1)).not.toMatch(/\b(admin|billing:read|audit:read)\b/);
+  });
+
+  it('drops a page of the last search that arrives after a new search', async () => {
+    await page.selectOption('#audit-outcome', 'all');
+    // LANG-B's records one a page (the console asks for 200): so the search has a next page to load.
+    await page.route(
+      /\/audit\/events\?/,
+      (route: Route) => {
+        const url = new URL(route.request().url());
+        url.searchParams.set('limit', '1');
+        return route.continue({ url: url.href });
+      },
+      { times: 1 },
+    );
+    await searchAudit({ agency: 'LANG-B' });
+    await page.waitForSelector('#audit-more:not([hidden])');
+    // "Tải thêm", held back until the user has started a new search and seen its answer.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(
+      /\/audit\/events\?.*cursor=/,
+      async (route: Route) => {
+        await held;
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await page.click('#audit-more');
+    await searchAudit({ subject: AN });
+    const ids = () =>
+      page.$$eval('#audit-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.record));
+    expect((await ids()).sort()).toEqual([served, refused].sort());
+    const late = page.waitForResponse(/\/audit\/events\?.*cursor=/);
+    release();
+    await late;
+    // Its click has ended once the button is enabled again (hidden now: the search for AN has no next page).
+    await page.waitForSelector('#audit-more:not([disabled])', { state: 'attached' });
+    await s.busyDone();
+    // The late page of LANG-B's records is not added to the search for AN, nor does it replace it.
+    expect((await ids()).sort()).toEqual([served, refused].sort());
+    expect(await page.textContent('#h-audit-results')).toBe(
+      translate('vi', 'audit.results', { subject: AN }),
+    );
+  });
 });
 
 const lowerFirst = (text: string) => text[0]?.toLocaleLowerCase() + text.slice(1);
