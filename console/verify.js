@@ -46,17 +46,18 @@ export async function verifyEs256(subtle, jwk, signingInput, signature) {
   );
 }
 
-function fromBase64Url(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new StatementVerificationError('malformed', 'not base64url');
+/**
+ * The bytes of a base64url text, or undefined unless it is base64url in its one canonical spelling (a spelling
+ * with stray unused bits decodes to the same bytes, so it is refused: a JWS part has one form).
+ */
+export function canonicalBase64Url(text) {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
   const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
-function toBase64Url(bytes) {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+  let again = '';
+  for (const byte of bytes) again += String.fromCharCode(byte);
+  return btoa(again).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') === text ? bytes : undefined;
 }
 
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -82,9 +83,8 @@ export async function verifySignedStatement(fileText, jwks, subtle = globalThis.
   const parts = parsed.jws.split('.');
   if (parts.length !== 3) throw new StatementVerificationError('malformed', 'The jws is not compact.');
   const [headerPart, payloadPart, signaturePart] = parts;
-  // A base64url spelling with stray unused bits decodes to the same bytes: only the canonical one is accepted.
-  const decoded = parts.map(fromBase64Url);
-  if (decoded.some((bytes, i) => toBase64Url(bytes) !== parts[i])) {
+  const decoded = parts.map(canonicalBase64Url);
+  if (decoded.some((bytes) => bytes === undefined)) {
     throw new StatementVerificationError('malformed', 'The jws is not in canonical base64url.');
   }
   let header;

@@ -4,7 +4,7 @@
  */
 import { api, PLATFORM_SCOPES, t } from '../context.js';
 import { $, busy, clearMessages, newest } from '../ui.js';
-import { clearUsage, rangeQuery, renderUsage, setRangeInputs } from '../views/usage.js';
+import { clearUsage, rangeFields, rangeQuery, renderUsage, setRangeInputs } from '../views/usage.js';
 
 /** What this page shows: the usage last read. */
 const view = { usage: undefined };
@@ -33,15 +33,7 @@ export default {
   markup: `<section id="page-my-usage" class="page" aria-labelledby="h-my-usage" hidden>
   <h1 id="h-my-usage" data-i18n="myUsage.title">Sử dụng</h1>
   <form id="my-usage-form" class="row">
-    <div class="field"><label for="my-usage-granularity" data-i18n="usage.granularity">Chi tiết theo</label>
-      <select id="my-usage-granularity">
-        <option value="day" data-i18n="usage.day">Ngày</option>
-        <option value="month" data-i18n="usage.month">Tháng</option>
-      </select></div>
-    <div class="field"><label for="my-usage-from" data-i18n="usage.from">Từ</label>
-      <input id="my-usage-from" required inputmode="numeric" autocomplete="off" aria-describedby="my-usage-hint"></div>
-    <div class="field"><label for="my-usage-to" data-i18n="usage.to">Đến</label>
-      <input id="my-usage-to" required inputmode="numeric" autocomplete="off" aria-describedby="my-usage-hint"></div>
+    ${rangeFields('my-usage', 'my-usage-hint')}
     <button type="submit" data-i18n="common.show">Xem</button>
     <p id="my-usage-hint" class="hint" data-i18n="input.dayHint">Ngày dạng dd/mm/yyyy, ví dụ 27/11/2026</p>
   </form>

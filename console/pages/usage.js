@@ -4,6 +4,7 @@ import { agencyText, api, can, state, t } from '../context.js';
 import { $, busy, clearMessages, h, newest } from '../ui.js';
 import {
   clearUsage,
+  rangeFields,
   rangeQuery,
   renderUsage as renderUsageView,
   setRangeInputs,
@@ -80,15 +81,7 @@ export default {
   <form id="usage-form" class="row">
     <div class="field"><label for="usage-agency" data-i18n="common.agency">Cơ quan</label>
       <select id="usage-agency"></select></div>
-    <div class="field"><label for="usage-granularity" data-i18n="usage.granularity">Chi tiết theo</label>
-      <select id="usage-granularity">
-        <option value="day" data-i18n="usage.day">Ngày</option>
-        <option value="month" data-i18n="usage.month">Tháng</option>
-      </select></div>
-    <div class="field"><label for="usage-from" data-i18n="usage.from">Từ</label>
-      <input id="usage-from" required inputmode="numeric" autocomplete="off" aria-describedby="usage-range-hint"></div>
-    <div class="field"><label for="usage-to" data-i18n="usage.to">Đến</label>
-      <input id="usage-to" required inputmode="numeric" autocomplete="off" aria-describedby="usage-range-hint"></div>
+    ${rangeFields('usage', 'usage-range-hint')}
     <div class="field"><label for="usage-group" data-i18n="usage.groupBy">Nhóm theo</label>
       <select id="usage-group">
         <option value="operation" data-i18n="usage.byOperation">Nghiệp vụ</option>

@@ -221,6 +221,20 @@ function draw(view, data, granularity, groupBy) {
   box.dataset.series = String(data.series.length);
 }
 
+/** The markup of a usage form's range fields, whose values setRangeInputs and rangeQuery read. */
+export const rangeFields = (
+  prefix,
+  hintId,
+) => `<div class="field"><label for="${prefix}-granularity" data-i18n="usage.granularity">Chi tiết theo</label>
+      <select id="${prefix}-granularity">
+        <option value="day" data-i18n="usage.day">Ngày</option>
+        <option value="month" data-i18n="usage.month">Tháng</option>
+      </select></div>
+    <div class="field"><label for="${prefix}-from" data-i18n="usage.from">Từ</label>
+      <input id="${prefix}-from" required inputmode="numeric" autocomplete="off" aria-describedby="${hintId}"></div>
+    <div class="field"><label for="${prefix}-to" data-i18n="usage.to">Đến</label>
+      <input id="${prefix}-to" required inputmode="numeric" autocomplete="off" aria-describedby="${hintId}"></div>`;
+
 /**
  * A usage form's range (`${prefix}-granularity`, `-from`, `-to`, and `hintId`): typed as dd/mm/yyyy by day or
  * mm/yyyy by month (the browser's own date pickers follow its locale); this month by day, or the last six months
