@@ -7,15 +7,8 @@ import { DataStack } from './stacks/data-stack';
 export interface GatewaySettings {
   readonly stage: string;
   readonly env?: Environment;
-  readonly tokenIssuer?: string;
-  readonly tokenAudience: string;
-  readonly tokenTtlSeconds: number;
-  readonly secretRotationOverlapSeconds: number;
-  readonly defaultLimits: ApiStackProps['defaultLimits'];
-  readonly vatPercent: number;
-  readonly maxBodyBytes: number;
-  readonly corsAllowedOrigins?: readonly string[];
-  readonly logLevel: ApiStackProps['logLevel'];
+  /** The functions' own settings, parsed from the context (infra/settings.ts). */
+  readonly functionSettings: ApiStackProps['functionSettings'];
   readonly logRetention: RetentionDays;
   readonly throttle: ApiStackProps['throttle'];
   readonly waf: ApiStackProps['waf'];

@@ -19,7 +19,7 @@ import {
   type VerificationGuard,
   verificationGuard,
 } from '../../shared/ledger/ledger';
-import { createProviders, loadRegistrySettings } from '../../shared/registry/config';
+import { createProviders } from '../../shared/registry/config';
 import { minimise, type Verification, verifyCitizen } from '../../shared/registry/disclosure';
 import { withoutKeys } from '../../shared/registry/hosted';
 import { type Business, type Citizen, registryKeys } from '../../shared/registry/model';
@@ -44,7 +44,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   const budget = new BudgetGuard(deps.store, deps.tables.ledger, deps.plans, deps.config.BILLING_VAT_PERCENT);
   // Built here, not in the shared deps: only this function serves registers (and bundles their providers).
-  const { population, business } = createProviders(loadRegistrySettings(), deps.store, deps.tables);
+  const { population, business } = createProviders(deps.config, deps.store, deps.tables);
   // First, so that it sees every refusal, the token guard's included.
   router.use('/v1/*', recordRefusals(deps));
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));

@@ -27,6 +27,7 @@ import {
   type GatewayTable,
   type SecretAccess,
 } from '../constructs/gateway-function';
+import type { FunctionSettings } from '../settings';
 
 /** The namespace and name the ledger-write-failure metric filters publish to. */
 export const ledgerFailureMetric = { namespace: 'NationalDataGateway', name: 'LedgerWriteFailures' } as const;
@@ -35,24 +36,12 @@ export interface ApiStackProps extends StackProps {
   readonly stage: string;
   readonly tables: Record<TableKey, GatewayTable>;
   readonly signingKeys: ISecret;
-  /** `iss` of issued tokens. @default - the stage's execute-api URL */
-  readonly tokenIssuer?: string;
-  readonly tokenAudience: string;
-  readonly tokenTtlSeconds: number;
-  /** How long a rotated client secret keeps working beside the new one (SECRET_ROTATION_OVERLAP_SECONDS). */
-  readonly secretRotationOverlapSeconds: number;
-  /** Limits for an agency with no price plan (DEFAULT_MONTHLY_QUOTA, DEFAULT_RATE_PER_SECOND, DEFAULT_RATE_BURST). */
-  /** VAT on statements, an integer percent. */
-  readonly vatPercent: number;
-  readonly defaultLimits: {
-    readonly monthlyQuota: number;
-    readonly ratePerSecond: number;
-    readonly rateBurst: number;
-  };
-  readonly maxBodyBytes: number;
-  /** Browser origins allowed to call the API (CORS_ALLOWED_ORIGINS). @default - none: CORS stays off */
-  readonly corsAllowedOrigins?: readonly string[];
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * The functions' variables, parsed from the context with shared/config.ts's schema (infra/settings.ts):
+   * `environment` for every function (TOKEN_ISSUER defaults to the stage's execute-api URL), and
+   * `registryEnvironment` (the register providers and custodians) for the registry function alone.
+   */
+  readonly functionSettings: Pick<FunctionSettings, 'environment' | 'registryEnvironment'>;
   /** Retention of the function logs and the API access log. */
   readonly logRetention: RetentionDays;
   /** Stage-wide API Gateway throttling, requests per second and burst. */
@@ -118,23 +107,9 @@ export class ApiStack extends Stack {
       },
     });
 
-    const issuer =
-      props.tokenIssuer ??
-      `https://${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${props.stage}`;
     const environment = {
-      TOKEN_ISSUER: issuer,
-      TOKEN_AUDIENCE: props.tokenAudience,
-      TOKEN_TTL_SECONDS: String(props.tokenTtlSeconds),
-      SECRET_ROTATION_OVERLAP_SECONDS: String(props.secretRotationOverlapSeconds),
-      DEFAULT_MONTHLY_QUOTA: String(props.defaultLimits.monthlyQuota),
-      DEFAULT_RATE_PER_SECOND: String(props.defaultLimits.ratePerSecond),
-      DEFAULT_RATE_BURST: String(props.defaultLimits.rateBurst),
-      BILLING_VAT_PERCENT: String(props.vatPercent),
-      MAX_BODY_BYTES: String(props.maxBodyBytes),
-      LOG_LEVEL: props.logLevel,
-      ...(props.corsAllowedOrigins?.length
-        ? { CORS_ALLOWED_ORIGINS: props.corsAllowedOrigins.join(',') }
-        : {}),
+      TOKEN_ISSUER: `https://${this.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${props.stage}`,
+      ...props.functionSettings.environment,
     };
     const gatewayFunction = (
       name: FunctionName,
@@ -152,7 +127,9 @@ export class ApiStack extends Stack {
     this.functions = {
       token: gatewayFunction('token', 'read', { serveSwaggerUi: true }).bindTable(control, 'readWrite'),
       // Registry and audit only verify tokens: the published public keys, never the secret's private ones.
-      registry: gatewayFunction('registry', 'published')
+      registry: gatewayFunction('registry', 'published', {
+        environment: { ...environment, ...props.functionSettings.registryEnvironment },
+      })
         .bindTable(registry, 'read')
         .bindTable(control, 'read')
         .bindTable(ledger, 'readWrite'),

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRuntime, swaggerUiDir } from '../../infra/constructs/gateway-function';
 import type { Gateway } from '../../infra/gateway';
 import { ledgerFailureMetric, sealerBatch, sealingLagAlarm } from '../../infra/stacks/api-stack';
-import { buildGateway, resourcesOfType } from './gateway-fixture';
+import { buildGateway, resourcesOfType, withContext } from './gateway-fixture';
 
 const functionNames = ['token', 'registry', 'admin', 'billing', 'audit', 'sealer'] as const;
 type FunctionName = (typeof functionNames)[number];
@@ -93,8 +93,12 @@ describe('api stack', () => {
     it('passes the secret overlap and the no-plan limits from the settings, not from constants', () => {
       const other = buildGateway({
         settings: {
-          secretRotationOverlapSeconds: 3600,
-          defaultLimits: { monthlyQuota: 250, ratePerSecond: 3, rateBurst: 7 },
+          functionSettings: withContext({
+            secretRotationOverlapSeconds: '3600',
+            defaultMonthlyQuota: '250',
+            defaultRatePerSecond: '3',
+            defaultRateBurst: '7',
+          }),
         },
       }).gateway;
       const otherTemplate = Template.fromStack(other.api).toJSON();
@@ -114,13 +118,59 @@ describe('api stack', () => {
         expect(functionProps(name).Environment.Variables, name).not.toHaveProperty('CORS_ALLOWED_ORIGINS');
       }
       const other = buildGateway({
-        settings: { corsAllowedOrigins: ['https://console.bo.gov.vn', 'https://portal.gov.vn'] },
+        settings: {
+          functionSettings: withContext({
+            corsAllowedOrigins: 'https://console.bo.gov.vn, https://portal.gov.vn',
+          }),
+        },
       }).gateway;
       const otherTemplate = Template.fromStack(other.api).toJSON();
       const id = logicalId(other, other.api.functions.registry.function.node.defaultChild);
       expect(otherTemplate.Resources[id].Properties.Environment.Variables.CORS_ALLOWED_ORIGINS).toBe(
         'https://console.bo.gov.vn,https://portal.gov.vn',
       );
+    });
+
+    it('gives a custodian URL and the provider settings to the registry function alone', () => {
+      const other = buildGateway({
+        settings: {
+          functionSettings: withContext({
+            populationProvider: 'http',
+            populationCustodianUrl: 'https://dancu.example.gov.vn/api',
+            custodianTimeoutMs: '1500',
+            headerLimitBytes: '8192',
+          }),
+        },
+      }).gateway;
+      const otherTemplate = Template.fromStack(other.api).toJSON();
+      const variables = (name: (typeof functionNames)[number]) =>
+        otherTemplate.Resources[logicalId(other, other.api.functions[name].function.node.defaultChild)]
+          .Properties.Environment.Variables as Record<string, string>;
+      expect(variables('registry')).toMatchObject({
+        POPULATION_PROVIDER: 'http',
+        POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
+        BUSINESS_PROVIDER: 'hosted',
+        CUSTODIAN_TIMEOUT_MS: '1500',
+        CUSTODIAN_RETRIES: '2',
+        HEADER_LIMIT_BYTES: '8192',
+      });
+      expect(variables('registry')).not.toHaveProperty('BUSINESS_CUSTODIAN_URL');
+      for (const name of functionNames.filter((n) => n !== 'registry')) {
+        expect(variables(name).HEADER_LIMIT_BYTES, name).toBe('8192');
+        for (const variable of Object.keys(variables(name))) {
+          expect(variable, name).not.toMatch(/PROVIDER|CUSTODIAN/);
+        }
+      }
+    });
+
+    it('refuses at synth what the registry function would refuse at cold start', () => {
+      expect(() => withContext({ businessProvider: 'http' })).toThrow(
+        'Context businessCustodianUrl: required when businessProvider is http',
+      );
+      expect(() =>
+        withContext({ populationProvider: 'http', populationCustodianUrl: 'file:///etc/passwd' }),
+      ).toThrow(/Context populationCustodianUrl \(file:\/\/\/etc\/passwd\)/);
+      expect(() => withContext({ custodianRetries: '50' })).toThrow(/Context custodianRetries \(50\)/);
     });
 
     it('names only variables shared/config.ts knows', async () => {

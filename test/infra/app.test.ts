@@ -109,10 +109,10 @@ describe('infra/app.ts context', () => {
   it('refuses a burst below the rate, and an overlap longer than shared/config.ts accepts', () => {
     expect(burstBelowRate.ok).toBe(false);
     expect(burstBelowRate.stderr).toContain(
-      'Context defaultRateBurst (5) must be at least defaultRatePerSecond (10)',
+      'Context defaultRateBurst (5): must be at least defaultRatePerSecond (10)',
     );
     expect(overlapTooLong.ok).toBe(false);
-    expect(overlapTooLong.stderr).toContain('Context secretRotationOverlapSeconds must be at most 604800');
+    expect(overlapTooLong.stderr).toMatch(/Context secretRotationOverlapSeconds \(691200\): .*604800/);
   });
 
   it('turns CORS on only for the origins corsAllowedOrigins names, and refuses a wildcard at synth', () => {
@@ -123,6 +123,8 @@ describe('infra/app.ts context', () => {
       expect(variables.CORS_ALLOWED_ORIGINS).toBe('https://console.bo.gov.vn,https://portal.gov.vn');
     }
     expect(corsWildcard.ok).toBe(false);
-    expect(corsWildcard.stderr).toContain('Context corsAllowedOrigins must be a comma list of origins');
+    expect(corsWildcard.stderr).toContain(
+      'Context corsAllowedOrigins (*): an origin is scheme://host[:port], no path and no wildcard',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { createGateway, type Gateway, type GatewaySettings } from '../../infra/gateway';
+import { functionSettings } from '../../infra/settings';
 
 /** cdk.json's context (the feature flags): `new App()` outside the CLI does not read cdk.json itself. */
 export const cdkJsonContext: Record<string, unknown> = JSON.parse(
@@ -12,13 +13,8 @@ export const cdkJsonContext: Record<string, unknown> = JSON.parse(
 export const testSettings: GatewaySettings = {
   stage: 'test',
   env: { region: 'ap-southeast-1' },
-  tokenAudience: 'national-data-gateway',
-  tokenTtlSeconds: 600,
-  secretRotationOverlapSeconds: 86400,
-  defaultLimits: { monthlyQuota: 10000, ratePerSecond: 10, rateBurst: 20 },
-  vatPercent: 10,
-  maxBodyBytes: 65536,
-  logLevel: 'info',
+  // The functions' defaults, as infra/app.ts parses them from an empty context.
+  functionSettings: functionSettings(() => undefined),
   logRetention: RetentionDays.ONE_YEAR,
   throttle: { rateLimit: 1000, burstLimit: 2000 },
   waf: { requestsPerIp: 30000, tokenRequestsPerIp: 300 },
@@ -32,6 +28,9 @@ export interface BuildOptions {
   /** Settings that differ from testSettings. */
   readonly settings?: Partial<GatewaySettings>;
 }
+
+/** Function settings from context values, as infra/app.ts reads them (`{ vatPercent: '8' }`). */
+export const withContext = (context: Record<string, string>) => functionSettings((key) => context[key]);
 
 /** Builds the gateway app the way infra/app.ts does, with the test settings. */
 export function buildGateway({ bundle = false, validate = false, settings = {} }: BuildOptions = {}): {

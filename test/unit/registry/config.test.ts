@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createProviders,
-  loadRegistrySettings,
-  RegistrySettingsError,
-} from '../../../shared/registry/config';
+import { ConfigError, loadConfig } from '../../../shared/config';
+import { createProviders } from '../../../shared/registry/config';
 import { HttpBusinessRegister, HttpPopulationRegister } from '../../../shared/registry/custodian';
 import { HostedBusinessRegister, HostedPopulationRegister } from '../../../shared/registry/hosted';
 import { unitDeps } from '../../support/deps';
@@ -12,13 +9,13 @@ describe('register provider configuration', () => {
   const { store, tables } = unitDeps();
 
   it('serves both registers from the hosted copy by default', () => {
-    const providers = createProviders(loadRegistrySettings({}), store, tables);
+    const providers = createProviders(loadConfig({}), store, tables);
     expect(providers.population).toBeInstanceOf(HostedPopulationRegister);
     expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
   });
 
   it('forwards each register to its custodian when configured, independently', () => {
-    const settings = loadRegistrySettings({
+    const settings = loadConfig({
       POPULATION_PROVIDER: 'http',
       POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
     });
@@ -27,7 +24,7 @@ describe('register provider configuration', () => {
     expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
 
     const both = createProviders(
-      loadRegistrySettings({
+      loadConfig({
         POPULATION_PROVIDER: 'http',
         POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
         BUSINESS_PROVIDER: 'http',
@@ -40,7 +37,7 @@ describe('register provider configuration', () => {
   });
 
   it('has bounded defaults for timeouts, retries and the breaker', () => {
-    expect(loadRegistrySettings({})).toMatchObject({
+    expect(loadConfig({})).toMatchObject({
       CUSTODIAN_TIMEOUT_MS: 2000,
       CUSTODIAN_RETRIES: 2,
       CUSTODIAN_FAILURE_THRESHOLD: 5,
@@ -49,14 +46,14 @@ describe('register provider configuration', () => {
   });
 
   it('fails fast, naming each bad variable', () => {
-    expect(() => loadRegistrySettings({ BUSINESS_PROVIDER: 'http' })).toThrow(
+    expect(() => loadConfig({ BUSINESS_PROVIDER: 'http' })).toThrow(
       /BUSINESS_CUSTODIAN_URL: required when BUSINESS_PROVIDER is http/,
     );
-    expect(() => loadRegistrySettings({ POPULATION_PROVIDER: 'ftp' })).toThrow(RegistrySettingsError);
+    expect(() => loadConfig({ POPULATION_PROVIDER: 'ftp' })).toThrow(ConfigError);
     expect(() =>
-      loadRegistrySettings({ POPULATION_PROVIDER: 'http', POPULATION_CUSTODIAN_URL: 'file:///etc/passwd' }),
+      loadConfig({ POPULATION_PROVIDER: 'http', POPULATION_CUSTODIAN_URL: 'file:///etc/passwd' }),
     ).toThrow(/POPULATION_CUSTODIAN_URL/);
-    expect(() => loadRegistrySettings({ CUSTODIAN_TIMEOUT_MS: '600000' })).toThrow(/CUSTODIAN_TIMEOUT_MS/);
-    expect(() => loadRegistrySettings({ CUSTODIAN_RETRIES: '50' })).toThrow(/CUSTODIAN_RETRIES/);
+    expect(() => loadConfig({ CUSTODIAN_TIMEOUT_MS: '600000' })).toThrow(/CUSTODIAN_TIMEOUT_MS/);
+    expect(() => loadConfig({ CUSTODIAN_RETRIES: '50' })).toThrow(/CUSTODIAN_RETRIES/);
   });
 });
