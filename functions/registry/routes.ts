@@ -391,20 +391,18 @@ export const searchBusinessesRoute = createRoute({
   },
 });
 
-/** Every registry route, for registering handlers and the OpenAPI document. */
-export const registryRoutes = [
-  getCitizenRoute,
-  verifyCitizenRoute,
-  getBusinessRoute,
-  searchBusinessesRoute,
-] as const;
+/**
+ * The registry's operations and the route each is served at: the one list the OpenAPI document, the route tests
+ * and the scope each route is checked and metered as come from (the records they read: shared/registry/operations.ts).
+ */
+export const registryOperations = [
+  { operation: 'citizen:read', route: getCitizenRoute },
+  { operation: 'citizen:verify', route: verifyCitizenRoute },
+  { operation: 'business:read', route: getBusinessRoute },
+  { operation: 'business:search', route: searchBusinessesRoute },
+] as const satisfies readonly { operation: Operation; route: { operationId: string } }[];
 
-/** Which operation (scope and entitlement) each route is metered and checked as. */
-export const routeOperations = {
-  getCitizen: 'citizen:read',
-  verifyCitizen: 'citizen:verify',
-  getBusiness: 'business:read',
-  searchBusinesses: 'business:search',
-} as const;
+/** Every registry route, for the OpenAPI document. */
+export const registryRoutes = registryOperations.map(({ route }) => route);
 
 export type { BusinessField, CitizenField };

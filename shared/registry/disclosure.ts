@@ -1,5 +1,4 @@
-import type { Business, Citizen } from './model';
-import { BUSINESS_FIELDS, CITIZEN_FIELDS } from './schemas';
+import type { Citizen } from './model';
 import { sameText } from './text';
 
 /** What may leave the gateway for one record, and which asked-for fields were held back. */
@@ -12,36 +11,26 @@ export interface Disclosure<T> {
 /**
  * Field minimisation: only fields both requested (all, when `requested` is undefined) and entitled (all,
  * when `entitled` is undefined) are disclosed. The record's key is always disclosed: the caller sent it.
- * Asking for a field one is not entitled to is not an error; it is named in `withheld`.
+ * Asking for a field one is not entitled to is not an error; it is named in `withheld`. `kind` says which
+ * field is the key and what the fields are (shared/registry/operations.ts), never guessed from the record.
  */
-export function minimise(
-  record: Citizen,
+export function minimise<R extends object, K extends keyof R & string>(
+  record: R,
+  kind: { readonly keyField: K; readonly fields: readonly string[] },
   requested: readonly string[] | undefined,
   entitled: readonly string[] | undefined,
-): Disclosure<Citizen> & { data: Pick<Citizen, 'nationalId'> };
-export function minimise(
-  record: Business,
-  requested: readonly string[] | undefined,
-  entitled: readonly string[] | undefined,
-): Disclosure<Business> & { data: Pick<Business, 'enterpriseCode'> };
-export function minimise(
-  record: Citizen | Business,
-  requested: readonly string[] | undefined,
-  entitled: readonly string[] | undefined,
-): Disclosure<Citizen | Business> {
-  const [key, fields]: [string, readonly string[]] =
-    'nationalId' in record ? ['nationalId', CITIZEN_FIELDS] : ['enterpriseCode', BUSINESS_FIELDS];
+): Disclosure<R> & { data: Pick<R, K> } {
   const asked = requested ? new Set(requested) : undefined;
   const allowed = entitled ? new Set(entitled) : undefined;
   const source = record as unknown as Record<string, unknown>;
-  const data: Record<string, unknown> = { [key]: source[key] };
+  const data: Record<string, unknown> = { [kind.keyField]: source[kind.keyField] };
   const withheld: string[] = [];
-  for (const field of fields) {
-    if (field === key || (asked && !asked.has(field))) continue;
+  for (const field of kind.fields) {
+    if (field === kind.keyField || (asked && !asked.has(field))) continue;
     if (allowed && !allowed.has(field)) withheld.push(field);
     else if (source[field] !== undefined) data[field] = source[field];
   }
-  return { data: data as Partial<Citizen | Business>, withheld };
+  return { data: data as Partial<R> & Pick<R, K>, withheld };
 }
 
 /** Facts about a person a caller may check without being told the stored values. */

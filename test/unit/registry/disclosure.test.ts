@@ -1,30 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { minimise, verifyCitizen } from '../../../shared/registry/disclosure';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { businessRecord, citizenRecord } from '../../../shared/registry/operations';
 
 const an = demoCitizens[0]!;
 const songHan = demoBusinesses[0]!;
 
 describe('field minimisation', () => {
   it('gives every field when nothing narrows it', () => {
-    expect(minimise(an, undefined, undefined)).toEqual({ data: an, withheld: [] });
+    expect(minimise(an, citizenRecord, undefined, undefined)).toEqual({ data: an, withheld: [] });
   });
 
   it('gives only the fields asked for, and always the key', () => {
-    const { data, withheld } = minimise(an, ['fullName', 'dateOfBirth'], undefined);
+    const { data, withheld } = minimise(an, citizenRecord, ['fullName', 'dateOfBirth'], undefined);
     expect(data).toEqual({ nationalId: an.nationalId, fullName: an.fullName, dateOfBirth: an.dateOfBirth });
     expect(withheld).toEqual([]);
   });
 
   it('gives only entitled fields and names the rest as withheld, without an error', () => {
-    const { data, withheld } = minimise(an, ['fullName', 'permanentAddress'], ['fullName', 'dateOfBirth']);
+    const { data, withheld } = minimise(
+      an,
+      citizenRecord,
+      ['fullName', 'permanentAddress'],
+      ['fullName', 'dateOfBirth'],
+    );
     expect(data).toEqual({ nationalId: an.nationalId, fullName: an.fullName });
     expect(withheld).toEqual(['permanentAddress']);
     expect(JSON.stringify(data)).not.toContain('Hàng Bài');
   });
 
   it('withholds everything not entitled when the caller asks for nothing in particular', () => {
-    const { data, withheld } = minimise(an, undefined, ['fullName']);
+    const { data, withheld } = minimise(an, citizenRecord, undefined, ['fullName']);
     expect(data).toEqual({ nationalId: an.nationalId, fullName: an.fullName });
     expect(withheld).toEqual([
       'dateOfBirth',
@@ -38,12 +44,19 @@ describe('field minimisation', () => {
   });
 
   it('always gives the key, even to an entitlement that lists no fields', () => {
-    expect(minimise(an, ['nationalId'], []).data).toEqual({ nationalId: an.nationalId });
-    expect(minimise(songHan, ['name'], []).data).toEqual({ enterpriseCode: songHan.enterpriseCode });
+    expect(minimise(an, citizenRecord, ['nationalId'], []).data).toEqual({ nationalId: an.nationalId });
+    expect(minimise(songHan, businessRecord, ['name'], []).data).toEqual({
+      enterpriseCode: songHan.enterpriseCode,
+    });
   });
 
   it('minimises business records by their own fields', () => {
-    const { data, withheld } = minimise(songHan, ['name', 'charterCapitalVnd'], ['name', 'status']);
+    const { data, withheld } = minimise(
+      songHan,
+      businessRecord,
+      ['name', 'charterCapitalVnd'],
+      ['name', 'status'],
+    );
     expect(data).toEqual({ enterpriseCode: songHan.enterpriseCode, name: songHan.name });
     expect(withheld).toEqual(['charterCapitalVnd']);
   });

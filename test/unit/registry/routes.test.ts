@@ -4,8 +4,8 @@ import {
   getBusinessRoute,
   getCitizenRoute,
   RegistryHeadersSchema,
+  registryOperations,
   registryRoutes,
-  routeOperations,
   searchBusinessesRoute,
   VerifyRequestSchema,
   verifyCitizenRoute,
@@ -154,14 +154,11 @@ describe('registry OpenAPI description', () => {
 
   it('describes every registry route with its headers, security (bearer or oauth2) and problem responses', () => {
     expect(registryRoutes).toHaveLength(4);
-    for (const route of registryRoutes) {
+    for (const { operation: scope, route } of registryOperations) {
       const path = route.path;
       const operation = document.paths?.[path]?.[route.method];
       expect(operation, `${route.method} ${path}`).toBeDefined();
-      expect(operation?.security).toEqual([
-        { bearer: [] },
-        { oauth2: [routeOperations[route.operationId as keyof typeof routeOperations]] },
-      ]);
+      expect(operation?.security).toEqual([{ bearer: [] }, { oauth2: [scope] }]);
       const headers = (operation?.parameters ?? [])
         .filter((p) => 'in' in p && p.in === 'header')
         .map((p) => ('name' in p ? p.name : ''));
