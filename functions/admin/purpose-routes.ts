@@ -78,5 +78,3 @@ export const putPurposeRoute = createRoute({
     ...problemResponses(400, 401, 403, 409, 503),
   },
 });
-
-export const purposeRoutes = [listPurposesRoute, getPurposeRoute, putPurposeRoute];

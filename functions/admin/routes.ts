@@ -3,7 +3,6 @@ import { compactEntitlements } from '../../shared/auth/tokens';
 import { problemResponses, securedBy } from '../../shared/http/openapi';
 import { CLIENT_ID_PATTERN, EntitlementSchema, ScopeSchema } from '../../shared/identity/model';
 import { PlanInputSchema } from '../../shared/identity/plans';
-import { purposeRoutes } from './purpose-routes';
 
 const security = securedBy('admin');
 const tags = ['Admin'];
@@ -367,22 +366,3 @@ export const setBudgetRoute = createRoute({
   },
   responses: { 200: json(AgencySchema, 'The agency'), ...errors },
 });
-
-export const adminRoutes = [
-  setBudgetRoute,
-  savePlanRoute,
-  listPlansRoute,
-  assignPlanRoute,
-  createAgencyRoute,
-  listAgenciesRoute,
-  getAgencyRoute,
-  updateAgencyRoute,
-  getEntitlementsRoute,
-  putEntitlementsRoute,
-  issueCredentialRoute,
-  listCredentialsRoute,
-  rotateCredentialRoute,
-  revokeCredentialRoute,
-  rotateSigningKeysRoute,
-  ...purposeRoutes,
-];

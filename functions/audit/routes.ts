@@ -281,12 +281,3 @@ export const subjectHistoryRoute = createRoute({
     ...problemResponses(400, 401, 403, 503),
   },
 });
-
-export const auditRoutes = [
-  auditEventsRoute,
-  auditVerifyRoute,
-  subjectHistoryRoute,
-  checkpointRoute,
-  proofRoute,
-  consistencyRoute,
-];

@@ -428,15 +428,3 @@ export const budgetsRoute = createRoute({
     ...problemResponses(400, 401, 403, 503),
   },
 });
-
-export const billingRoutes = [
-  budgetsRoute,
-  reverseCallRoute,
-  reversalsRoute,
-  usageRoute,
-  statementRoute,
-  signedStatementRoute,
-  statementEntriesRoute,
-  closePeriodRoute,
-  summaryRoute,
-];

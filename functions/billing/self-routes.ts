@@ -216,11 +216,3 @@ export const listMyCallsRoute = createRoute({
     ...problemResponses(400, 401, 403, 503),
   },
 });
-
-export const selfRoutes = [
-  getMeRoute,
-  getMyUsageRoute,
-  getMyStatementRoute,
-  getMySignedStatementRoute,
-  listMyCallsRoute,
-];

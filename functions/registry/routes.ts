@@ -392,8 +392,8 @@ export const searchBusinessesRoute = createRoute({
 });
 
 /**
- * The registry's operations and the route each is served at: the one list the OpenAPI document, the route tests
- * and the scope each route is checked and metered as come from (the records they read: shared/registry/operations.ts).
+ * The registry's operations and the route each is served at: the one list the route tests and the scope each
+ * route is checked and metered as come from (the records they read: shared/registry/operations.ts).
  */
 export const registryOperations = [
   { operation: 'citizen:read', route: getCitizenRoute },
@@ -401,8 +401,5 @@ export const registryOperations = [
   { operation: 'business:read', route: getBusinessRoute },
   { operation: 'business:search', route: searchBusinessesRoute },
 ] as const satisfies readonly { operation: Operation; route: { operationId: string } }[];
-
-/** Every registry route, for the OpenAPI document. */
-export const registryRoutes = registryOperations.map(({ route }) => route);
 
 export type { BusinessField, CitizenField };

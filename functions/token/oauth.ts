@@ -181,7 +181,9 @@ export function oauthRoutes(deps: GatewayDeps): Router {
     now: deps.now,
     logger: deps.logger,
   };
-  // The route is registered with openapi() for the description; the form is parsed here, strictly.
+  // Documented by the router that serves it (functions/token/openapi.ts reads the document from the routers);
+  // served with post(), not openapi(): the form is parsed here, strictly, with OAuth's own errors.
+  router.openAPIRegistry.registerPath(tokenRoute);
   router.post(tokenRoute.path, async (c) => {
     const form = await readForm(c);
     const { input, basic } = clientAuthFrom(c, form);

@@ -1,27 +1,9 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import type { GatewayDeps } from '../../shared/deps';
 import { BOUNDARY_STATUSES, problemResponses } from '../../shared/http/openapi';
 import { SCOPES, type Scope } from '../../shared/identity/model';
-import { adminRoutes } from '../admin/routes';
-import { auditRoutes } from '../audit/routes';
-import { billingRoutes } from '../billing/routes';
-import { selfRoutes } from '../billing/self-routes';
-import { registryRoutes } from '../registry/routes';
-import { jwksRoute, metadataRoute } from './discovery';
+import { composeAreas, describingDeps } from '../areas';
 import { tokenRoute } from './oauth';
-import { healthRoute } from './routes';
-
-/** Every route of every area, so the one document describes the whole gateway whichever host serves it. */
-const allRoutes = [
-  healthRoute,
-  metadataRoute,
-  jwksRoute,
-  tokenRoute,
-  ...registryRoutes,
-  ...adminRoutes,
-  ...auditRoutes,
-  ...billingRoutes,
-  ...selfRoutes,
-];
 
 /** What each scope lets a token do, for the Authorize dialog of /docs: a new scope fails the type check until described. */
 export const scopeDescriptions: Record<Scope, string> = {
@@ -36,9 +18,20 @@ export const scopeDescriptions: Record<Scope, string> = {
   'audit:read': 'Read the audit trail and its inclusion and consistency proofs (operator only)',
 };
 
-export function buildOpenApiDocument(serverUrl: string) {
+/**
+ * The document of the whole gateway, read from the routers every area serves (functions/areas.ts), so an
+ * operation a router serves is in it and one it does not serve is not. The routers are built, never called.
+ */
+export function buildOpenApiDocument(serverUrl: string, deps: GatewayDeps = describingDeps()) {
   const app = new OpenAPIHono();
+  app.route(
+    '/',
+    composeAreas(deps, () => ({})),
+  );
   const registry = app.openAPIRegistry;
+  for (const definition of registry.definitions) {
+    if (definition.type === 'route') definition.route = withBoundaryResponses(definition.route);
+  }
   registry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',
@@ -57,7 +50,6 @@ export function buildOpenApiDocument(serverUrl: string) {
       },
     },
   });
-  for (const route of allRoutes) registry.registerPath(withBoundaryResponses(route));
   return app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
@@ -77,7 +69,7 @@ export function buildOpenApiDocument(serverUrl: string) {
  * `router.openapi` that takes a body; the token endpoint parses its form itself, and answers 400 invalid_request).
  */
 function withBoundaryResponses(route: RouteConfig): RouteConfig {
-  const gated = route.request?.body !== undefined && route !== tokenRoute;
+  const gated = route.request?.body !== undefined && route.operationId !== tokenRoute.operationId;
   const statuses = gated ? [...BOUNDARY_STATUSES, 415] : BOUNDARY_STATUSES;
   return { ...route, responses: { ...problemResponses(...statuses), ...route.responses } };
 }

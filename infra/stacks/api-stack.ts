@@ -19,6 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { areaResources } from '../../functions/areas';
 import { AUDIT_MARKER } from '../../shared/audit/stream';
 import type { TableKey } from '../../shared/storage/tables';
 import {
@@ -149,24 +150,8 @@ export class ApiStack extends Stack {
     };
     this.sealerSource = this.feedSealer(ledger, this.functions.sealer);
 
-    const routes: Record<RoutedFunctionName, string[]> = {
-      token: [
-        '/health',
-        '/openapi.json',
-        '/docs',
-        '/docs/{proxy+}',
-        '/console',
-        '/console/{proxy+}',
-        '/favicon.ico',
-        '/.well-known/{proxy+}',
-        '/oauth/{proxy+}',
-      ],
-      registry: ['/v1/{proxy+}'],
-      admin: ['/admin/{proxy+}'],
-      // Self-service (/me) reads the caller's own plan, counters and statements: what billing already reads.
-      billing: ['/billing/{proxy+}', '/me', '/me/{proxy+}'],
-      audit: ['/audit/{proxy+}'],
-    };
+    // Each function answers the paths its own routers register (functions/areas.ts): none is listed by hand.
+    const routes: Record<RoutedFunctionName, string[]> = areaResources();
     for (const [name, paths] of Object.entries(routes) as [RoutedFunctionName, string[]][]) {
       // Console test-invoke is not a production need; each method may invoke only its own function.
       const integration = new LambdaIntegration(this.functions[name].function, { allowTestInvoke: false });
