@@ -7,8 +7,10 @@
  * the real package. In a function, @hono/zod-openapi only needs `.openapi()` to exist on schemas (route
  * definitions call it to attach examples and names) and a registry to record routes in; the generator and its
  * metadata handling are about 31 KB of every bundle. Validation never reads OpenAPI metadata, so the
- * schemas parse exactly as with the real package: test/infra/bundle.test.ts serves real requests through
- * each bundle, and bench/run.ts times each bundle's first response.
+ * schemas parse exactly as with the real package: test/integration/http/bundles.test.ts sends each HTTP bundle a
+ * request its schemas refuse (400) and one it serves (200), against DynamoDB Local, and bench/run.ts times each
+ * bundle's first response. The package is a declared dependency at the version this stands in for (package.json;
+ * test/infra/bundle.test.ts checks that the names @hono/zod-openapi imports are all here).
  */
 
 /** Adds `.openapi()` as the identity: the metadata it would attach is only ever read by the generator. */
