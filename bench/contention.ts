@@ -7,7 +7,7 @@
  * entries written.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type LocalGateway, startLocalGateway } from '../local/host';
 import type { ServiceStoreStats } from '../local/service-store';
 import { auditIndexKeys } from '../shared/audit/trail';
@@ -341,22 +341,18 @@ export async function runContention(
 async function countEntries(store: DynamoDBDocumentClient, table: string, agencyId: string): Promise<number> {
   let count = 0;
   for (const shardKey of auditIndexKeys.agencyShards(agencyId)) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await store.send(
-        new QueryCommand({
-          TableName: table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          FilterExpression: 'begins_with(pk, :entry)',
-          ExpressionAttributeValues: { ':pk': shardKey, ':entry': 'ENTRY#' },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: store },
+      {
+        TableName: table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        FilterExpression: 'begins_with(pk, :entry)',
+        ExpressionAttributeValues: { ':pk': shardKey, ':entry': 'ENTRY#' },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
   }
   return count;
 }

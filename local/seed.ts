@@ -328,7 +328,7 @@ export async function ensureDemoAgency(deps: GatewayDeps): Promise<DemoAgencyRes
 
   const service = adminServiceOf(deps);
   const ctx = (): AdminContext => ({
-    caller: { ...BOOTSTRAP_ACTOR, scopes: ['admin'], claims: {} },
+    caller: BOOTSTRAP_ACTOR,
     requestId: `bootstrap:${randomUUID()}`,
   });
 

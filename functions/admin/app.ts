@@ -1,9 +1,7 @@
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
-import { BadRequestError } from '../../shared/errors';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { type AdminContext, AdminService } from '../../shared/identity/admin-service';
-import { InvalidCursorError } from '../../shared/identity/repository';
 import { capLanes } from '../../shared/ledger/ledger';
 import * as p from './purpose-routes';
 import * as r from './routes';
@@ -42,12 +40,7 @@ export function adminRoutes(deps: GatewayDeps): Router {
   );
   router.openapi(r.listAgenciesRoute, async (c) => {
     const { limit, cursor } = c.req.valid('query');
-    try {
-      return c.json(await service.listAgencies(limit, cursor), 200);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw new BadRequestError(error.message);
-      throw error;
-    }
+    return c.json(await service.listAgencies(limit, cursor), 200);
   });
   router.openapi(r.getAgencyRoute, async (c) =>
     c.json(await service.getAgency(c.req.valid('param').id), 200),

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { assertionAlgorithms } from '../../shared/auth/client-auth';
 import type { GatewayDeps } from '../../shared/deps';
 import { newRouter, type Router } from '../../shared/http/app';
-import { SCOPES } from '../../shared/identity/model';
+import { assertionAlgorithms, SCOPES } from '../../shared/identity/model';
 
 const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi('JWKS', {
   description: 'The public keys that verify access tokens and signed statements, by kid.',

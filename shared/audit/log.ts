@@ -14,6 +14,8 @@ import type { SigningKeys } from '../auth/keys';
 import type { Config } from '../config';
 import { usageKeys } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
+import { queryAll } from '../storage/paginate';
+import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
 import { type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint';
 import { latestCheckpoint, logKeys } from './log-state';
@@ -406,14 +408,19 @@ export class AuditLog {
   }
 
   private async writeBatch(requests: { PutRequest: { Item: Record<string, unknown> } }[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1_000, 20 * 2 ** attempt));
-      const result = await this.client.send(
-        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-      );
-      pending = (result.UnprocessedItems?.[this.tableName] as typeof requests | undefined) ?? [];
-    }
+    if (!requests.length) return;
+    await untilProcessed(
+      requests,
+      async (pending) => {
+        const result = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        const left = (result.UnprocessedItems?.[this.tableName] as typeof requests | undefined) ?? [];
+        return left.length ? left : undefined;
+      },
+      // The sealer runs off the request path and must write its whole batch: it waits (up to 1 s) until it can.
+      { ...UNPROCESSED_RETRY, attempts: Number.POSITIVE_INFINITY, maxDelayMs: 1_000 },
+    );
   }
 
   private async addUsage(key: { pk: string; sk: string }, counts: Map<string, number>, through: number) {
@@ -775,16 +782,8 @@ export class AuditLog {
 
   /** Every checkpoint's root up to a size (a full verification checks the tree against each). */
   private async checkpointsUpTo(treeSize: number): Promise<Map<number, string>> {
-    const out = new Map<number, string>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({ ...this.checkpointsQuery(treeSize), ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) out.set(Number(item.treeSize), item.rootHash as string);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.client, this.checkpointsQuery(treeSize));
+    return new Map(items.map((item) => [Number(item.treeSize), item.rootHash as string]));
   }
 }
 
@@ -816,8 +815,6 @@ function usageOf(event: AuditEvent): BundleEntry['usage'] {
     purpose: event.purpose ?? '',
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Promise<void> {
   const queue = [...tasks];

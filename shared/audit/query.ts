@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../identity/repository';
+import { z } from 'zod';
 import { batchGetAll } from '../storage/batch';
+import { decodeCursor, encodeCursor, type Page } from '../storage/cursor';
 import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { AuditEvent } from './model';
 import { REFUSALS_SUMMARY_ACTION, refusalKeys } from './refusals';
@@ -89,6 +90,9 @@ export interface HistoryPage {
 const visibleTo = (today: string) => (e: AuditRecord) =>
   e.kind === 'registry-call' && e.outcome !== 'refused' && !(e.covertUntil && e.covertUntil > today);
 
+/** A history page's cursor: the position (`<instant>#<record id>`) of the last visible record it showed. */
+const HistoryCursorSchema = z.strictObject({ before: z.string().min(1).max(200) });
+
 /**
  * A subject's access history, newest first. The cursor names only the last *visible* record, and a page is
  * filled (or the history exhausted) before answering, so neither the cursor nor a short or empty page can
@@ -102,12 +106,7 @@ export async function subjectHistory(
   limit: number,
   cursor?: string,
 ): Promise<HistoryPage> {
-  let before: string | undefined;
-  if (cursor) {
-    const decoded = decodeCursor(cursor) as { before?: unknown };
-    if (typeof decoded.before !== 'string' || decoded.before.length > 200) throw new InvalidCursorError();
-    before = decoded.before;
-  }
+  const before = decodeCursor(cursor, HistoryCursorSchema)?.before;
   const visible = visibleTo(today);
   const items: AuditRecord[] = [];
   let start: Record<string, unknown> | undefined;

@@ -1,6 +1,12 @@
 import { type CryptoKey, generateKeyPair, importJWK, type JWK, errors as joseErrors, jwtVerify } from 'jose';
 import { OAuthError } from '../errors';
-import { type Agency, CLIENT_ID_PATTERN, type Credential, type Entitlement } from '../identity/model';
+import {
+  type Agency,
+  assertionAlgorithms,
+  CLIENT_ID_PATTERN,
+  type Credential,
+  type Entitlement,
+} from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
 import { hashSecret, verifySecret } from '../identity/secrets';
 import type { Logger } from '../log';
@@ -18,15 +24,6 @@ export interface AuthenticatedClient {
   agency: Agency;
   entitlements: Entitlement[];
   method: ClientAuthInput['method'];
-}
-
-/** Asymmetric algorithms only, chosen by the registered key's type: never HS*, never none. */
-export function assertionAlgorithms(jwk: JWK): string[] {
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
-  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return ['ES384'];
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return ['EdDSA', 'Ed25519'];
-  if (jwk.kty === 'RSA') return ['RS256', 'PS256'];
-  return [];
 }
 
 // A hash to verify against when the client does not exist, so an unknown id costs the same time as a known one.

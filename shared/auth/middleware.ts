@@ -1,10 +1,17 @@
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import type { AppEnv } from '../http/app';
-import type { Scope } from '../identity/model';
+import type { Agency, Scope } from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
+import type { Caller } from './caller';
 import { assertTokenLive, type TokenService } from './tokens';
+
+/** What requireAuth puts on the context. */
+export interface AuthVariables {
+  caller: Caller;
+  /** The caller's agency as a live check read it (routes guarded with `liveCheck`): no need to read it again. */
+  liveAgency: Agency;
+}
 
 export interface AuthOptions {
   /** The token must carry at least one of these scopes. */
@@ -23,7 +30,7 @@ const challenge = 'Bearer realm="national-data-gateway"';
 export function requireAuth(
   deps: { tokens: TokenService; control: ControlRepository },
   options: AuthOptions,
-): MiddlewareHandler<AppEnv> {
+): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function requireAuth(c, next) {
     // No route for this method and path: let the 404/405 answer come first, with nothing to authenticate.
     if (!matchedRoutes(c).some((route) => route.method !== 'ALL')) return next();

@@ -12,13 +12,15 @@ import type { SigningKeys } from '../auth/keys';
 import { ConflictError, NotFoundError } from '../errors';
 import type { Agency } from '../identity/model';
 import type { PlanRepository } from '../identity/plans';
-import { type ControlRepository, type TransactItem, transactOrConflict } from '../identity/repository';
+import type { ControlRepository } from '../identity/repository';
 import { counterNames, ledgerKeys } from '../ledger/ledger';
 import { periodOf, periodsBetween, startOfVietnamDay } from '../ledger/period';
 import { type PeriodCounters, queryPeriods, readCounters, readPeriodCounters } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
+import { queryAll } from '../storage/paginate';
 import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { TableNames } from '../storage/tables';
+import { type TransactItem, transactOrConflict } from '../storage/transact';
 import type { BillingSettings } from './config';
 import { toVnd } from './money';
 import { type SignedStatement, signStatement } from './signed';
@@ -294,22 +296,13 @@ export class BillingService {
   }
 
   private async closedStatements(period: string): Promise<SignedStatement[]> {
-    const out: SignedStatement[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.store.send(
-        new QueryCommand({
-          TableName: this.deps.tables.ledger,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': billingKeys.statementsOf(period) },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      out.push(...(page.Items ?? []).map((i) => i.signed as SignedStatement));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return out;
+    const items = await queryAll(this.deps.store, {
+      TableName: this.deps.tables.ledger,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': billingKeys.statementsOf(period) },
+    });
+    return items.map((i) => i.signed as SignedStatement);
   }
 
   /**

@@ -5,27 +5,13 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { AuthVariables } from '../auth/middleware';
 import type { Config } from '../config';
-import type { Agency } from '../identity/model';
 import type { Logger } from '../log';
 import { createErrorHandler, notFoundHandler, problemResponse, toValidationError } from './problem';
 
-/** Who is calling, once a bearer token has been verified. */
-export interface Caller {
-  clientId: string;
-  agencyId: string;
-  scopes: string[];
-  /** The token's own claims, for policy the token carries (see shared/auth). */
-  claims: Record<string, unknown>;
-}
-
 export interface AppEnv {
-  Variables: {
-    requestId: string;
-    caller: Caller;
-    /** The caller's agency as a live check read it (routes guarded with `liveCheck`): no need to read it again. */
-    liveAgency: Agency;
-  };
+  Variables: AuthVariables & { requestId: string };
 }
 
 export type Router = OpenAPIHono<AppEnv>;

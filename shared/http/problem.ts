@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { AppError, ValidationError } from '../errors';
 import { errorFields, type Logger } from '../log';
-import { InvalidCursorError } from '../storage/cursor';
+import { isDependencyUnavailable } from '../storage/errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -94,14 +94,6 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
       const detail = describeHttpException(status, err.message);
       return problemResponse(c, status, { detail });
     }
-    if (
-      err instanceof InvalidCursorError ||
-      (err.name === 'ValidationException' && /starting key|ExclusiveStartKey/i.test(err.message))
-    ) {
-      return problemResponse(c, 400, {
-        detail: 'The cursor is not one this gateway issued; start again without it.',
-      });
-    }
     if (isDependencyUnavailable(err)) {
       logger.warn('dependency unavailable', {
         requestId: c.get('requestId'),
@@ -123,50 +115,6 @@ export function createErrorHandler(logger: Logger): ErrorHandler {
     });
     return problemResponse(c, 500, { detail: 'The gateway could not complete the request.' });
   };
-}
-
-const transientNames = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  // The SDK's name for a store call cut short (an abort signal, a closed socket): nothing was answered.
-  'AbortError',
-  'TransactionConflictException',
-]);
-
-const transientCancellations = new Set([
-  'None',
-  'TransactionConflict',
-  'ThrottlingError',
-  'ProvisionedThroughputExceeded',
-  'RequestLimitExceeded',
-]);
-
-/** A store or network failure that a retry may cure: answered 503 with Retry-After, never 500. */
-export function isDependencyUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const sdk = err as Error & {
-    $fault?: string;
-    $retryable?: unknown;
-    code?: string;
-    CancellationReasons?: { Code?: string }[];
-  };
-  // A transaction cancelled only by conflicts or throttled items (no condition failed) may pass on a retry.
-  const cancelledTransiently =
-    err.name === 'TransactionCanceledException' &&
-    (sdk.CancellationReasons ?? []).every((r) => !r.Code || transientCancellations.has(r.Code));
-  return (
-    transientNames.has(err.name) ||
-    cancelledTransiently ||
-    sdk.$fault === 'server' ||
-    sdk.$retryable !== undefined ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(sdk.code ?? '')
-  );
 }
 
 function describeHttpException(status: number, message: string): string {

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { importJWK, type JWK } from 'jose';
 import type { AuditEvent } from '../audit/model';
 import type { AuditTrail } from '../audit/trail';
-import { assertionAlgorithms } from '../auth/client-auth';
-import type { SigningKeys } from '../auth/keys';
 import { BadRequestError, ConflictError, LastAdminCredentialError, NotFoundError } from '../errors';
-import type { Caller } from '../http/app';
-import { isDependencyUnavailable } from '../http/problem';
 import { DEFAULT_LANES, lanesFor } from '../ledger/lanes';
+import type { Page } from '../storage/cursor';
+import { isDependencyUnavailable } from '../storage/errors';
+import { TRANSIENT_RETRY, withRetry } from '../storage/retry';
 import {
   type Agency,
   type AgencyStatus,
+  assertionAlgorithms,
   type Credential,
   type CredentialView,
   type Entitlement,
@@ -22,7 +22,7 @@ import {
 } from './model';
 import type { Plan, PlanInput, PlanRepository } from './plans';
 import { type Purpose, type PurposeInput, PurposeInputSchema, type PurposeRepository } from './purposes';
-import type { ControlRepository, Page } from './repository';
+import type { ControlRepository } from './repository';
 import { generateSecret, hashSecret } from './secrets';
 
 export const PLATFORM_AGENCY_ID = 'ag_platform';
@@ -32,7 +32,7 @@ export interface AdminServiceDeps {
   plans: PlanRepository;
   purposes: PurposeRepository;
   audit: AuditTrail;
-  keys: SigningKeys;
+  keys: SigningKeyRotation;
   now: () => Date;
   secretOverlapSeconds: number;
   /** The quota of an agency with no plan (DEFAULT_MONTHLY_QUOTA). */
@@ -46,9 +46,19 @@ export interface AdminServiceDeps {
   ) => Promise<unknown>;
 }
 
-/** Who did it and under which request: every admin action is audited with it. */
+/**
+ * The rotation of the gateway's token signing keys (SigningKeys in shared/auth/keys.ts): `beforeSave` runs with
+ * the new kid once it is published and before it is installed.
+ */
+export interface SigningKeyRotation {
+  rotate(
+    beforeSave: (change: { kid: string; previousKid?: string | undefined }) => Promise<void>,
+  ): Promise<{ kid: string; previousKid?: string | undefined }>;
+}
+
+/** Who did it (the caller, or the local seed) and under which request: every admin action is audited with it. */
 export interface AdminContext {
-  caller: Caller;
+  caller: AuditEvent['actor'];
   requestId: string;
 }
 
@@ -477,14 +487,7 @@ export class AdminService {
       const event = this.event(ctx, 'signing-key.rotate', change.kid, change.previousKid ?? null, change.kid);
       // The key is installed only once its record is written. A timeout may hide a record that landed: the
       // same record again is a no-op (same id), so a lost answer does not leave a record without its key.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await this.deps.audit.record(event);
-        } catch (error) {
-          if (attempt >= 2 || !isDependencyUnavailable(error)) throw error;
-          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-        }
-      }
+      return withRetry(() => this.deps.audit.record(event), TRANSIENT_RETRY, isDependencyUnavailable);
     });
   }
 }

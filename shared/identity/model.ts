@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import { z } from 'zod';
 
 export const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
@@ -65,6 +66,18 @@ export interface Credential {
   createdAt: string;
   updatedAt: string;
   revokedAt?: string | undefined;
+}
+
+/**
+ * The algorithms a client assertion signed with a credential's registered key may use, by the key's type:
+ * asymmetric only, never HS*, never none. None for a key type a credential may not register.
+ */
+export function assertionAlgorithms(jwk: JWK): string[] {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return ['ES256'];
+  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return ['ES384'];
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return ['EdDSA', 'Ed25519'];
+  if (jwk.kty === 'RSA') return ['RS256', 'PS256'];
+  return [];
 }
 
 /** A credential as admins see it: never a secret or its hash. */

@@ -1,14 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from '@hono/zod-openapi';
-import { ConflictError } from '../errors';
+import { type TransactItem, transactOrConflict } from '../storage/transact';
 import { OPERATIONS } from './model';
-import type { TransactItem } from './repository';
 
 const vnd = z.number().int('money is integer VND').min(0).max(1_000_000_000_000);
 
@@ -157,46 +150,33 @@ export class PlanRepository {
 
   /** Writes `plan` as the next version (it must be previous + 1), with the caller's audit record. */
   async saveVersion(plan: Plan, also: TransactItem[] = []): Promise<void> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...planKeys.version(plan.code, plan.version), plan },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    await transactOrConflict(
+      this.client,
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...planKeys.version(plan.code, plan.version), plan },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...planKeys.current(plan.code),
+              version: plan.version,
+              gsi1pk: 'PLANS',
+              gsi1sk: plan.code,
+              plan,
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...planKeys.current(plan.code),
-                  version: plan.version,
-                  gsi1pk: 'PLANS',
-                  gsi1sk: plan.code,
-                  plan,
-                },
-                ConditionExpression: plan.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
-                ...(plan.version === 1
-                  ? {}
-                  : { ExpressionAttributeValues: { ':previous': plan.version - 1 } }),
-              },
-            },
-            ...also,
-          ],
-        }),
-      );
-    } catch (error) {
-      // Only a failed condition is someone else's change; a conflict or throttled item is transient (503).
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-      ) {
-        throw new ConflictError(`Plan ${plan.code} was changed by someone else; read it again and retry.`);
-      }
-      throw error;
-    }
+            ConditionExpression: plan.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',
+            ...(plan.version === 1 ? {} : { ExpressionAttributeValues: { ':previous': plan.version - 1 } }),
+          },
+        },
+        ...also,
+      ],
+      `Plan ${plan.code} was changed by someone else; read it again and retry.`,
+    );
   }
 }

@@ -1,8 +1,9 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from '@hono/zod-openapi';
 import { batchGetAll } from '../storage/batch';
+import { queryAll } from '../storage/paginate';
+import { type TransactItem, transactOrConflict } from '../storage/transact';
 import { PurposeSchema } from './model';
-import { type TransactItem, transactOrConflict } from './repository';
 
 /**
  * A purpose as admins write it: the administrative procedure's Vietnamese name and its legal basis. Both are
@@ -59,22 +60,13 @@ export class PurposeRepository {
 
   /** Every entry, sorted by code: one Query (a page per MB, a few hundred entries fit in one). */
   async list(): Promise<Purpose[]> {
-    const out: Purpose[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': purposeKeys.partition },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) out.push(toPurpose(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': purposeKeys.partition },
+      ConsistentRead: true,
+    });
+    return items.map(toPurpose);
   }
 
   /** The entries of the given codes that exist (one BatchGetItem per 100 codes); `consistent` for admin checks. */

@@ -6,33 +6,15 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ConflictError, ServiceUnavailableError } from '../errors';
-import { InvalidCursorError } from '../storage/cursor';
+import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../storage/cursor';
+import { isInvalidStartKey } from '../storage/errors';
+import { queryAll } from '../storage/paginate';
+import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
+import { type TransactItem, transactOrConflict } from '../storage/transact';
 import type { Agency, Credential, Entitlement } from './model';
-
-/** One item of a TransactWriteItems call: admin writes carry their audit record in the same transaction. */
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** Runs a transaction; a failed condition (someone else changed or created the item) becomes a 409. */
-export async function transactOrConflict(
-  client: DynamoDBDocumentClient,
-  items: TransactItem[],
-  conflict: string,
-): Promise<void> {
-  try {
-    await client.send(new TransactWriteCommand({ TransactItems: items }));
-  } catch (error) {
-    if (
-      error instanceof TransactionCanceledException &&
-      error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
-    ) {
-      throw new ConflictError(conflict);
-    }
-    throw error;
-  }
-}
 
 /** Key layout of the control table. */
 export const controlKeys = {
@@ -49,45 +31,25 @@ const strip = <T extends Record<string, unknown>>(item: T | undefined) => {
   return rest;
 };
 
-export interface Page<T> {
-  items: T[];
-  cursor?: string | undefined;
-}
-
-const keyAttributes = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+const keyValue = z.string().min(1).max(1024);
 
 /**
- * A cursor that is a DynamoDB start key: only key attributes, as strings DynamoDB accepts, so a forged
- * cursor is a 400 and never a store error.
+ * A cursor of the agency listing is the start key DynamoDB gave: the index's and the table's key attributes, on
+ * the listing's own partition. Any other (a forged one) is a 400, never a store error.
  */
-export function decodeStartKey(cursor: string | undefined): Record<string, unknown> | undefined {
-  const value = decodeCursor(cursor);
-  if (
-    value &&
-    !Object.entries(value).every(
-      ([k, v]) => keyAttributes.has(k) && typeof v === 'string' && v.length > 0 && v.length <= 1024,
-    )
-  ) {
-    throw new InvalidCursorError();
-  }
-  return value;
-}
+const AgencyCursorSchema = z.strictObject({
+  pk: keyValue,
+  sk: keyValue,
+  gsi1pk: z.literal('AGENCIES'),
+  gsi1sk: keyValue,
+});
 
-export const encodeCursor = (key: Record<string, unknown> | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-
-export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through: an unreadable cursor is the caller's error
-  }
-  throw new InvalidCursorError();
-}
-
-export { InvalidCursorError };
+const agenciesQuery = (tableName: string) => ({
+  TableName: tableName,
+  IndexName: 'gsi1',
+  KeyConditionExpression: 'gsi1pk = :pk',
+  ExpressionAttributeValues: { ':pk': 'AGENCIES' },
+});
 
 /** Agencies and credentials in the control table. */
 export class ControlRepository {
@@ -128,32 +90,25 @@ export class ControlRepository {
   }
 
   async listAgencies(limit: number, cursor?: string): Promise<Page<Agency>> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'AGENCIES' },
-        Limit: limit,
-        ExclusiveStartKey: decodeStartKey(cursor),
-      }),
-    );
+    const query = new QueryCommand({
+      ...agenciesQuery(this.tableName),
+      Limit: limit,
+      ExclusiveStartKey: decodeCursor(cursor, AgencyCursorSchema),
+    });
+    const result = await this.client.send(query).catch((error: unknown) => {
+      // The store's own check of the start key, should it refuse one the schema let through.
+      throw isInvalidStartKey(error) ? new InvalidCursorError() : error;
+    });
     return {
       items: (result.Items ?? []).map((item) => strip(item) as unknown as Agency),
-      cursor: encodeCursor(result.LastEvaluatedKey),
+      cursor: result.LastEvaluatedKey ? encodeCursor(result.LastEvaluatedKey) : undefined,
     };
   }
 
-  /** Every agency, page by page (admin and finance views; a few hundred agencies at national scale). */
+  /** Every agency, 100 a page (admin and finance views; a few hundred agencies at national scale). */
   async allAgencies(): Promise<Agency[]> {
-    const out: Agency[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.listAgencies(100, cursor);
-      out.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor);
-    return out;
+    const items = await queryAll(this.client, { ...agenciesQuery(this.tableName), Limit: 100 });
+    return items.map((item) => strip(item) as unknown as Agency);
   }
 
   /** Replaces the agency if it is still at `expectedUpdatedAt` (optimistic concurrency for admin edits). */
@@ -297,22 +252,13 @@ export class ControlRepository {
   }
 
   async listCredentials(agencyId: string): Promise<Credential[]> {
-    const items: Credential[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `AGENCY#${agencyId}#CLIENTS` },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) items.push(strip(item) as unknown as Credential);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': `AGENCY#${agencyId}#CLIENTS` },
+    });
+    return items.map((item) => strip(item) as unknown as Credential);
   }
 
   /** Reads a credential and its agency in one round trip (token endpoint, non-registry routes). */
@@ -325,21 +271,26 @@ export class ControlRepository {
       if (!credential) return {};
       return { credential, agency: await this.getAgency(credential.agencyId) };
     }
-    let pending: Record<string, unknown>[] = [controlKeys.credential(clientId), controlKeys.agency(agencyId)];
     const items: Record<string, unknown>[] = [];
-    for (let attempt = 0; pending.length; attempt++) {
-      // Keys left unprocessed (throttling) are not "no such credential": that would call a live one revoked.
-      if (attempt === 3)
-        throw new ServiceUnavailableError('The gateway could not check this token; retry shortly.', 1);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      const result = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-        }),
-      );
-      items.push(...(result.Responses?.[this.tableName] ?? []));
-      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
+    await untilProcessed(
+      [controlKeys.credential(clientId), controlKeys.agency(agencyId)] as Record<string, unknown>[],
+      async (keys) => {
+        const result = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        items.push(...(result.Responses?.[this.tableName] ?? []));
+        const left = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+        return left.length ? left : undefined;
+      },
+      {
+        // A request waits on this check: three sends, 40 and 80 ms apart, then a 503.
+        ...UNPROCESSED_RETRY,
+        attempts: 3,
+        // Keys left unprocessed (throttling) are not "no such credential": that would call a live one revoked.
+        exhausted: () =>
+          new ServiceUnavailableError('The gateway could not check this token; retry shortly.', 1),
+      },
+    );
     const credential = items.find((i) => i.sk === 'CLIENT');
     const agency = items.find((i) => i.sk === 'AGENCY');
     return {

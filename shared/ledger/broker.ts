@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../audit/canonical';
-import type { AccessTokenClaims } from '../auth/tokens';
+import type { Caller } from '../auth/caller';
 import { assertTokenLive } from '../auth/tokens';
 import { ForbiddenError, ServiceUnavailableError } from '../errors';
-import type { Caller } from '../http/app';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
 import { type ControlRepository, controlKeys } from '../identity/repository';
+import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
 import type { Commit, LaneReading, Ledger } from './ledger';
 
@@ -28,7 +28,7 @@ export interface Authorization {
  * its policy version, and the first round trip refuses the token if that version is no longer current.
  */
 export function authorize(caller: Caller, operation: Operation, purpose: string): Authorization {
-  const claims = caller.claims as unknown as AccessTokenClaims;
+  const { claims } = caller;
   if (!caller.scopes.includes(operation)) {
     throw new ForbiddenError(`This call needs scope ${operation}; the token has ${claims.scope || 'none'}.`, {
       headers: {
@@ -71,9 +71,8 @@ export async function authorizeLive(
     return authorize(caller, operation, purpose);
   } catch (error) {
     if (!(error instanceof ForbiddenError)) throw error;
-    const claims = caller.claims as unknown as AccessTokenClaims;
     const { credential, agency } = await control.getCredentialWithAgency(caller.clientId, caller.agencyId);
-    assertTokenLive({ agencyId: caller.agencyId, policyVersion: claims.pv }, credential, agency);
+    assertTokenLive({ agencyId: caller.agencyId, policyVersion: caller.claims.pv }, credential, agency);
     throw error;
   }
 }
@@ -112,23 +111,26 @@ export async function readForCall(
   };
   if (plan.keys.length) requestItems[tables.ledger] = { Keys: plan.keys };
   if (recordKey) requestItems[tables.registry] = { Keys: [recordKey] };
-  let pending: typeof requestItems | undefined = requestItems;
   const found: Record<string, Record<string, unknown>[]> = {};
-  for (let attempt = 0; pending && Object.keys(pending).length; attempt++) {
-    if (attempt === 4) {
+  await untilProcessed(
+    requestItems,
+    async (pending) => {
+      const result = await client.send(new BatchGetCommand({ RequestItems: pending }));
+      for (const [table, items] of Object.entries(result.Responses ?? {})) {
+        found[table] = [...(found[table] ?? []), ...items];
+      }
+      const left = result.UnprocessedKeys as typeof requestItems | undefined;
+      return left && Object.keys(left).length ? left : undefined;
+    },
+    {
+      // A registry call waits on this read: four sends, 40, 80 and 160 ms apart, then a 503.
+      ...UNPROCESSED_RETRY,
+      attempts: 4,
       // Still throttled: answering "no such record" would be a lie, and answering without it impossible.
-      throw new ServiceUnavailableError(
-        'The register is busy; nothing was served or billed. Retry shortly.',
-        1,
-      );
-    }
-    if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-    const result = await client.send(new BatchGetCommand({ RequestItems: pending }));
-    for (const [table, items] of Object.entries(result.Responses ?? {})) {
-      found[table] = [...(found[table] ?? []), ...items];
-    }
-    pending = result.UnprocessedKeys as typeof requestItems | undefined;
-  }
+      exhausted: () =>
+        new ServiceUnavailableError('The register is busy; nothing was served or billed. Retry shortly.', 1),
+    },
+  );
   const control = found[tables.control] ?? [];
   assertTokenLive(
     call,

@@ -10,13 +10,14 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
 import { AppError, ConflictError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
-import { isDependencyUnavailable } from '../http/problem';
 import type { Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
-import type { TransactItem } from '../identity/repository';
 import type { Logger } from '../log';
 import { batchGetAll } from '../storage/batch';
+import { isDependencyUnavailable, isTransactionConflict } from '../storage/errors';
+import { type RetryPolicy, TRANSIENT_RETRY, withRetry } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
+import type { TransactItem } from '../storage/transact';
 import { DEFAULT_LANES, FullLanes, laneKeys, laneShare, pickLanes, usableLanes } from './lanes';
 import { periodOf } from './period';
 
@@ -156,7 +157,6 @@ export const counterNames = {
 /** Attempts of one call's transaction, and how long they may take, before it is answered 503 (the function has 10 s). */
 const MAX_ATTEMPTS = 20;
 const ATTEMPT_BUDGET_MS = 8_000;
-const MAX_TRANSIENT_RETRIES = 2;
 /** Cancellation reasons that a later attempt may not meet (nothing about the items themselves). */
 const RETRYABLE_CANCELLATIONS = new Set([
   'TransactionConflict',
@@ -630,18 +630,17 @@ export class Ledger {
     items: TransactItem[],
     token: string,
   ): Promise<{ Code?: string; Item?: unknown }[] | undefined> {
-    for (let lost = 0; ; lost++) {
-      try {
-        await this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
-        return undefined;
-      } catch (error) {
-        if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
-        if (isDependencyUnavailable(error) && lost < MAX_TRANSIENT_RETRIES) {
-          await sleep(25 * 2 ** lost);
-          continue;
-        }
-        throw this.unavailable(call, error);
-      }
+    try {
+      await withRetry(
+        () => this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token })),
+        TRANSIENT_RETRY,
+        // A cancelled transaction was answered: its reasons go back to the caller, never sent again here.
+        (error) => !(error instanceof TransactionCanceledException) && isDependencyUnavailable(error),
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
+      throw this.unavailable(call, error);
     }
   }
 
@@ -784,15 +783,27 @@ export async function capLanes(
   return { used, capped: writes.length };
 }
 
+/**
+ * A call's transaction holds a lane for a few milliseconds: a cap write it blocks waits a little (5 ms plus a
+ * random part of 20, 40, ... 320 ms, so writes racing the same calls spread out) and writes again, 21 tries in
+ * all. Only conflicts are retried here; a throttled or failed write is the admin action's error.
+ */
+const CAP_WRITE_RETRY: RetryPolicy = {
+  attempts: 21,
+  firstDelayMs: 20,
+  maxDelayMs: 320,
+  jitter: { floorMs: 5 },
+};
+
 async function setCap(
   client: DynamoDBDocumentClient,
   table: string,
   key: { pk: string; sk: string },
   cap: { agencyId: string; period: string; cap: number; capFor: string },
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.send(
+  await withRetry(
+    () =>
+      client.send(
         new UpdateCommand({
           TableName: table,
           Key: key,
@@ -807,14 +818,10 @@ async function setCap(
             ':zero': 0,
           },
         }),
-      );
-      return;
-    } catch (error) {
-      // A call's transaction holds the lane for a few milliseconds: wait and write again.
-      if ((error as Error).name !== 'TransactionConflictException' || attempt >= 20) throw error;
-      await sleep(5 + Math.random() * 20 * 2 ** Math.min(attempt, 4));
-    }
-  }
+      ),
+    CAP_WRITE_RETRY,
+    isTransactionConflict,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
+import type { Caller } from '../auth/caller';
 import { BudgetGuard } from '../billing/budget';
 import type { GatewayDeps } from '../deps';
 import { NotFoundError, PaymentRequiredError } from '../errors';
-import type { Caller } from '../http/app';
 import type { Operation } from '../identity/model';
 import {
   type Authorization,

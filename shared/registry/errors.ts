@@ -44,14 +44,6 @@ export class CustodianUnavailableError extends ServiceUnavailableError {
   }
 }
 
-/** 400: a search cursor that this gateway did not issue for this very search. */
-export class InvalidSearchCursorError extends BadRequestError {
-  override name = 'InvalidSearchCursorError';
-  constructor() {
-    super('The cursor is not one this gateway issued for this search; start again without a cursor.');
-  }
-}
-
 /** 400: a search the index cannot answer without reading the whole register. */
 export class UnsearchableQueryError extends BadRequestError {
   override name = 'UnsearchableQueryError';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { decodeCursor, encodeCursor } from '../identity/repository';
-import { InvalidSearchCursorError, UnsearchableQueryError } from './errors';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../storage/cursor';
+import { UnsearchableQueryError } from './errors';
 import type { Business } from './model';
 import { findProvince } from './provinces';
 import { foldedWords } from './text';
@@ -156,23 +157,31 @@ export function itemMatches(sk: string, plan: SearchPlan): boolean {
 
 /** A cursor: where the previous page stopped reading, bound to its search. */
 export function searchCursor(plan: SearchPlan, lastSk: string): string {
-  return encodeCursor({ f: plan.fingerprint, k: lastSk })!;
+  return encodeCursor({ f: plan.fingerprint, k: lastSk });
 }
+
+/**
+ * The cursors of one search: its fingerprint, and an index sort key (at most DynamoDB's 1024 bytes) within the
+ * search's province, so a forged one never reaches the store.
+ */
+const searchCursorSchema = (plan: SearchPlan) =>
+  z.strictObject({
+    f: z.literal(plan.fingerprint),
+    k: z
+      .string()
+      .min(1)
+      .refine((k) => Buffer.byteLength(k) <= 1024 && k.startsWith(plan.skPrefix ?? '')),
+  });
 
 /** The key to resume reading from; a cursor from another search (or none of ours) is a 400. */
 export function resumeKey(
   plan: SearchPlan,
   cursor: string | undefined,
 ): { pk: string; sk: string } | undefined {
-  if (!cursor) return undefined;
-  let value: Record<string, unknown> | undefined;
-  try {
-    value = decodeCursor(cursor);
-  } catch {
-    throw new InvalidSearchCursorError();
-  }
-  if (value?.f !== plan.fingerprint || typeof value.k !== 'string' || !value.k || value.k.length > 1024)
-    throw new InvalidSearchCursorError();
-  if (plan.skPrefix && !value.k.startsWith(plan.skPrefix)) throw new InvalidSearchCursorError();
-  return { pk: `${INDEX_PREFIX}${plan.word}`, sk: value.k };
+  const position = decodeCursor(
+    cursor,
+    searchCursorSchema(plan),
+    'The cursor is not one this gateway issued for this search; start again without a cursor.',
+  );
+  return position ? { pk: `${INDEX_PREFIX}${plan.word}`, sk: position.k } : undefined;
 }

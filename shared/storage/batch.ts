@@ -1,7 +1,6 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../errors';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { UNPROCESSED_RETRY, untilProcessed } from './retry';
 
 /**
  * Reads many keys of one table with BatchGetItem, 100 at a time and a few batches at once, until nothing is left
@@ -18,18 +17,24 @@ export async function batchGetAll(
   const out: Record<string, unknown>[] = [];
   const worker = async () => {
     for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
-      let pending: Record<string, unknown>[] = chunk;
-      for (let attempt = 0; pending.length; attempt++) {
-        if (attempt === 5) throw new ServiceUnavailableError('The ledger is busy; retry shortly.', 1);
-        if (attempt > 0) await sleep(20 * 2 ** attempt);
-        const result = await client.send(
-          new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistent } },
-          }),
-        );
-        out.push(...(result.Responses?.[tableName] ?? []));
-        pending = (result.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-      }
+      await untilProcessed(
+        chunk,
+        async (pending) => {
+          const result = await client.send(
+            new BatchGetCommand({
+              RequestItems: { [tableName]: { Keys: pending, ConsistentRead: consistent } },
+            }),
+          );
+          out.push(...(result.Responses?.[tableName] ?? []));
+          const left =
+            (result.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+          return left.length ? left : undefined;
+        },
+        {
+          ...UNPROCESSED_RETRY,
+          exhausted: () => new ServiceUnavailableError('The ledger is busy; retry shortly.', 1),
+        },
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, chunks.length) }, worker));

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { InvalidCursorError } from './cursor';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor } from './cursor';
 
 /** A time-ordered index whose entries for one owner are spread over several partition keys (shards). */
 export interface ShardedQuery {
@@ -87,27 +88,12 @@ export async function queryShards(
   return { items, resumeAfter: more && last ? sk(last) : undefined };
 }
 
-/** The opaque cursor of a sharded page: the sort key to resume after, and nothing a caller could point elsewhere. */
+/** A sharded page's cursor: the sort key to resume after, and nothing a caller could point elsewhere. */
+const ShardCursorSchema = z.strictObject({ after: z.string().min(1).max(300) });
+
+/** The opaque cursor of a sharded page (see ShardCursorSchema). */
 export const shardCursor = {
   encode: (resumeAfter: string | undefined) =>
-    resumeAfter ? Buffer.from(JSON.stringify({ after: resumeAfter })).toString('base64url') : undefined,
-  decode(cursor: string | undefined): string | undefined {
-    if (!cursor) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    } catch {
-      value = undefined;
-    }
-    const after = (value as { after?: unknown } | undefined)?.after;
-    if (
-      typeof after !== 'string' ||
-      !after.length ||
-      after.length > 300 ||
-      Object.keys(value as object).length !== 1
-    ) {
-      throw new InvalidCursorError();
-    }
-    return after;
-  },
+    resumeAfter ? encodeCursor({ after: resumeAfter }) : undefined,
+  decode: (cursor: string | undefined): string | undefined => decodeCursor(cursor, ShardCursorSchema)?.after,
 };

@@ -39,7 +39,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
   for (const [code, purpose] of Object.entries(TEST_PURPOSES)) {
     await admin.putPurpose(
       {
-        caller: { clientId: ADMIN_ID, agencyId: PLATFORM_AGENCY_ID, scopes: ['admin'], claims: {} },
+        caller: { clientId: ADMIN_ID, agencyId: PLATFORM_AGENCY_ID },
         requestId: `test-seed:${randomUUID()}`,
       },
       code,

@@ -4,7 +4,12 @@ import {
   ThrottlingException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -20,6 +25,7 @@ import type { Statement } from '../../../shared/billing/statement';
 import type { Credential } from '../../../shared/identity/model';
 import { ledgerKeys } from '../../../shared/ledger/ledger';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { queryAll } from '../../../shared/storage/paginate';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
@@ -725,18 +731,8 @@ async function run(
  */
 async function ledgerOf(agencyId: string) {
   // Queries, not a scan: a scan's first page stops at 1 MB, and the ledger outgrows it during the sweep.
-  const query = async (input: Record<string, unknown>) => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await gw.deps.store.send(
-        new QueryCommand({ TableName: gw.deps.tables.ledger, ExclusiveStartKey: start, ...input } as never),
-      );
-      items.push(...((page as { Items?: Record<string, unknown>[] }).Items ?? []));
-      start = (page as { LastEvaluatedKey?: Record<string, unknown> }).LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const query = (input: Omit<QueryCommandInput, 'TableName'>) =>
+    queryAll(gw.deps.store, { TableName: gw.deps.tables.ledger, ...input });
   // The agency index is sharded: every shard is read.
   const [shards, [counters, ...others]] = await Promise.all([
     Promise.all(

@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ServiceStore, type ServiceStoreStats, startServiceStore } from '../../../local/service-store';
@@ -6,6 +5,7 @@ import type { Statement } from '../../../shared/billing/statement';
 import { type Entitlement, OPERATIONS, type Operation, type Scope } from '../../../shared/identity/model';
 import type { PlanInput } from '../../../shared/identity/plans';
 import { periodOf } from '../../../shared/ledger/period';
+import { scanAll } from '../../../shared/storage/paginate';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -430,19 +430,7 @@ function soak(mode: (typeof MODES)[number]) {
       return scanned;
     };
     async function scan() {
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await gw.deps.store.send(
-          new ScanCommand({
-            TableName: gw.deps.tables.ledger,
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await scanAll(gw.deps.store, { TableName: gw.deps.tables.ledger, ConsistentRead: true });
       type Event = {
         id: string;
         at: string;

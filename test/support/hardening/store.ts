@@ -1,5 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../../../shared/audit/canonical';
+import { scanAll } from '../../../shared/storage/paginate';
 import type { TableKey, TableNames } from '../../../shared/storage/tables';
 
 /** Every item of the three tables, by [table, pk, sk], as canonical JSON: two snapshots compare as strings. */
@@ -20,16 +21,9 @@ export async function snapshotStore(
 ): Promise<StoreSnapshot> {
   const snapshot: StoreSnapshot = new Map();
   for (const table of Object.keys(tables) as TableKey[]) {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await store.send(
-        new ScanCommand({ TableName: tables[table], ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      for (const item of page.Items ?? []) {
-        snapshot.set(JSON.stringify([table, item.pk, item.sk]), canonicalJson(item));
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for (const item of await scanAll(store, { TableName: tables[table], ConsistentRead: true })) {
+      snapshot.set(JSON.stringify([table, item.pk, item.sk]), canonicalJson(item));
+    }
   }
   return snapshot;
 }

@@ -2,9 +2,8 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp as createTokenApp } from '../../../functions/token/app';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
-import { assertionAlgorithms } from '../../../shared/auth/client-auth';
 import { atServer } from '../../../shared/http/docs';
-import { SCOPES } from '../../../shared/identity/model';
+import { assertionAlgorithms, SCOPES } from '../../../shared/identity/model';
 import { unitDeps } from '../../support/deps';
 
 type Json = Record<string, unknown>;

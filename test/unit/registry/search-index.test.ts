@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidSearchCursorError, UnsearchableQueryError } from '../../../shared/registry/errors';
+import { UnsearchableQueryError } from '../../../shared/registry/errors';
 import { demoBusinesses } from '../../../shared/registry/model';
 import {
   businessIndexItems,
@@ -9,6 +9,7 @@ import {
   resumeKey,
   searchCursor,
 } from '../../../shared/registry/search-index';
+import { InvalidCursorError } from '../../../shared/storage/cursor';
 
 const songHan = demoBusinesses[0]!;
 
@@ -101,11 +102,13 @@ describe('search cursor', () => {
 
   it('is refused by another search, and when it is not one of ours', () => {
     const cursor = searchCursor(planSearch('song han'), 'da-nang#song han#0401234567');
-    expect(() => resumeKey(planSearch('ha long'), cursor)).toThrow(InvalidSearchCursorError);
-    expect(() => resumeKey(planSearch('song han', 'Hà Nội'), cursor)).toThrow(InvalidSearchCursorError);
-    expect(() => resumeKey(planSearch('song han'), 'not-a-cursor')).toThrow(InvalidSearchCursorError);
-    expect(() => resumeKey(planSearch('song han'), Buffer.from('[1]').toString('base64url'))).toThrow(
-      InvalidSearchCursorError,
-    );
+    const refusedForThisSearch = (resume: () => unknown) => {
+      expect(resume).toThrow(InvalidCursorError);
+      expect(resume).toThrow('The cursor is not one this gateway issued for this search');
+    };
+    refusedForThisSearch(() => resumeKey(planSearch('ha long'), cursor));
+    refusedForThisSearch(() => resumeKey(planSearch('song han', 'Hà Nội'), cursor));
+    refusedForThisSearch(() => resumeKey(planSearch('song han'), 'not-a-cursor'));
+    refusedForThisSearch(() => resumeKey(planSearch('song han'), Buffer.from('[1]').toString('base64url')));
   });
 });
