@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { requireScope } from '../../shared/auth/middleware';
 import { problemResponses, securedBy } from '../../shared/http/openapi';
 import { OPERATIONS } from '../../shared/identity/model';
 import { PurposeNamesSchema } from '../../shared/identity/purposes';
@@ -255,6 +256,8 @@ export const closePeriodRoute = createRoute({
   operationId: 'closePeriod',
   tags: ['Billing'],
   security: securedBy('billing:close'),
+  // The area admits billing:read too; closing changes what is billed.
+  middleware: [requireScope('billing:close', 'Closing a period')] as const,
   summary: "Close a month: store, hash and sign every agency's statement (scope billing:close)",
   description:
     'Only after the month has ended in Asia/Ho_Chi_Minh (409 before). Closing again returns the same stored ' +
@@ -339,6 +342,7 @@ export const reverseCallRoute = createRoute({
   path: '/billing/reversals',
   operationId: 'refundCall',
   tags: ['Billing'],
+  middleware: [requireScope('billing:close', 'Refunding a call')] as const,
   security: securedBy('billing:close'),
   summary: 'Refund one billed call (scope billing:close)',
   description:

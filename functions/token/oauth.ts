@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { basicChallenge } from '../../shared/auth/challenge';
 import {
   type AuthenticatedClient,
   authenticateClient,
@@ -11,8 +12,13 @@ import type { GatewayDeps } from '../../shared/deps';
 import { OAuthError } from '../../shared/errors';
 import { type AppEnv, newRouter, type Router } from '../../shared/http/app';
 import { problemResponses } from '../../shared/http/openapi';
-import { PLATFORM_AGENCY_ID } from '../../shared/identity/admin-service';
-import { AGENCY_SCOPES, OPERATIONS, type Operation, PLATFORM_SCOPES } from '../../shared/identity/model';
+import {
+  AGENCY_SCOPES,
+  mayHoldScope,
+  OPERATIONS,
+  type Operation,
+  PLATFORM_SCOPES,
+} from '../../shared/identity/model';
 import { defaultLimits, limitsOf } from '../../shared/identity/plans';
 import { DEFAULT_LANES } from '../../shared/ledger/lanes';
 
@@ -135,7 +141,7 @@ function clientAuthFrom(
   const [only, ...more] = methods;
   if (!only) {
     throw new OAuthError('invalid_client', 'No client authentication was sent.', {
-      'WWW-Authenticate': 'Basic realm="national-data-gateway", charset="UTF-8"',
+      'WWW-Authenticate': basicChallenge(),
     });
   }
   if (more.length) throw new OAuthError('invalid_request', 'Use exactly one client authentication method.');
@@ -147,7 +153,7 @@ export function grantScopes(client: AuthenticatedClient, requested: string | und
   const entitledOps = new Set<string>(client.entitlements.map((e) => e.operation));
   const allowed: string[] = client.credential.scopes.filter(
     (s) =>
-      ((PLATFORM_SCOPES as readonly string[]).includes(s) && client.agency.id === PLATFORM_AGENCY_ID) ||
+      ((PLATFORM_SCOPES as readonly string[]).includes(s) && mayHoldScope(client.agency.id, s)) ||
       (OPERATIONS.includes(s as Operation) && entitledOps.has(s)) ||
       (AGENCY_SCOPES as readonly string[]).includes(s),
   );

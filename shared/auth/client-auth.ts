@@ -10,6 +10,7 @@ import {
 import type { ControlRepository } from '../identity/repository';
 import { hashSecret, verifySecret } from '../identity/secrets';
 import type { Logger } from '../log';
+import { basicChallenge } from './challenge';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** A client assertion may live at most this long: it bounds how long its jti must be remembered. */
@@ -71,7 +72,7 @@ export async function authenticateClient(
     return new OAuthError(
       'invalid_client',
       CLIENT_AUTHENTICATION_FAILED,
-      challengeBasic ? { 'WWW-Authenticate': 'Basic realm="national-data-gateway", charset="UTF-8"' } : {},
+      challengeBasic ? { 'WWW-Authenticate': basicChallenge() } : {},
     );
   };
 

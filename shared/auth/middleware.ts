@@ -1,9 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { ForbiddenError, UnauthorizedError } from '../errors';
+import { UnauthorizedError } from '../errors';
 import type { Agency, Scope } from '../identity/model';
 import type { ControlRepository } from '../identity/repository';
 import type { Caller } from './caller';
+import { bearerChallenge, insufficientScope } from './challenge';
 import { assertTokenLive, type TokenService } from './tokens';
 
 /** What requireAuth puts on the context. */
@@ -24,8 +25,6 @@ export interface AuthOptions {
   liveCheck: boolean;
 }
 
-const challenge = 'Bearer realm="national-data-gateway"';
-
 /** The one bearer-token guard for every protected route. */
 export function requireAuth(
   deps: { tokens: TokenService; control: ControlRepository },
@@ -41,22 +40,15 @@ export function requireAuth(
         header
           ? 'The Authorization header is not a Bearer token.'
           : 'This route needs an access token: send Authorization: Bearer <token> from POST /oauth/token.',
-        { headers: { 'WWW-Authenticate': challenge } },
+        { headers: { 'WWW-Authenticate': bearerChallenge() } },
       );
     }
     const claims = await deps.tokens.verify(match[1]);
     const scopes = claims.scope.split(' ').filter(Boolean);
     // Named before the checks below, so that a refusal can be attributed (the registry records its refusals).
     c.set('caller', { clientId: claims.client_id, agencyId: claims.agency, scopes, claims });
-    if (!options.anyOf.some((s) => scopes.includes(s))) {
-      const needed = options.anyOf.join(' ');
-      throw new ForbiddenError(
-        `This route needs scope ${options.anyOf.join(' or ')}; the token has ${claims.scope || 'none'}.`,
-        {
-          headers: { 'WWW-Authenticate': `${challenge}, error="insufficient_scope", scope="${needed}"` },
-        },
-      );
-    }
+    if (!options.anyOf.some((s) => scopes.includes(s)))
+      throw insufficientScope('This route', options.anyOf, scopes);
     if (options.liveCheck) {
       const { credential, agency } = await deps.control.getCredentialWithAgency(
         claims.client_id,
@@ -65,6 +57,19 @@ export function requireAuth(
       assertTokenLive({ agencyId: claims.agency, policyVersion: claims.pv }, credential, agency);
       c.set('liveAgency', agency!);
     }
+    await next();
+  };
+}
+
+/**
+ * A scope a route needs beyond its area's guard (requireAuth has admitted the token with one of the area's
+ * scopes): declared on the route itself, `createRoute({ middleware: [requireScope('billing:close')] })`, so
+ * what a route needs is read where the route is, and refused the way every scope is (403 insufficient_scope).
+ */
+export function requireScope(scope: Scope, what: string): MiddlewareHandler<{ Variables: AuthVariables }> {
+  return async function requireScope(c, next) {
+    const { scopes } = c.get('caller');
+    if (!scopes.includes(scope)) throw insufficientScope(what, [scope], scopes);
     await next();
   };
 }

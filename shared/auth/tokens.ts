@@ -2,6 +2,7 @@ import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose'
 import { AgencySuspendedError, UnauthorizedError } from '../errors';
 import type { Entitlement, Operation } from '../identity/model';
 import type { PlanLimits } from '../identity/plans';
+import { bearerChallenge } from './challenge';
 import { SIGNING_ALG, type SigningKeys } from './keys';
 
 /** RFC 9068 access-token type: a client assertion or a signed statement can never pass as an access token. */
@@ -229,7 +230,7 @@ export function assertTokenLive(
 export function invalidToken(detail: string): UnauthorizedError {
   return new UnauthorizedError(detail, {
     headers: {
-      'WWW-Authenticate': `Bearer realm="national-data-gateway", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`,
+      'WWW-Authenticate': bearerChallenge({ error: 'invalid_token', description: detail }),
     },
   });
 }

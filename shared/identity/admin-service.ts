@@ -14,9 +14,10 @@ import {
   type Credential,
   type CredentialView,
   type Entitlement,
+  mayHoldScope,
   OPERATIONS,
   type Operation,
-  PLATFORM_SCOPES,
+  PLATFORM_AGENCY_ID,
   type Scope,
   toCredentialView,
 } from './model';
@@ -25,7 +26,7 @@ import { type Purpose, type PurposeInput, PurposeInputSchema, type PurposeReposi
 import type { ControlRepository } from './repository';
 import { generateSecret, hashSecret } from './secrets';
 
-export const PLATFORM_AGENCY_ID = 'ag_platform';
+export { PLATFORM_AGENCY_ID };
 
 export interface AdminServiceDeps {
   control: ControlRepository;
@@ -242,8 +243,8 @@ export class AdminService {
     const { agency, entitlements } = await this.deps.control.getAgencyWithEntitlements(agencyId);
     if (!agency) throw new NotFoundError(`There is no agency ${agencyId}.`);
     const scopes = [...new Set(input.scopes)];
-    const platformOnly = scopes.filter((s) => (PLATFORM_SCOPES as readonly string[]).includes(s));
-    if (platformOnly.length && agencyId !== PLATFORM_AGENCY_ID) {
+    const platformOnly = scopes.filter((s) => !mayHoldScope(agencyId, s));
+    if (platformOnly.length) {
       throw new BadRequestError(
         `Only the platform operator agency may hold ${platformOnly.join(', ')}: these scopes read or change every agency's data.`,
       );

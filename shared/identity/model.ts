@@ -11,6 +11,15 @@ export const PLATFORM_SCOPES = ['admin', 'billing:read', 'billing:close', 'audit
  * usage, statements and calls under /me), never another agency's, and are neither an operation nor a platform scope.
  */
 export const AGENCY_SCOPES = ['self:read'] as const;
+/** The platform operator's agency (NDG-OPS): the only one never suspended, and whose credentials administer. */
+export const PLATFORM_AGENCY_ID = 'ag_platform';
+/**
+ * Whether a credential of `agencyId` may hold `scope` at all: a platform scope reads or changes every agency's
+ * data, so the operator agency's credentials only. The one rule the admin API (issuing) and the token endpoint
+ * (granting) both apply; operations also need an entitlement, which each checks against its own reading.
+ */
+export const mayHoldScope = (agencyId: string, scope: string): boolean =>
+  !(PLATFORM_SCOPES as readonly string[]).includes(scope) || agencyId === PLATFORM_AGENCY_ID;
 export const SCOPES = [...OPERATIONS, ...PLATFORM_SCOPES, ...AGENCY_SCOPES] as const;
 export type Scope = (typeof SCOPES)[number];
 export const ScopeSchema = z.enum(SCOPES);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { canonicalJson } from '../audit/canonical';
 import type { Caller } from '../auth/caller';
+import { insufficientScope } from '../auth/challenge';
 import { assertTokenLive } from '../auth/tokens';
 import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import type { Operation } from '../identity/model';
@@ -29,13 +30,7 @@ export interface Authorization {
  */
 export function authorize(caller: Caller, operation: Operation, purpose: string): Authorization {
   const { claims } = caller;
-  if (!caller.scopes.includes(operation)) {
-    throw new ForbiddenError(`This call needs scope ${operation}; the token has ${claims.scope || 'none'}.`, {
-      headers: {
-        'WWW-Authenticate': `Bearer realm="national-data-gateway", error="insufficient_scope", scope="${operation}"`,
-      },
-    });
-  }
+  if (!caller.scopes.includes(operation)) throw insufficientScope('This call', [operation], caller.scopes);
   const entitlement = claims.ent?.[operation];
   if (!entitlement) throw new ForbiddenError(`Agency ${caller.agencyId} is not entitled to ${operation}.`);
   if (!entitlement.p.includes(purpose)) {
