@@ -12,6 +12,7 @@ import {
 import type { JSONWebKeySet } from 'jose';
 import type { SigningKeys } from '../auth/keys';
 import type { Config } from '../config';
+import { dayCounterNames } from '../ledger/counters';
 import { usageKeys } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
 import { queryAll } from '../storage/paginate';
@@ -380,7 +381,7 @@ export class AuditLog {
       const key = usageKeys.day(agencyId, period, day.slice(8, 10));
       const at = usage.get(key.pk + key.sk) ?? { key, counts: new Map() };
       usage.set(key.pk + key.sk, at);
-      for (const name of [usageKeys.dayCalls(operation), usageKeys.purpose(operation, purpose)]) {
+      for (const name of [dayCounterNames.opCalls(operation), dayCounterNames.purpose(operation, purpose)]) {
         at.counts.set(name, (at.counts.get(name) ?? 0) + 1);
       }
     }

@@ -37,6 +37,8 @@ export const laneKeys = {
     pk: `RATE#${agencyId}#${windowStart}#${lane}`,
     sk: 'WINDOW',
   }),
+  /** The lane a month or window item is, read back from its key. */
+  laneOf: (item: Record<string, unknown>): number => Number(String(item.pk).split('#').at(-1)),
 };
 
 /** Facts that cannot become false (within a period, a lane's count only grows), so a process may keep them. */

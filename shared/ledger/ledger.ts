@@ -18,6 +18,7 @@ import { isDependencyUnavailable, isTransactionConflict } from '../storage/error
 import { type RetryPolicy, TRANSIENT_RETRY, withRetry } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
 import type { TransactItem } from '../storage/transact';
+import { counterNames } from './counters';
 import { DEFAULT_LANES, FullLanes, laneKeys, laneShare, pickLanes, usableLanes } from './lanes';
 import { periodOf } from './period';
 
@@ -144,15 +145,6 @@ export function rateWindow(limits: Pick<PlanLimits, 'r' | 'b'>, at: Date) {
   const start = epoch - (epoch % seconds);
   return { seconds, start, resetsIn: start + seconds - epoch };
 }
-
-/** Counter attribute names, flat so that ADD creates them on first use. */
-export const counterNames = {
-  opCalls: (op: string) => `calls#${op}`,
-  opBillable: (op: string, plan: string, version: number) => `billable#${op}#${plan}@${version}`,
-  reversed: (op: string, plan: string, version: number) => `reversed#${op}#${plan}@${version}`,
-  /** Calls (billable or not) metered with a plan version: which versions a period used. */
-  planCalls: (plan: string, version: number) => `plan#${plan}@${version}`,
-};
 
 /** Attempts of one call's transaction, and how long they may take, before it is answered 503 (the function has 10 s). */
 const MAX_ATTEMPTS = 20;
@@ -759,9 +751,7 @@ export async function capLanes(
   const items = await batchGetAll(client, ledgerTable, keys, true);
   // Nothing counted this period: the new shares apply as they are.
   if (!items.some((item) => Number(item.calls ?? 0) > 0)) return { used: 0, capped: 0 };
-  const calls = new Map(
-    items.map((item) => [Number((item.pk as string).split('#').at(-1)), Number(item.calls ?? 0)]),
-  );
+  const calls = new Map(items.map((item) => [laneKeys.laneOf(item), Number(item.calls ?? 0)]));
   const used = [...calls.values()].reduce((sum, n) => sum + n, 0);
   const left = Math.max(0, limits.q - used);
   const open = usableLanes(limits.q, limits.n);

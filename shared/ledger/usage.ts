@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch';
+import { parseCounter, parseDayCounter } from './counters';
 import { DEFAULT_LANES, laneKeys } from './lanes';
 import { ledgerKeys } from './ledger';
 import { periodsBetween } from './period';
@@ -32,8 +33,6 @@ export const usageKeys = {
     pk: `USAGE#${agencyId}#${period}`,
     sk: `DAY#${day}`,
   }),
-  dayCalls: (op: string) => `calls#${op}`,
-  purpose: (op: string, purpose: string) => `purpose#${op}#${purpose}`,
 };
 
 /** Where an agency's counters live: its id and how many lanes its calls were spread over (never fewer than now). */
@@ -68,30 +67,40 @@ export function addCounters(counters: PeriodCounters, item: Record<string, unkno
     counters.operations[name] ??= { calls: 0, billable: 0 };
     return counters.operations[name];
   };
-  for (const [key, raw] of Object.entries(item)) {
+  for (const [name, raw] of Object.entries(item)) {
+    const counter = parseCounter(name);
+    if (!counter) continue;
     const value = Number(raw);
-    const parts = key.split('#');
-    if (key === 'calls') counters.calls += value;
-    if (key === 'billable') counters.billable += value;
-    if (parts[0] === 'calls' && parts[1]) op(parts[1]).calls += value;
-    if (parts[0] === 'billable' && parts[1] && parts[2]) {
-      op(parts[1]).billable += value;
-      bump(counters.pricing, parts[1], parts[2], value);
+    switch (counter.kind) {
+      case 'calls':
+        counters.calls += value;
+        break;
+      case 'billable':
+        counters.billable += value;
+        break;
+      case 'opCalls':
+        op(counter.op).calls += value;
+        break;
+      case 'opBillable':
+        op(counter.op).billable += value;
+        bump(counters.pricing, counter.op, counter.planVersion, value);
+        break;
+      case 'planCalls':
+        counters.plans[counter.planVersion] = (counters.plans[counter.planVersion] ?? 0) + value;
+        break;
+      case 'reversed':
+        bump(counters.reversed, counter.op, counter.planVersion, value);
+        break;
     }
-    if (parts[0] === 'plan' && parts[1]) counters.plans[parts[1]] = (counters.plans[parts[1]] ?? 0) + value;
-    if (parts[0] === 'reversed' && parts[1] && parts[2]) bump(counters.reversed, parts[1], parts[2], value);
   }
 }
 
 /** Adds one sealed day of usage (per operation, per purpose). */
 function addDay(counters: PeriodCounters, day: string, item: Record<string, unknown>): void {
-  for (const [key, raw] of Object.entries(item)) {
-    const value = Number(raw);
-    const parts = key.split('#');
-    if (parts[0] === 'calls' && parts[1]) bump(counters.days, day, parts[1], value);
-    if (parts[0] === 'purpose' && parts[1] && parts[2]) {
-      bump(counters.purposes, parts[1], parts.slice(2).join('#'), value);
-    }
+  for (const [name, raw] of Object.entries(item)) {
+    const counter = parseDayCounter(name);
+    if (counter?.kind === 'opCalls') bump(counters.days, day, counter.op, Number(raw));
+    if (counter?.kind === 'purpose') bump(counters.purposes, counter.op, counter.purpose, Number(raw));
   }
 }
 

@@ -8,8 +8,8 @@ import { canonicalJson, sha256Hex } from '../../../shared/audit/canonical';
 import { type SignedStatement, verifyStatementFile } from '../../../shared/billing/signed';
 import type { Statement } from '../../../shared/billing/statement';
 import type { Operation } from '../../../shared/identity/model';
+import { counterNames } from '../../../shared/ledger/counters';
 import { laneKeys } from '../../../shared/ledger/lanes';
-import { counterNames } from '../../../shared/ledger/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 // 30/11 23:50 in Hà Nội: November has not ended yet.
