@@ -222,7 +222,7 @@ try {
     scopes: ['citizen:read'],
     policyVersion: 1,
     entitlements: {},
-    limits: { plan: 'BENCH', v: 1, q: 1, r: 1, b: 1 },
+    limits: { plan: 'BENCH', planVersion: 1, monthlyQuota: 1, ratePerSecond: 1, burst: 1 },
   };
   const fresh = await Promise.all(
     Array.from({ length: quick ? 500 : 2000 }, async () => (await deps.tokens.issue(subject)).token),
@@ -318,11 +318,11 @@ try {
   // What the token carries: the plan's limits and the agency's lane count.
   const limits = {
     plan: 'BENCH',
-    v: benchAgency.planVersion ?? 1,
-    q: 100_000_000,
-    r: 10_000,
-    b: 100_000,
-    n: benchAgency.ledgerLanes,
+    planVersion: benchAgency.planVersion ?? 1,
+    monthlyQuota: 100_000_000,
+    ratePerSecond: 10_000,
+    burst: 100_000,
+    lanes: benchAgency.ledgerLanes,
   };
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   let direct = 0;

@@ -4,7 +4,7 @@ import { adminServiceOf } from '../functions/admin/app';
 import { searchTarget } from '../functions/registry/refusals';
 import type { AuditEvent } from '../shared/audit/model';
 import { AuditTrail } from '../shared/audit/trail';
-import { billingKeys } from '../shared/billing/service';
+import { billingKeys } from '../shared/billing/statement-repository';
 import type { GatewayDeps } from '../shared/deps';
 import { type AdminContext, PLATFORM_AGENCY_ID } from '../shared/identity/admin-service';
 import {
@@ -35,7 +35,7 @@ export async function writeRegistryRecords(
   await writeRegisterRecords(store, tableName, records);
 }
 
-/** The documented demo records (DESIGN.md), written idempotently on every start. */
+/** The demo records the README's quick start names (shared/registry/model.ts), written idempotently on every start. */
 export async function seedDemoRecords(store: DynamoDBDocumentClient, tables: TableNames): Promise<void> {
   await writeRegistryRecords(store, tables.registry, { citizens: demoCitizens, businesses: demoBusinesses });
 }
@@ -413,7 +413,7 @@ async function meterDemoCalls(deps: GatewayDeps, agencyId: string, clientId: str
       : undefined;
   const limits = {
     ...(plan ? limitsOf(plan) : defaultLimits(deps.config)),
-    n: agency.ledgerLanes ?? DEFAULT_LANES,
+    lanes: agency.ledgerLanes ?? DEFAULT_LANES,
   };
   const ledger = new Ledger(deps.store, deps.tables, deps.logger);
   let minute = 0;

@@ -90,7 +90,7 @@ const IssueCredentialSchema = z
   .strict()
   .openapi('IssueCredential');
 
-const IssuedCredentialSchema = CredentialSchema.extend({
+export const IssuedCredentialSchema = CredentialSchema.extend({
   clientSecret: z
     .string()
     .optional()

@@ -1,7 +1,8 @@
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv, toCsv } from '../../shared/billing/csv';
+import { BillingReports } from '../../shared/billing/reports';
 import { BillingService } from '../../shared/billing/service';
-import { usageReport } from '../../shared/billing/usage-report';
+import { StatementRepository } from '../../shared/billing/statement-repository';
 import type { GatewayDeps } from '../../shared/deps';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { csvHeaders, signedFileOf, wantsCsv } from './answers';
@@ -11,17 +12,19 @@ import { selfRoutes } from './self-app';
 /** Everything under /billing: scope billing:read (closing a period needs billing:close). */
 export function billingRoutes(deps: GatewayDeps): Router {
   const router = newRouter();
-  const billing = new BillingService(deps, { vatPercent: deps.config.BILLING_VAT_PERCENT });
+  const statements = new StatementRepository(deps.store, deps.tables.ledger);
+  const billing = new BillingService(deps, statements, { vatPercent: deps.config.BILLING_VAT_PERCENT });
+  const reports = new BillingReports(deps, statements, billing);
   router.use('/billing/*', requireAuth(deps, { anyOf: ['billing:read', 'billing:close'], liveCheck: true }));
   // Self-service (/me) reads what the billing function already reads, for the caller's own agency only.
-  router.route('/', selfRoutes(deps, billing));
+  router.route('/', selfRoutes(deps, billing, reports));
 
   router.openapi(r.usageRoute, async (c) => {
     const { agency, ...query } = c.req.valid('query');
     const agencies = agency
       ? [(await deps.control.getAgency(agency)) ?? { id: agency }]
       : await deps.control.allAgencies();
-    return c.json(await usageReport(deps, agencies, query), 200);
+    return c.json(await reports.usage(agencies, query), 200);
   });
 
   router.openapi(r.statementRoute, async (c) => {
@@ -44,7 +47,7 @@ export function billingRoutes(deps: GatewayDeps): Router {
   router.openapi(r.statementEntriesRoute, async (c) => {
     const { period } = c.req.valid('param');
     const q = c.req.valid('query');
-    const page = await billing.entries(q.agency, period, q);
+    const page = await reports.entries(q.agency, period, q);
     const purposeNames = await deps.purposes.names(page.items.map((e) => e.purpose));
     if (wantsCsv(c.req.header('Accept'))) {
       const rows = [
@@ -84,16 +87,16 @@ export function billingRoutes(deps: GatewayDeps): Router {
 
   router.openapi(r.reversalsRoute, async (c) => {
     const { agency, period } = c.req.valid('query');
-    return c.json({ items: await billing.reversals(agency, period) }, 200);
+    return c.json({ items: await reports.reversals(agency, period) }, 200);
   });
 
   router.openapi(r.budgetsRoute, async (c) =>
-    c.json(await billing.budgets(c.req.valid('param').period), 200),
+    c.json(await reports.budgets(c.req.valid('param').period), 200),
   );
 
   router.openapi(r.summaryRoute, async (c) => {
     const { period } = c.req.valid('param');
-    const summary = await billing.summary(period, c.req.valid('query').top);
+    const summary = await reports.summary(period, c.req.valid('query').top);
     const codes = Object.values(summary.byPurpose).flatMap(Object.keys);
     return c.json({ ...summary, purposeNames: await deps.purposes.names(codes) }, 200);
   });

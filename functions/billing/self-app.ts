@@ -2,8 +2,8 @@ import { type AuditRecord, queryAudit } from '../../shared/audit/query';
 import { auditOrder } from '../../shared/audit/trail';
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv } from '../../shared/billing/csv';
+import type { BillingReports } from '../../shared/billing/reports';
 import type { BillingService } from '../../shared/billing/service';
-import { usageReport } from '../../shared/billing/usage-report';
 import type { GatewayDeps } from '../../shared/deps';
 import { BadRequestError, NotFoundError } from '../../shared/errors';
 import { newRouter, type Router } from '../../shared/http/app';
@@ -27,7 +27,7 @@ export const SELF_USAGE_MONTHS = 36;
  * Self-service for any agency (scope self:read): its own account, usage, statements and calls. Every answer is
  * for the agency the token names; no parameter names another one, and an `agency` parameter is refused.
  */
-export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
+export function selfRoutes(deps: GatewayDeps, billing: BillingService, reports: BillingReports): Router {
   const router = newRouter();
   router.use('/me/*', requireAuth(deps, { anyOf: ['self:read'], liveCheck: true }));
   router.use('/me/*', async function refuseAgencyParameter(c, next) {
@@ -77,7 +77,7 @@ export function selfRoutes(deps: GatewayDeps, billing: BillingService): Router {
 
   router.openapi(r.getMyUsageRoute, async (c) => {
     const agency = c.get('liveAgency');
-    return c.json(await usageReport(deps, [agency], c.req.valid('query'), SELF_USAGE_MONTHS), 200);
+    return c.json(await reports.usage([agency], c.req.valid('query'), SELF_USAGE_MONTHS), 200);
   });
 
   router.openapi(r.getMyStatementRoute, async (c) => {
@@ -117,8 +117,8 @@ function defaultAccountLimits(config: GatewayDeps['config']) {
   const limits = defaultLimits(config);
   return {
     source: 'default' as const,
-    rateLimit: { perSecond: limits.r, burst: limits.b },
-    monthlyQuota: limits.q,
+    rateLimit: { perSecond: limits.ratePerSecond, burst: limits.burst },
+    monthlyQuota: limits.monthlyQuota,
   };
 }
 

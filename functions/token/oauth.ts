@@ -213,7 +213,7 @@ export function oauthRoutes(deps: GatewayDeps): Router {
       entitlements: compactEntitlements(client.entitlements.filter((e) => operations.has(e.operation))),
       limits: {
         ...(plan ? limitsOf(plan) : defaultLimits(deps.config)),
-        n: client.agency.ledgerLanes ?? DEFAULT_LANES,
+        lanes: client.agency.ledgerLanes ?? DEFAULT_LANES,
       },
       budget: client.agency.budget,
     });

@@ -1,7 +1,7 @@
 import { type JWTPayload, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AgencySuspendedError, UnauthorizedError } from '../errors';
 import type { Entitlement, Operation } from '../identity/model';
-import type { PlanLimits } from '../identity/plans';
+import type { Limits } from '../identity/plans';
 import { bearerChallenge } from './challenge';
 import { SIGNING_ALG, type SigningKeys } from './keys';
 
@@ -11,7 +11,39 @@ export const ACCESS_TOKEN_TYP = 'at+jwt';
 /** What an agency may do per operation, as carried in the token (see Agency.policyVersion). */
 export type TokenEntitlements = Partial<Record<Operation, { p: string[]; f?: string[]; c?: string }>>;
 
-export interface AccessTokenClaims extends JWTPayload {
+/**
+ * The limits as a token carries them, under short names: tokens stay small, and tokens already issued stay valid.
+ * Mapped to and from Limits here only, when a token is issued and when it is verified.
+ */
+export interface LimitClaim {
+  plan: string;
+  v: number;
+  q: number;
+  r: number;
+  b: number;
+  n?: number | undefined;
+}
+
+const toLimitClaim = (limits: Limits): LimitClaim => ({
+  plan: limits.plan,
+  v: limits.planVersion,
+  q: limits.monthlyQuota,
+  r: limits.ratePerSecond,
+  b: limits.burst,
+  ...(limits.lanes !== undefined ? { n: limits.lanes } : {}),
+});
+
+const fromLimitClaim = (claim: LimitClaim): Limits => ({
+  plan: claim.plan,
+  planVersion: claim.v,
+  monthlyQuota: claim.q,
+  ratePerSecond: claim.r,
+  burst: claim.b,
+  ...(claim.n !== undefined ? { lanes: claim.n } : {}),
+});
+
+/** The claims of an access token but its limits, alike as signed and as the gateway reads them. */
+interface GatewayClaims extends JWTPayload {
   iss: string;
   aud: string;
   sub: string;
@@ -21,13 +53,23 @@ export interface AccessTokenClaims extends JWTPayload {
   /** The agency's policy version when the token was minted; a newer one makes the token stale. */
   pv: number;
   ent: TokenEntitlements;
-  /** Quota and rate limit of the agency's plan version, enforced by the ledger transaction. */
-  lim: PlanLimits;
   /** The agency's enforced monthly budget cap in VND, if any. */
   bud?: { cap: number } | undefined;
   jti: string;
   iat: number;
   exp: number;
+}
+
+/** An access token's payload as it is signed. */
+export interface AccessTokenPayload extends GatewayClaims {
+  /** Quota and rate limit of the agency's plan version, enforced by the ledger transaction. */
+  lim: LimitClaim;
+}
+
+/** A verified access token's claims as the gateway reads them: its `lim` claim expanded into `limits`. */
+export interface AccessTokenClaims extends GatewayClaims {
+  /** Quota and rate limit of the agency's plan version, enforced by the ledger transaction. */
+  limits: Limits;
 }
 
 export interface TokenServiceOptions {
@@ -80,7 +122,7 @@ export class TokenService {
     scopes: string[];
     policyVersion: number;
     entitlements: TokenEntitlements;
-    limits: PlanLimits;
+    limits: Limits;
     budget?: { capVnd: number; enforce: boolean } | undefined;
   }): Promise<{ token: string; expiresIn: number }> {
     const { kid, key } = await this.keys.signingKey();
@@ -91,7 +133,7 @@ export class TokenService {
       scope: subject.scopes.join(' '),
       pv: subject.policyVersion,
       ent: subject.entitlements,
-      lim: subject.limits,
+      lim: toLimitClaim(subject.limits),
       ...(subject.budget?.enforce ? { bud: { cap: subject.budget.capVnd } } : {}),
     })
       .setProtectedHeader({ alg: SIGNING_ALG, kid, typ: ACCESS_TOKEN_TYP })
@@ -136,11 +178,17 @@ export class TokenService {
           requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti'],
         },
       );
-      if (typeof payload.client_id !== 'string' || typeof payload.agency !== 'string') {
+      if (
+        typeof payload.client_id !== 'string' ||
+        typeof payload.agency !== 'string' ||
+        typeof payload.lim !== 'object' ||
+        payload.lim === null
+      ) {
         throw new InvalidTokenError('the token lacks the gateway claims');
       }
+      const { lim, ...rest } = payload as AccessTokenPayload;
       // Frozen: the same claims object answers every later request with this token.
-      const claims = deepFreeze(payload) as AccessTokenClaims;
+      const claims = deepFreeze({ ...rest, limits: fromLimitClaim(lim) });
       this.remember(token, { claims, kid });
       return claims;
     } catch (error) {

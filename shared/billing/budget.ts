@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PaymentRequiredError } from '../errors';
-import type { PlanLimits, PlanRepository } from '../identity/plans';
+import type { Limits, PlanRepository } from '../identity/plans';
 import type { Authorization } from '../ledger/broker';
 import { rateWindow } from '../ledger/ledger';
 import { periodOf } from '../ledger/period';
@@ -41,7 +41,7 @@ export class BudgetGuard {
     const cap = auth.budgetCapVnd;
     if (cap === undefined) return;
     const { period, nextPeriodStart } = periodOf(at);
-    const key = `${agencyId}|${period}|${auth.limits.plan}@${auth.limits.v}|${auth.limits.n}`;
+    const key = `${agencyId}|${period}|${auth.limits.plan}@${auth.limits.planVersion}|${auth.limits.lanes}`;
     const now = Date.now();
     let snapshot = this.snapshots.get(key);
     if (
@@ -67,7 +67,7 @@ export class BudgetGuard {
     const [counters] = await readCounters(
       this.client,
       this.ledgerTable,
-      { id: agencyId, ledgerLanes: auth.limits.n },
+      { id: agencyId, ledgerLanes: auth.limits.lanes },
       period,
       period,
       { consistent: true, days: false },
@@ -76,7 +76,7 @@ export class BudgetGuard {
       agency: { id: agencyId, name: '' },
       period,
       counters,
-      feePlan: { code: auth.limits.plan, version: auth.limits.v },
+      feePlan: { code: auth.limits.plan, version: auth.limits.planVersion },
       adjustments: [],
       vatPercent: this.vatPercent,
     });
@@ -88,9 +88,10 @@ export class BudgetGuard {
    * time since admits at most `burst` calls, each at most the plan's highest price (VAT included), plus the
    * monthly fee if the snapshot had no call yet.
    */
-  private async maxAddedSince(limits: PlanLimits, snapshot: Snapshot, now: number): Promise<bigint> {
+  private async maxAddedSince(limits: Limits, snapshot: Snapshot, now: number): Promise<bigint> {
     const plan =
-      (limits.plan !== NO_PLAN.code && (await this.plans.version(limits.plan, limits.v))) || NO_PLAN;
+      (limits.plan !== NO_PLAN.code && (await this.plans.version(limits.plan, limits.planVersion))) ||
+      NO_PLAN;
     const highest = Math.max(
       0,
       ...Object.keys({ ...plan.unitPricesVnd, ...plan.tiersVnd }).flatMap((op) =>
@@ -100,7 +101,7 @@ export class BudgetGuard {
     const first = rateWindow(limits, new Date(snapshot.readAt)).start;
     const last = rateWindow(limits, new Date(now)).start;
     const windows = Math.floor((last - first) / rateWindow(limits, new Date(now)).seconds) + 1;
-    const calls = BigInt(windows * limits.b);
+    const calls = BigInt(windows * limits.burst);
     const fee = BigInt(snapshot.calls === 0 ? plan.monthlyFeeVnd : 0);
     const vat = BigInt(100 + this.vatPercent);
     return ((calls * BigInt(highest) + fee) * vat + 99n) / 100n + 1n;

@@ -1,5 +1,6 @@
 import { OPERATIONS } from '../identity/model';
 import type { Plan, PlanRepository, PriceTier } from '../identity/plans';
+import { periodOf, startOfVietnamDay } from '../ledger/period';
 import type { PeriodCounters } from '../ledger/usage';
 import { times, toVnd, vatOn } from './money';
 
@@ -24,6 +25,12 @@ export const planRef = (code: string, version: number) => `${code}@${version}`;
 export function parsePlanRef(ref: string): { code: string; version: number } {
   const at = ref.lastIndexOf('@');
   return { code: ref.slice(0, at), version: Number(ref.slice(at + 1)) };
+}
+
+/** The UTC instants bounding a period (`YYYY-MM`) in Asia/Ho_Chi_Minh. */
+export function periodBounds(period: string) {
+  const position = periodOf(startOfVietnamDay(`${period}-01`));
+  return { start: position.periodStart, end: position.nextPeriodStart };
 }
 
 /** One priced run of calls: positions fromCall..toCall of the operation's chargeable calls this month. */

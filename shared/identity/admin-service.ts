@@ -42,7 +42,7 @@ export interface AdminServiceDeps {
   capLanes: (
     agencyId: string,
     at: Date,
-    limits: { q: number; n: number },
+    limits: { monthlyQuota: number; lanes: number },
     lanesBefore: number,
   ) => Promise<unknown>;
 }
@@ -434,7 +434,12 @@ export class AdminService {
         ? (await this.deps.plans.version(before.planCode, before.planVersion))?.monthlyQuota
         : this.deps.defaultMonthlyQuota;
     if (quotaBefore === plan.monthlyQuota && lanesBefore === lanes) return;
-    await this.deps.capLanes(before.id, this.deps.now(), { q: plan.monthlyQuota, n: lanes }, lanesBefore);
+    await this.deps.capLanes(
+      before.id,
+      this.deps.now(),
+      { monthlyQuota: plan.monthlyQuota, lanes },
+      lanesBefore,
+    );
   }
 
   listPlans(): Promise<Plan[]> {

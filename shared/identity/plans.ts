@@ -64,23 +64,27 @@ export interface Plan extends PlanInput {
   createdAt: string;
 }
 
-/** The limits a token carries so the ledger transaction can enforce them without reading the plan. */
-export interface PlanLimits {
+/**
+ * The limits a call is held to: its agency's plan version's quota and rate limit (or the platform defaults), carried
+ * by its token so the ledger transaction can enforce them without reading the plan. The token carries them under
+ * short claim names (shared/auth/tokens.ts maps them, there only).
+ */
+export interface Limits {
   plan: string;
-  v: number;
-  q: number;
-  r: number;
-  b: number;
+  planVersion: number;
+  monthlyQuota: number;
+  ratePerSecond: number;
+  burst: number;
   /** The agency's ledger lanes (shared/ledger/lanes.ts): an agency's, not a plan's, added when a token is issued. */
-  n?: number | undefined;
+  lanes?: number | undefined;
 }
 
-export const limitsOf = (plan: Plan): PlanLimits => ({
+export const limitsOf = (plan: Plan): Limits => ({
   plan: plan.code,
-  v: plan.version,
-  q: plan.monthlyQuota,
-  r: plan.rateLimit.perSecond,
-  b: plan.rateLimit.burst,
+  planVersion: plan.version,
+  monthlyQuota: plan.monthlyQuota,
+  ratePerSecond: plan.rateLimit.perSecond,
+  burst: plan.rateLimit.burst,
 });
 
 /** Limits for an agency with no plan: metered, priced at zero, limited by the platform defaults. */
@@ -88,12 +92,12 @@ export const defaultLimits = (config: {
   DEFAULT_MONTHLY_QUOTA: number;
   DEFAULT_RATE_PER_SECOND: number;
   DEFAULT_RATE_BURST: number;
-}): PlanLimits => ({
+}): Limits => ({
   plan: 'NONE',
-  v: 0,
-  q: config.DEFAULT_MONTHLY_QUOTA,
-  r: config.DEFAULT_RATE_PER_SECOND,
-  b: Math.max(config.DEFAULT_RATE_BURST, config.DEFAULT_RATE_PER_SECOND),
+  planVersion: 0,
+  monthlyQuota: config.DEFAULT_MONTHLY_QUOTA,
+  ratePerSecond: config.DEFAULT_RATE_PER_SECOND,
+  burst: Math.max(config.DEFAULT_RATE_BURST, config.DEFAULT_RATE_PER_SECOND),
 });
 
 const planKeys = {

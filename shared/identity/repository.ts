@@ -10,10 +10,10 @@ import {
 import { z } from 'zod';
 import { ConflictError, ServiceUnavailableError } from '../errors';
 import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../storage/cursor';
-import { isInvalidStartKey } from '../storage/errors';
+import { isConditionFailure, isInvalidStartKey } from '../storage/errors';
 import { queryAll } from '../storage/paginate';
 import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
-import { type TransactItem, transactOrConflict } from '../storage/transact';
+import { namedItems, type TransactItem, transactOrConflict } from '../storage/transact';
 import type { Agency, Credential, Entitlement } from './model';
 
 /** Key layout of the control table. */
@@ -211,27 +211,29 @@ export class ControlRepository {
     witnessClientId: string,
     also: TransactItem[] = [],
   ): Promise<boolean> {
-    const items: TransactItem[] = [
-      this.credentialPut(credential, expectedUpdatedAt),
+    const { items, reasonsOf } = namedItems(
       {
-        ConditionCheck: {
-          TableName: this.tableName,
-          Key: controlKeys.credential(witnessClientId),
-          ConditionExpression: '#status = :active AND contains(scopes, :admin)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':active': 'active', ':admin': 'admin' },
+        credential: this.credentialPut(credential, expectedUpdatedAt),
+        witness: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: controlKeys.credential(witnessClientId),
+            ConditionExpression: '#status = :active AND contains(scopes, :admin)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':active': 'active', ':admin': 'admin' },
+          },
         },
       },
-      ...also,
-    ];
+      also,
+    );
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = (error.CancellationReasons ?? []).map((r) => r.Code === 'ConditionalCheckFailed');
-      if (reasons[1] && !reasons[0]) return false;
-      if (reasons.some(Boolean)) {
+      const reasons = reasonsOf(error.CancellationReasons);
+      if (reasons.failed('witness') && !reasons.failed('credential')) return false;
+      if (isConditionFailure(error)) {
         throw new ConflictError(
           `Credential ${credential.clientId} was changed by someone else; read it again and retry.`,
         );

@@ -6,7 +6,7 @@ import { insufficientScope } from '../auth/challenge';
 import { assertTokenLive } from '../auth/tokens';
 import { ForbiddenError, ServiceUnavailableError } from '../errors';
 import type { Operation } from '../identity/model';
-import type { PlanLimits } from '../identity/plans';
+import type { Limits } from '../identity/plans';
 import { type ControlRepository, controlKeys } from '../identity/repository';
 import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
@@ -18,7 +18,7 @@ export interface Authorization {
   purpose: string;
   fields?: string[] | undefined;
   covertUntil?: string | undefined;
-  limits: PlanLimits;
+  limits: Limits;
   policyVersion: number;
   /** An enforced monthly budget cap (VND, VAT included). */
   budgetCapVnd?: number | undefined;
@@ -44,7 +44,7 @@ export function authorize(caller: Caller, operation: Operation, purpose: string)
     purpose,
     fields: entitlement.f,
     covertUntil: entitlement.c,
-    limits: claims.lim,
+    limits: claims.limits,
     policyVersion: claims.pv,
     budgetCapVnd: claims.bud?.cap,
   };
@@ -93,7 +93,7 @@ export async function readForCall(
     clientId: string;
     agencyId: string;
     policyVersion: number;
-    limits: PlanLimits;
+    limits: Limits;
     at: Date;
   },
   recordKey?: Record<string, string>,

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  type CancellationReason,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -11,13 +15,13 @@ import type { AuditEvent } from '../audit/model';
 import { auditItem } from '../audit/trail';
 import { AppError, ConflictError, ServiceUnavailableError, TooManyRequestsError } from '../errors';
 import type { Operation } from '../identity/model';
-import type { PlanLimits } from '../identity/plans';
+import type { Limits } from '../identity/plans';
 import type { Logger } from '../log';
 import { batchGetAll } from '../storage/batch';
 import { isDependencyUnavailable, isTransactionConflict } from '../storage/errors';
 import { type RetryPolicy, TRANSIENT_RETRY, withRetry } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
-import type { TransactItem } from '../storage/transact';
+import { namedItems, type TransactItem } from '../storage/transact';
 import { counterNames } from './counters';
 import { DEFAULT_LANES, FullLanes, laneKeys, laneShare, pickLanes, usableLanes } from './lanes';
 import { periodOf } from './period';
@@ -31,7 +35,7 @@ export interface MeteredCall {
   clientId: string;
   agencyId: string;
   policyVersion: number;
-  limits: PlanLimits;
+  limits: Limits;
   operation: Operation;
   purpose: string;
   officerId?: string | undefined;
@@ -139,8 +143,8 @@ export const ledgerKeys = {
  * perSecond, a full burst is available at each window start, and at a window boundary at most 2 x burst
  * calls can pass within one window's length (the usual fixed-window edge; stated in the README).
  */
-export function rateWindow(limits: Pick<PlanLimits, 'r' | 'b'>, at: Date) {
-  const seconds = Math.max(1, Math.ceil(limits.b / limits.r));
+export function rateWindow(limits: Pick<Limits, 'ratePerSecond' | 'burst'>, at: Date) {
+  const seconds = Math.max(1, Math.ceil(limits.burst / limits.ratePerSecond));
   const epoch = Math.floor(at.getTime() / 1000);
   const start = epoch - (epoch % seconds);
   return { seconds, start, resetsIn: start + seconds - epoch };
@@ -209,7 +213,7 @@ export interface LanePlan {
 
 type Placement =
   | { placed: true }
-  | { placed: false; reason: 'record'; item?: Record<string, unknown> | undefined }
+  | { placed: false; reason: 'record'; item?: Record<string, AttributeValue> | undefined }
   | { placed: false; reason: 'quota' | 'rate' | 'guard' };
 
 /**
@@ -233,37 +237,38 @@ export class Ledger {
 
   private geometry(
     agencyId: string,
-    limits: PlanLimits,
+    limits: Limits,
     at: Date,
     policyVersion: number,
     caps = new Map<number, number>(),
   ): Geometry {
     const { period, nextPeriodStart } = periodOf(at);
     const window = rateWindow(limits, at);
-    const lanes = limits.n ?? DEFAULT_LANES;
+    const lanes = limits.lanes ?? DEFAULT_LANES;
+    const { monthlyQuota: quota, burst } = limits;
     return {
-      limitsId: limitsId({ q: limits.q, n: lanes }),
+      limitsId: limitsId({ monthlyQuota: quota, lanes }),
       caps,
       period,
       nextPeriodStart,
       window,
       lanes,
-      quota: limits.q,
-      burst: limits.b,
-      usableMonth: usableLanes(limits.q, lanes),
-      usableWindow: usableLanes(limits.b, lanes),
-      monthShare: (lane) => caps.get(lane) ?? laneShare(limits.q, lanes, lane),
-      windowShare: (lane) => laneShare(limits.b, lanes, lane),
+      quota,
+      burst,
+      usableMonth: usableLanes(quota, lanes),
+      usableWindow: usableLanes(burst, lanes),
+      monthShare: (lane) => caps.get(lane) ?? laneShare(quota, lanes, lane),
+      windowShare: (lane) => laneShare(burst, lanes, lane),
       // Per policy version too: a plan change may re-cap the lanes (capLanes), and a lane full before may open.
-      fullMonth: this.full.get(`M|${agencyId}|${period}|${limits.q}|${lanes}|${policyVersion}`),
-      fullWindow: this.full.get(`W|${agencyId}|${window.start}|${limits.b}|${lanes}`),
+      fullMonth: this.full.get(`M|${agencyId}|${period}|${quota}|${lanes}|${policyVersion}`),
+      fullWindow: this.full.get(`W|${agencyId}|${window.start}|${burst}|${lanes}`),
       monthKey: (lane) => laneKeys.month(agencyId, period, lane),
       windowKey: (lane) => laneKeys.window(agencyId, window.start, lane),
     };
   }
 
   /** Which lanes the first round trip reads: two month lanes and two window lanes, the same ones if it can. */
-  plan(agencyId: string, limits: PlanLimits, at: Date, policyVersion: number): LanePlan {
+  plan(agencyId: string, limits: Limits, at: Date, policyVersion: number): LanePlan {
     const g = this.geometry(agencyId, limits, at, policyVersion);
     const month = pickLanes(g.usableMonth, 2, g.fullMonth, this.random);
     let window = g.usableMonth === g.usableWindow ? month.filter((l) => !g.fullWindow.has(l)) : [];
@@ -278,7 +283,7 @@ export class Ledger {
   /** The lane counts among the items the first round trip returned. */
   observe(
     agencyId: string,
-    limits: PlanLimits,
+    limits: Limits,
     at: Date,
     policyVersion: number,
     plan: LanePlan,
@@ -332,7 +337,7 @@ export class Ledger {
         period: g.period,
         day: periodOf(call.at).day,
         plan: call.limits.plan,
-        planVersion: call.limits.v,
+        planVersion: call.limits.planVersion,
         billable: billable === 1,
         idempotencyKey: call.idempotencyKey,
       },
@@ -358,7 +363,7 @@ export class Ledger {
       }
       if (placed.reason === 'record') {
         // Our own earlier attempt landed and only its answer was lost: it is this call's entry.
-        const stored = placed.item ? unmarshall(placed.item as never) : undefined;
+        const stored = placed.item ? unmarshall(placed.item) : undefined;
         if ((stored?.event as AuditEvent | undefined)?.id === call.requestId) {
           return {
             outcome: 'committed',
@@ -449,40 +454,39 @@ export class Ledger {
         await this.readLanes(g, 'window', known);
         continue;
       }
-      const items = [record, this.windowUpdate(g, window)];
-      if (month !== undefined && billable !== undefined)
-        items.push(this.monthUpdate(call, g, month, billable));
-      // Only a counted call names the guard: the replay of a verification is answered again whatever it holds.
-      const guard =
-        counts && call.verification ? items.push(guardItem(this.tables.ledger, call.verification)) - 1 : -1;
+      const { items, reasonsOf } = namedItems({
+        record,
+        window: this.windowUpdate(g, window),
+        month:
+          month !== undefined && billable !== undefined
+            ? this.monthUpdate(call, g, month, billable)
+            : undefined,
+        // Only a counted call names the guard: the replay of a verification is answered again whatever it holds.
+        guard: counts && call.verification ? guardItem(this.tables.ledger, call.verification) : undefined,
+      });
       // One client token per attempt (a later attempt names other lanes), the same when an attempt is resent.
       const token = createHash('sha256')
         .update(`${call.requestId}:${record.Put?.Item?.pk}:${attempt}`)
         .digest('base64url')
         .slice(0, 32);
-      const reasons = await this.send(call, items, token);
-      if (!reasons) return { placed: true };
-      const code = (i: number) => reasons[i]?.Code ?? 'None';
-      if (code(0) === 'ConditionalCheckFailed') {
-        return {
-          placed: false,
-          reason: 'record',
-          item: reasons[0]?.Item as Record<string, unknown> | undefined,
-        };
-      }
-      if (guard >= 0 && code(guard) === 'ConditionalCheckFailed') return { placed: false, reason: 'guard' };
+      const cancelled = await this.send(call, items, token);
+      if (!cancelled) return { placed: true };
+      const reasons = reasonsOf(cancelled);
+      if (reasons.failed('record')) return { placed: false, reason: 'record', item: reasons.item('record') };
+      if (reasons.failed('guard')) return { placed: false, reason: 'guard' };
       let retryable =
-        RETRYABLE_CANCELLATIONS.has(code(0)) || (guard >= 0 && RETRYABLE_CANCELLATIONS.has(code(guard)));
+        RETRYABLE_CANCELLATIONS.has(reasons.code('record')) ||
+        RETRYABLE_CANCELLATIONS.has(reasons.code('guard'));
       const conflicted: ('month' | 'window')[] = [];
-      for (const [i, kind, lane] of [
-        [1, 'window', window],
-        [2, 'month', month],
+      for (const [kind, lane] of [
+        ['window', window],
+        ['month', month],
       ] as const) {
         if (lane === undefined) continue;
-        if (code(i) === 'ConditionalCheckFailed') {
+        if (reasons.failed(kind)) {
           (kind === 'month' ? g.fullMonth : g.fullWindow).add(lane);
           known[kind].set(lane, kind === 'month' ? g.monthShare(lane) : g.windowShare(lane));
-        } else if (RETRYABLE_CANCELLATIONS.has(code(i))) {
+        } else if (RETRYABLE_CANCELLATIONS.has(reasons.code(kind))) {
           avoid[kind].add(lane);
           readAll[kind] = false;
           // Worth reading again only if the call that holds it may have just filled it.
@@ -491,11 +495,11 @@ export class Ledger {
           retryable = true;
         }
       }
-      const conditionFailed = [1, 2].some((i) => code(i) === 'ConditionalCheckFailed');
+      const conditionFailed = reasons.failed('window') || reasons.failed('month');
       if (!conditionFailed && !retryable)
         throw this.unavailable(
           call,
-          new LedgerRetryError(`cancelled: ${reasons.map((r) => r.Code).join(',')}`),
+          new LedgerRetryError(`cancelled: ${cancelled.map((r) => r.Code).join(',')}`),
         );
       if (retryable && (attempt + 1 >= MAX_ATTEMPTS || Date.now() - started > ATTEMPT_BUDGET_MS)) {
         throw this.unavailable(
@@ -597,8 +601,8 @@ export class Ledger {
         ExpressionAttributeNames: {
           '#period': 'period',
           '#opCalls': counterNames.opCalls(call.operation),
-          '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.v),
-          '#planCalls': counterNames.planCalls(call.limits.plan, call.limits.v),
+          '#opBillable': counterNames.opBillable(call.operation, call.limits.plan, call.limits.planVersion),
+          '#planCalls': counterNames.planCalls(call.limits.plan, call.limits.planVersion),
         },
         ExpressionAttributeValues: {
           ':agency': call.agencyId,
@@ -621,7 +625,7 @@ export class Ledger {
     call: MeteredCall,
     items: TransactItem[],
     token: string,
-  ): Promise<{ Code?: string; Item?: unknown }[] | undefined> {
+  ): Promise<CancellationReason[] | undefined> {
     try {
       await withRetry(
         () => this.client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token })),
@@ -668,16 +672,16 @@ export class Ledger {
     if (reason === 'quota') {
       const retryAfter = Math.max(1, Math.ceil((g.nextPeriodStart.getTime() - call.at.getTime()) / 1000));
       return new TooManyRequestsError(
-        `Agency ${call.agencyId} has used its monthly quota of ${call.limits.q} calls for ${g.period}; it resets at ${g.nextPeriodStart.toISOString()}.`,
+        `Agency ${call.agencyId} has used its monthly quota of ${call.limits.monthlyQuota} calls for ${g.period}; it resets at ${g.nextPeriodStart.toISOString()}.`,
         retryAfter,
-        { extensions: { limit: 'monthly-quota', quota: call.limits.q, period: g.period } },
+        { extensions: { limit: 'monthly-quota', quota: call.limits.monthlyQuota, period: g.period } },
       );
     }
     if (reason === 'rate') {
       return new TooManyRequestsError(
-        `Rate limit: at most ${call.limits.b} calls per ${g.window.seconds} s (${call.limits.r}/s sustained) for agency ${call.agencyId}.`,
+        `Rate limit: at most ${call.limits.burst} calls per ${g.window.seconds} s (${call.limits.ratePerSecond}/s sustained) for agency ${call.agencyId}.`,
         g.window.resetsIn,
-        { extensions: { limit: 'rate', burst: call.limits.b, perSecond: call.limits.r } },
+        { extensions: { limit: 'rate', burst: call.limits.burst, perSecond: call.limits.ratePerSecond } },
       );
     }
     return this.unavailable(call, new LedgerRetryError('record already written'));
@@ -713,25 +717,31 @@ const NOTHING = { month: 0, window: 0 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** IETF httpapi RateLimit headers (draft) and X-Quota-Remaining, from what the call saw of its lanes. */
-export function usageHeaders(limits: PlanLimits, usage: UsageEstimate, at: Date): Record<string, string> {
+export function usageHeaders(limits: Limits, usage: UsageEstimate, at: Date): Record<string, string> {
   const window = rateWindow(limits, at);
   const { nextPeriodStart } = periodOf(at);
   const monthSeconds = Math.max(1, Math.ceil((nextPeriodStart.getTime() - at.getTime()) / 1000));
   return {
-    'RateLimit-Policy': `"burst";q=${limits.b};w=${window.seconds}, "month";q=${limits.q}`,
+    'RateLimit-Policy': `"burst";q=${limits.burst};w=${window.seconds}, "month";q=${limits.monthlyQuota}`,
     RateLimit: `"burst";r=${usage.windowLeft};t=${window.resetsIn}, "month";r=${usage.quotaLeft};t=${monthSeconds}`,
     'X-Quota-Remaining': String(usage.quotaLeft),
   };
 }
 
-/** Names the quota and lane count a set of lane caps was computed for. */
-export const limitsId = (limits: { q: number; n: number }) => `${limits.q}/${limits.n}`;
+/** Names the quota and lane count a set of lane caps was computed for (stored with the caps: keep the format). */
+export const limitsId = (limits: LaneLimits) => `${limits.monthlyQuota}/${limits.lanes}`;
+
+/** What lane caps are computed from: the monthly quota and the agency's lane count. */
+export interface LaneLimits {
+  monthlyQuota: number;
+  lanes: number;
+}
 
 /**
  * After an agency's quota or lane count changes within a period (a new plan or plan version), its lanes' shares
  * of the new quota no longer add up to what is left: a lane that filled up under the old shares holds more than its
  * new share while new or emptier lanes still have all of theirs. This caps every lane of the period at what it holds
- * now plus its share of what is left (`q` minus the period's calls), tagged with the new limits, so the caps add up
+ * now plus its share of what is left (the quota minus the period's calls), tagged with the new limits, so the caps add up
  * to the new quota again and calls under the new limits are exact. Calls made under the old limits while this runs
  * are counted against the caps (a cap is a count, not a remainder), except that a lane which took more of them
  * than its new share meanwhile keeps the excess: at most the calls that land in those milliseconds. Idempotent;
@@ -742,24 +752,24 @@ export async function capLanes(
   ledgerTable: string,
   agencyId: string,
   at: Date,
-  limits: { q: number; n: number },
+  limits: LaneLimits,
   lanesBefore: number,
 ): Promise<{ used: number; capped: number }> {
   const { period } = periodOf(at);
-  const lanes = Math.max(limits.n, lanesBefore);
+  const lanes = Math.max(limits.lanes, lanesBefore);
   const keys = Array.from({ length: lanes }, (_, lane) => laneKeys.month(agencyId, period, lane));
   const items = await batchGetAll(client, ledgerTable, keys, true);
   // Nothing counted this period: the new shares apply as they are.
   if (!items.some((item) => Number(item.calls ?? 0) > 0)) return { used: 0, capped: 0 };
   const calls = new Map(items.map((item) => [laneKeys.laneOf(item), Number(item.calls ?? 0)]));
   const used = [...calls.values()].reduce((sum, n) => sum + n, 0);
-  const left = Math.max(0, limits.q - used);
-  const open = usableLanes(limits.q, limits.n);
+  const left = Math.max(0, limits.monthlyQuota - used);
+  const open = usableLanes(limits.monthlyQuota, limits.lanes);
   const writes: (() => Promise<void>)[] = [];
   for (let lane = 0; lane < lanes; lane++) {
     // A lane never written and outside the shares is never chosen: it needs no cap.
     if (!calls.has(lane) && lane >= open) continue;
-    const cap = (calls.get(lane) ?? 0) + (lane < limits.n ? laneShare(left, limits.n, lane) : 0);
+    const cap = (calls.get(lane) ?? 0) + (lane < limits.lanes ? laneShare(left, limits.lanes, lane) : 0);
     writes.push(() =>
       setCap(client, ledgerTable, keys[lane]!, { agencyId, period, cap, capFor: limitsId(limits) }),
     );

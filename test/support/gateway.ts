@@ -9,6 +9,7 @@ import type { Entitlement, Operation, Scope } from '../../shared/identity/model'
 import { readForCall } from '../../shared/ledger/broker';
 import { Ledger, type MeteredCall } from '../../shared/ledger/ledger';
 import { readCounters } from '../../shared/ledger/usage';
+import { issuedCredentialOf } from './answers';
 import { integrationDeps, type TestDepsOptions } from './deps';
 import { enforceDocumentedStatuses } from './documented-statuses';
 
@@ -86,6 +87,29 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     });
   }
 
+  /**
+   * A credential of the operator agency (NDG-OPS) with platform scopes (finance: `billing:read`, an auditor:
+   * `audit:read`), issued by the bootstrap admin; fails the test unless the API answers 201.
+   */
+  async function operatorCredential(scopes: Scope[]): Promise<{ clientId: string; clientSecret: string }> {
+    const issued = await call(
+      await adminToken(),
+      'POST',
+      `/admin/agencies/${PLATFORM_AGENCY_ID}/credentials`,
+      {
+        scopes,
+      },
+    );
+    const { clientId, clientSecret } = await issuedCredentialOf(issued);
+    return { clientId, clientSecret };
+  }
+
+  /** A token of a new operator credential with `scopes` (see operatorCredential). */
+  async function operatorToken(scopes: Scope[]): Promise<string> {
+    const { clientId, clientSecret } = await operatorCredential(scopes);
+    return token(clientId, clientSecret);
+  }
+
   /** An agency with entitlements and a secret credential, ready to call the registers. */
   async function agencyWithCredential(input: {
     code: string;
@@ -108,7 +132,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       scopes: input.scopes,
     });
     if (issued.status !== 201) throw new Error(`credential: ${issued.status} ${await issued.text()}`);
-    const credential = (await issued.json()) as { clientId: string; clientSecret: string };
+    const credential = await issuedCredentialOf(issued);
     return { agencyId: agency.id, clientId: credential.clientId, clientSecret: credential.clientSecret };
   }
 
@@ -171,11 +195,11 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       policyVersion: current.policyVersion,
       limits: {
         plan: current.planCode ?? 'NONE',
-        v: current.planVersion ?? 0,
-        q: 1_000,
-        r: 1_000,
-        b: 1_000,
-        n: current.ledgerLanes,
+        planVersion: current.planVersion ?? 0,
+        monthlyQuota: 1_000,
+        ratePerSecond: 1_000,
+        burst: 1_000,
+        lanes: current.ledgerLanes,
       },
       operation: call.operation ?? 'citizen:read',
       purpose: '1.001',
@@ -211,6 +235,8 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
     adminToken,
     call,
     agencyWithCredential,
+    operatorCredential,
+    operatorToken,
     plan,
     counters,
     meter,

@@ -33,7 +33,7 @@ beforeAll(async () => {
     clientId: who.clientId,
     agencyId: who.agencyId,
     policyVersion: who.policyVersion,
-    limits: { plan: 'NONE', v: 0, q: 1000, r: 1000, b: 1000 },
+    limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 1000, ratePerSecond: 1000, burst: 1000 },
     operation: 'citizen:read',
     purpose: '1.001',
     officerId: 'CB-0042',

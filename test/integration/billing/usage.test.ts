@@ -32,7 +32,7 @@ beforeAll(async () => {
       clientId: a.clientId,
       agencyId,
       policyVersion,
-      limits: { plan: 'NONE', v: 0, q: 1000, r: 1000, b: 1000 },
+      limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 1000, ratePerSecond: 1000, burst: 1000 },
       operation,
       purpose,
       fingerprint: 'f',

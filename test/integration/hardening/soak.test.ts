@@ -6,6 +6,7 @@ import { type Entitlement, OPERATIONS, type Operation, type Scope } from '../../
 import type { PlanInput } from '../../../shared/identity/plans';
 import { periodOf } from '../../../shared/ledger/period';
 import { scanAll } from '../../../shared/storage/paginate';
+import { issuedCredentialOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -314,10 +315,7 @@ function soak(mode: (typeof MODES)[number]) {
     }
     gw = await createTestGateway(serviceStore?.endpoint ?? inject('dynamoEndpoint'));
     admin = await gw.adminToken();
-    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-      scopes: ['billing:read'],
-    });
-    const fin = (await issued.json()) as { clientId: string; clientSecret: string };
+    const fin = await gw.operatorCredential(['billing:read']);
     financeCredential = [fin.clientId, fin.clientSecret];
 
     for (const plan of [plans.gov, plans.prov, plans.small, plans.biz]) {
@@ -349,7 +347,7 @@ function soak(mode: (typeof MODES)[number]) {
         const more = await gw.call(admin, 'POST', `/admin/agencies/${first.agencyId}/credentials`, {
           scopes,
         });
-        const { clientId, clientSecret } = (await more.json()) as { clientId: string; clientSecret: string };
+        const { clientId, clientSecret } = await issuedCredentialOf(more);
         holders.push(new TokenHolder(gw, clientId, clientSecret));
       }
       for (const holder of holders) expect(await holder.refresh()).toBe(true);

@@ -73,7 +73,7 @@ describe('verify-only functions (registry, audit)', () => {
         scopes: ['admin'],
         policyVersion: 1,
         entitlements: {},
-        limits: { plan: 'NONE', v: 0, q: 1, r: 1, b: 1 },
+        limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 1, ratePerSecond: 1, burst: 1 },
       }),
     ).rejects.toThrow(/only verifies tokens/);
     await expect(verifyOnly.keys.rotate()).rejects.toThrow(/only verifies tokens/);

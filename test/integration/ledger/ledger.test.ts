@@ -31,7 +31,7 @@ function call(
     clientId: a.clientId,
     agencyId: a.agencyId,
     policyVersion: a.policyVersion,
-    limits: { plan: 'NONE', v: 0, q: 1000, r: 1000, b: 1000 },
+    limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 1000, ratePerSecond: 1000, burst: 1000 },
     operation: 'citizen:read',
     purpose: '1.001',
     subject: '001099012345',
@@ -54,7 +54,7 @@ const statusOf = async (promise: Promise<unknown>) => {
 describe('ledger', () => {
   it('serves exactly the quota under 200 concurrent calls, and counts exactly what it served', async () => {
     const a = await agency('QUOTA-50');
-    const limits = { plan: 'NONE', v: 0, q: 50, r: 1000, b: 1000 };
+    const limits = { plan: 'NONE', planVersion: 0, monthlyQuota: 50, ratePerSecond: 1000, burst: 1000 };
     const statuses = await Promise.all(
       Array.from({ length: 200 }, () => statusOf(gw.commit(call(a, { limits })))),
     );
@@ -108,7 +108,7 @@ describe('ledger', () => {
 
   it('limits the rate per window and answers 429 with Retry-After', async () => {
     const a = await agency('RATE-1');
-    const limits = { plan: 'NONE', v: 0, q: 1000, r: 2, b: 4 };
+    const limits = { plan: 'NONE', planVersion: 0, monthlyQuota: 1000, ratePerSecond: 2, burst: 4 };
     const at = new Date(Math.floor(Date.now() / 10_000) * 10_000); // inside one 2 s window
     const results = [];
     for (let i = 0; i < 6; i++) {
@@ -149,13 +149,13 @@ describe('ledger', () => {
 describe('ledger edges', () => {
   it('serves nothing at a monthly quota of 0', async () => {
     const a = await agency('QUOTA-0');
-    const limits = { plan: 'NONE', v: 0, q: 0, r: 10, b: 10 };
+    const limits = { plan: 'NONE', planVersion: 0, monthlyQuota: 0, ratePerSecond: 10, burst: 10 };
     expect(await statusOf(gw.commit(call(a, { limits })))).toBe(429);
   });
 
   it('rate-limits idempotent replays too, though it never counts them', async () => {
     const a = await agency('IDEM-RATE');
-    const limits = { plan: 'NONE', v: 0, q: 1000, r: 1, b: 1 };
+    const limits = { plan: 'NONE', planVersion: 0, monthlyQuota: 1000, ratePerSecond: 1, burst: 1 };
     const at = new Date(Math.floor(Date.now() / 10_000) * 10_000);
     const same = { idempotencyKey: 'k-rate', fingerprint: 'same', limits, at };
     expect(await statusOf(gw.commit(call(a, same)))).toBe(200);

@@ -17,7 +17,7 @@ const subject = {
   scopes: ['citizen:read'],
   policyVersion: 3,
   entitlements: {},
-  limits: { plan: 'NONE', v: 0, q: 100, r: 10, b: 20 },
+  limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 100, ratePerSecond: 10, burst: 20 },
 };
 
 let good: string;
@@ -59,6 +59,16 @@ describe('access tokens', () => {
     expect(typeof claims.jti).toBe('string');
     const header = JSON.parse(Buffer.from(good.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'ES256', kid, typ: 'at+jwt' });
+  });
+
+  it('carries its limits under the compact claim names and reads them back by their own names', async () => {
+    expect(payloadOf(good).lim).toEqual({ plan: 'NONE', v: 0, q: 100, r: 10, b: 20 });
+    const claims = await tokens.verify(good);
+    expect(claims.limits).toEqual(subject.limits);
+    expect(claims).not.toHaveProperty('lim');
+    const laned = (await tokens.issue({ ...subject, limits: { ...subject.limits, lanes: 4 } })).token;
+    expect(payloadOf(laned).lim).toEqual({ plan: 'NONE', v: 0, q: 100, r: 10, b: 20, n: 4 });
+    expect((await tokens.verify(laned)).limits).toEqual({ ...subject.limits, lanes: 4 });
   });
 
   it('rejects a token with alg none', async () => {
@@ -152,7 +162,7 @@ describe('access tokens', () => {
       (first as { scope: string }).scope = 'admin';
     }).toThrow(TypeError);
     expect(() => {
-      (first.lim as { q: number }).q = 1e9;
+      (first.limits as { monthlyQuota: number }).monthlyQuota = 1e9;
     }).toThrow(TypeError);
   });
 

@@ -24,7 +24,7 @@ beforeAll(async () => {
       scopes: ['citizen:read'],
       policyVersion: 1,
       entitlements: { 'citizen:read': { p: ['1.001'] } },
-      limits: { plan: 'NONE', v: 0, q: 100, r: 10, b: 20 },
+      limits: { plan: 'NONE', planVersion: 0, monthlyQuota: 100, ratePerSecond: 10, burst: 20 },
     })
   ).token;
 });
