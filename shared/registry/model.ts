@@ -31,7 +31,7 @@ export const registryKeys = {
   business: (enterpriseCode: string) => ({ pk: `BUSINESS#${enterpriseCode}`, sk: 'BUSINESS' }),
 };
 
-/** The records DESIGN.md documents: always present, so the quick start and smoke tests can rely on them. */
+/** The records the README's quick start names: always present, so the quick start and smoke tests can rely on them. */
 export const demoCitizens: Citizen[] = [
   {
     nationalId: '001099012345',

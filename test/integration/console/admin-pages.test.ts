@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { messages, translate } from '../../../console/catalogue.js';
 import { formatDateTime } from '../../../console/format.js';
 import { PLATFORM_AGENCY_ID } from '../../../shared/identity/admin-service';
+import { issuedCredentialOf } from '../../support/answers';
 import { type ConsoleSession, expectTidyLayout, openConsole, skipBrowser } from '../../support/console-page';
 import { ADMIN_ID, ADMIN_SECRET } from '../../support/gateway';
 
@@ -225,7 +226,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
       scopes: ['citizen:read'],
     });
-    const { clientId, clientSecret } = (await spare.json()) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await issuedCredentialOf(spare);
     await page.selectOption('#cred-agency', '');
     await s.busyDone();
     await page.selectOption('#cred-agency', agency.id);
@@ -294,7 +295,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
       scopes: ['citizen:read'],
     });
-    const { clientId, clientSecret } = (await spare.json()) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await issuedCredentialOf(spare);
     await page.selectOption('#cred-agency', '');
     await s.busyDone();
     await page.selectOption('#cred-agency', agency.id);

@@ -12,7 +12,7 @@ import {
   periodOf,
   shiftPeriod,
 } from '../../../console/format.js';
-import { PLATFORM_AGENCY_ID } from '../../../shared/identity/admin-service';
+import { issuedCredentialOf } from '../../support/answers';
 import { type ConsoleSession, expectTidyLayout, openConsole, skipBrowser } from '../../support/console-page';
 import { ADMIN_ID, ADMIN_SECRET, TEST_PURPOSES } from '../../support/gateway';
 
@@ -66,7 +66,7 @@ async function account(
     { scopes: ['self:read'] },
   );
   expect(issued.status).toBe(201);
-  const self = (await issued.json()) as { clientId: string; clientSecret: string };
+  const self = await issuedCredentialOf(issued);
   return { ...made, name, token: '', self };
 }
 
@@ -197,11 +197,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
         ),
       );
     }
-    const issued = await s.gw.call(admin, 'POST', `/admin/agencies/${PLATFORM_AGENCY_ID}/credentials`, {
-      scopes: ['billing:read', 'billing:close'],
-    });
-    const finance = (await issued.json()) as { clientId: string; clientSecret: string };
-    const closing = await s.gw.token(finance.clientId, finance.clientSecret);
+    const closing = await s.gw.operatorToken(['billing:read', 'billing:close']);
     expect((await s.gw.call(closing, 'POST', `/billing/periods/${lastMonth}/close`)).status).toBe(200);
 
     // This month, over the registry API: served calls with officers and cases, and a refused one.
@@ -513,12 +509,8 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
   });
 
   it('keeps the agency pages from the operator: an admin, or a finance token with self:read too, sees none', async () => {
-    const admin = await s.gw.adminToken();
-    const issued = await s.gw.call(admin, 'POST', `/admin/agencies/${PLATFORM_AGENCY_ID}/credentials`, {
-      scopes: ['billing:read', 'self:read'],
-    });
-    expect(issued.status).toBe(201);
-    const finance = (await issued.json()) as { clientId: string; clientSecret: string };
+    // The operator's own agency may hold self:read too: the agency pages still stay hidden from it.
+    const finance = await s.gw.operatorCredential(['billing:read', 'self:read']);
     await s.signOut();
     await s.signIn(finance.clientId, finance.clientSecret);
     await s.busyDone();

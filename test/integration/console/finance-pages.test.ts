@@ -74,10 +74,7 @@ describe.skipIf(skipBrowser)('the finance pages', () => {
     page = s.page;
     const { gw } = s;
     admin = await gw.adminToken();
-    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-      scopes: ['billing:read', 'billing:close'],
-    });
-    const credential = (await issued.json()) as { clientId: string; clientSecret: string };
+    const credential = await gw.operatorCredential(['billing:read', 'billing:close']);
     financeClient.clientId = credential.clientId;
     financeClient.secret = credential.clientSecret;
     finance = await gw.token(credential.clientId, credential.clientSecret);

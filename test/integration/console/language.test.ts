@@ -3,6 +3,7 @@ import type { Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { messages, translate } from '../../../console/catalogue.js';
 import { PLATFORM_AGENCY_ID } from '../../../shared/identity/admin-service';
+import { issuedCredentialOf } from '../../support/answers';
 import {
   type ConsoleSession,
   expectNoApiEnglish,
@@ -183,7 +184,7 @@ describe.skipIf(skipBrowser)('the console in the language the user chose', () =>
       },
     );
     expect(issued.status).toBe(201);
-    const auditor = (await issued.json()) as { clientId: string; clientSecret: string };
+    const auditor = await issuedCredentialOf(issued);
     await s.signOut();
     await s.signIn(auditor.clientId, auditor.clientSecret);
     await answerNextFrom('**/audit/events?*', '/admin/agencies');

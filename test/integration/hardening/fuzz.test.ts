@@ -92,13 +92,9 @@ beforeAll(async () => {
     },
   });
   const admin = await gw.adminToken();
-  const operator = async (scopes: string[]) => {
-    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
-    return (await issued.json()) as { clientId: string; clientSecret: string };
-  };
   operatorClients = {
-    billing: await operator(['billing:read', 'billing:close']),
-    audit: await operator(['audit:read']),
+    billing: await gw.operatorCredential(['billing:read', 'billing:close']),
+    audit: await gw.operatorCredential(['audit:read']),
   };
   const all = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
   const agency = await gw.agencyWithCredential({

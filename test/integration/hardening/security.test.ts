@@ -412,10 +412,7 @@ describe('logs', () => {
     });
 
     // Billing and the audit trail, as finance and the auditor see them.
-    const finance = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-      scopes: ['billing:read', 'audit:read'],
-    });
-    const fin = (await finance.json()) as { clientId: string; clientSecret: string };
+    const fin = await gw.operatorCredential(['billing:read', 'audit:read']);
     secrets.push(fin.clientSecret);
     const finToken = await accessToken(
       await postToken(form({ grant_type: 'client_credentials' }), {

@@ -100,11 +100,7 @@ describe('the function bundles, served', () => {
     expect(rotated.status, await rotated.clone().text()).toBe(200);
     bearer.admin = await gw.adminToken();
     bearer.agency = await gw.token(agency.clientId, agency.clientSecret);
-    const issued = await gw.call(bearer.admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-      scopes: ['billing:read'],
-    });
-    const finance = (await issued.json()) as { clientId: string; clientSecret: string };
-    bearer.finance = await gw.token(finance.clientId, finance.clientSecret);
+    bearer.finance = await gw.operatorToken(['billing:read']);
 
     const { app, gateway } = buildGateway({ bundle: true });
     outdir = app.outdir;

@@ -1,5 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { issuedCredentialOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -158,10 +159,7 @@ describe('credentials lifecycle', () => {
   });
 
   it('refuses a revoked credential on the very next request, not at token expiry', async () => {
-    const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-      scopes: ['admin'],
-    });
-    const second = (await issued.json()) as { clientId: string; clientSecret: string };
+    const second = await gw.operatorCredential(['admin']);
     const token = await gw.token(second.clientId, second.clientSecret);
     expect((await gw.call(token, 'GET', '/admin/agencies')).status).toBe(200);
 
@@ -274,7 +272,7 @@ describe('bad input on real routes', () => {
     const issued = await gw.call(admin, 'POST', `/admin/agencies/${id}/credentials`, {
       scopes: ['citizen:read', 'citizen:verify', 'business:read', 'business:search'],
     });
-    const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await issuedCredentialOf(issued);
     const token = await gw.token(clientId, clientSecret);
     // The token with every operation still fits a call's headers: the header limit (431) is not what answers.
     expect(token.length).toBeLessThan(gw.deps.config.HEADER_LIMIT_BYTES - 1_024);

@@ -1,11 +1,12 @@
 import { describe, expect, inject, it } from 'vitest';
+import { issuedCredentialOf } from '../../support/answers';
 import { ADMIN_ID, createTestGateway, type TestGateway } from '../../support/gateway';
 
 /** Issues another admin credential to the operator agency and returns it with a token of its own. */
 async function issueAdmin(gw: TestGateway, by: string) {
   const issued = await gw.call(by, 'POST', '/admin/agencies/ag_platform/credentials', { scopes: ['admin'] });
   expect(issued.status).toBe(201);
-  const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+  const { clientId, clientSecret } = await issuedCredentialOf(issued);
   return { clientId, token: await gw.token(clientId, clientSecret) };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
+import { issuedCredentialOf } from '../../support/answers';
 import { localHostEnv } from '../../support/local-host';
 
 const BOOTSTRAP_ID = 'ops-bootstrap';
@@ -72,7 +73,7 @@ describe('the bootstrap admin across restarts', () => {
         scopes: ['admin', 'audit:read'],
       });
       expect(issued.status).toBe(201);
-      auditor = (await issued.json()) as { clientId: string; clientSecret: string };
+      auditor = await issuedCredentialOf(issued);
       const revoked = await call(
         first,
         await token(first, auditor.clientId, auditor.clientSecret),

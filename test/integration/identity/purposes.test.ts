@@ -26,11 +26,7 @@ async function auditEvents(action: string) {
 beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => clock });
   admin = await gw.adminToken();
-  const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
-    scopes: ['billing:read'],
-  });
-  const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
-  finance = await gw.token(clientId, clientSecret);
+  finance = await gw.operatorToken(['billing:read']);
 });
 
 describe('the purpose catalogue', () => {
