@@ -34,10 +34,11 @@ import { startLocalGateway } from '../local/host';
 import { progressBar, seedSyntheticRegisters } from '../local/synthetic';
 import { readForCall } from '../shared/ledger/broker';
 import { counterNames } from '../shared/ledger/counters';
-import { laneKeys, laneShare } from '../shared/ledger/lanes';
+import { laneShare } from '../shared/ledger/lanes';
 import { Ledger } from '../shared/ledger/ledger';
 import { periodOf } from '../shared/ledger/period';
-import { registryKeys } from '../shared/registry/model';
+import { laneKeys } from '../shared/storage/keys/ledger';
+import { registryKeys } from '../shared/storage/keys/registry';
 import { runAuditBench } from './audit';
 import { brokeredCallCapacity, meterStore } from './capacity';
 import {

@@ -4,7 +4,6 @@ import { adminServiceOf } from '../functions/admin/app';
 import { searchTarget } from '../functions/registry/refusals';
 import type { AuditEvent } from '../shared/audit/model';
 import { AuditTrail } from '../shared/audit/trail';
-import { billingKeys } from '../shared/billing/statement-repository';
 import type { GatewayDeps } from '../shared/deps';
 import { type AdminContext, PLATFORM_AGENCY_ID } from '../shared/identity/admin-service';
 import {
@@ -16,7 +15,7 @@ import {
   toCredentialView,
 } from '../shared/identity/model';
 import { defaultLimits, limitsOf, type PlanInput } from '../shared/identity/plans';
-import { ControlRepository, controlKeys } from '../shared/identity/repository';
+import { ControlRepository } from '../shared/identity/repository';
 import { generateSecret, hashSecret, verifySecret } from '../shared/identity/secrets';
 import { fingerprint, readForCall } from '../shared/ledger/broker';
 import { DEFAULT_LANES } from '../shared/ledger/lanes';
@@ -24,6 +23,8 @@ import { FAILED_VERIFICATIONS_PER_HOUR, Ledger, verificationGuard } from '../sha
 import { periodOf } from '../shared/ledger/period';
 import { type Business, type Citizen, demoBusinesses, demoCitizens } from '../shared/registry/model';
 import { writeRegisterRecords } from '../shared/registry/writer';
+import { controlKeys, markerKeys } from '../shared/storage/keys/control';
+import { billingKeys } from '../shared/storage/keys/ledger';
 import type { TableNames } from '../shared/storage/tables';
 
 /** Writes register records and their search index items (see shared/registry/writer.ts). */
@@ -108,9 +109,7 @@ export async function ensureBootstrapAdmin(
     await control.createAgency(agency, [trail.putFor(event('agency.create', agency.id, null, agency))]);
   }
 
-  const marker = await store.send(
-    new GetCommand({ TableName: tables.control, Key: { pk: 'BOOTSTRAP', sk: 'BOOTSTRAP' } }),
-  );
+  const marker = await store.send(new GetCommand({ TableName: tables.control, Key: markerKeys.bootstrap }));
   const previousId = marker.Item?.clientId as string | undefined;
   const clientId = requested.clientId ?? previousId ?? `ndg-admin-${randomBytes(6).toString('hex')}`;
   const existing = await control.getCredential(clientId);
@@ -162,7 +161,7 @@ export async function ensureBootstrapAdmin(
     trail.putFor(event(action, clientId, existing ? toCredentialView(existing) : null, view)),
   ]);
   await store.send(
-    new PutCommand({ TableName: tables.control, Item: { pk: 'BOOTSTRAP', sk: 'BOOTSTRAP', clientId } }),
+    new PutCommand({ TableName: tables.control, Item: { ...markerKeys.bootstrap, clientId } }),
   );
   return {
     clientId,
@@ -289,8 +288,6 @@ interface DemoMarker {
   done?: boolean;
 }
 
-const DEMO_MARKER_KEY = { pk: 'DEMO', sk: 'DEMO' };
-
 /**
  * Ensures the demo agency DEMO (README "For agencies"): the demo purposes in the catalogue, the plan DEMO, the
  * agency entitled to the four operations for those purposes and on that plan, a credential whose secret this
@@ -309,7 +306,7 @@ export async function ensureDemoAgency(deps: GatewayDeps): Promise<DemoAgencyRes
     ...fields,
   });
   const { Item } = await deps.store.send(
-    new GetCommand({ TableName: deps.tables.control, Key: DEMO_MARKER_KEY, ConsistentRead: true }),
+    new GetCommand({ TableName: deps.tables.control, Key: markerKeys.demo, ConsistentRead: true }),
   );
   let marker = (Item ?? {}) as DemoMarker;
   if (marker.done && marker.agencyId && marker.clientId) {
@@ -322,7 +319,7 @@ export async function ensureDemoAgency(deps: GatewayDeps): Promise<DemoAgencyRes
   const saveMarker = async (next: DemoMarker) => {
     marker = next;
     await deps.store.send(
-      new PutCommand({ TableName: deps.tables.control, Item: { ...DEMO_MARKER_KEY, ...next } }),
+      new PutCommand({ TableName: deps.tables.control, Item: { ...markerKeys.demo, ...next } }),
     );
   };
 

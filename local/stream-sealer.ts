@@ -9,9 +9,7 @@ import {
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditLog } from '../shared/audit/log';
 import { auditRecordsOf, type StreamChange } from '../shared/audit/stream';
-
-/** Where the feed has read each shard of the ledger table's stream up to (kept beside the log's state). */
-const feedKey = { pk: 'LOG#FEED', sk: 'FEED' };
+import { logKeys } from '../shared/storage/keys/ledger';
 
 /**
  * The local host's audit sealer: reads the ledger table's DynamoDB stream on DynamoDB Local and appends the
@@ -94,7 +92,7 @@ export class StreamSealer {
   /** Where an earlier run stopped (after a restart); records read again are appended once anyway. */
   private async storedPositions(): Promise<Record<string, string>> {
     const { Item } = await this.store.send(
-      new GetCommand({ TableName: this.tableName, Key: feedKey, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: logKeys.feed, ConsistentRead: true }),
     );
     return { ...((Item?.positions as Record<string, string> | undefined) ?? {}) };
   }
@@ -103,7 +101,7 @@ export class StreamSealer {
     await this.store.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: feedKey,
+        Key: logKeys.feed,
         UpdateExpression: 'SET positions = :positions',
         ExpressionAttributeValues: { ':positions': this.positions },
       }),

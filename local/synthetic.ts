@@ -6,14 +6,13 @@ import { DEFAULT_SEED, syntheticBusinesses, syntheticCitizens } from '../shared/
 import { demoBusinesses, demoCitizens } from '../shared/registry/model';
 import { businessIndexItems } from '../shared/registry/search-index';
 import { registryItems, writeRegistryItems } from '../shared/registry/writer';
+import { syntheticSeedKey } from '../shared/storage/keys/registry';
 import { ENDPOINT_FILE } from './dynamo-local';
 
 /** Where, under DATA_DIR, a running local gateway notes its DynamoDB Local endpoint (for `npm run seed`). */
 
 /** Bumped whenever the generator's output changes, so an old synthetic register is rewritten. */
 export const GENERATOR_VERSION = 1;
-
-const markerKey = { pk: 'SEED', sk: 'SYNTHETIC' };
 
 interface SeedMarker {
   seed: string;
@@ -61,7 +60,7 @@ export async function seedSyntheticRegisters(
 ): Promise<SyntheticSeedResult> {
   const started = performance.now();
   const seed = options.seed ?? DEFAULT_SEED;
-  const { Item } = await store.send(new GetCommand({ TableName: tableName, Key: markerKey }));
+  const { Item } = await store.send(new GetCommand({ TableName: tableName, Key: syntheticSeedKey }));
   const previous = Item as SeedMarker | undefined;
   const same = previous?.seed === seed && previous.version === GENERATOR_VERSION;
   const had = { citizens: same ? previous.citizens : 0, businesses: same ? previous.businesses : 0 };
@@ -101,7 +100,7 @@ export async function seedSyntheticRegisters(
     await store.send(
       new PutCommand({
         TableName: tableName,
-        Item: { ...markerKey, ...marker },
+        Item: { ...syntheticSeedKey, ...marker },
         ConditionExpression:
           'attribute_not_exists(pk) OR #seed <> :seed OR #version <> :version OR (citizens <= :citizens AND businesses <= :businesses)',
         ExpressionAttributeNames: { '#seed': 'seed', '#version': 'version' },

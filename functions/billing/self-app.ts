@@ -1,5 +1,4 @@
 import { type AuditRecord, queryAudit } from '../../shared/audit/query';
-import { auditOrder } from '../../shared/audit/trail';
 import { requireAuth } from '../../shared/auth/middleware';
 import { statementCsv } from '../../shared/billing/csv';
 import type { BillingReports } from '../../shared/billing/reports';
@@ -13,6 +12,7 @@ import { defaultLimits, type Plan } from '../../shared/identity/plans';
 import type { PurposeNames } from '../../shared/identity/purposes';
 import { periodOf } from '../../shared/ledger/period';
 import { readCounters } from '../../shared/ledger/usage';
+import { auditOrder } from '../../shared/storage/keys/ledger';
 import { shardCursor } from '../../shared/storage/sharded-query';
 import { csvHeaders, signedFileOf, wantsCsv } from './answers';
 import * as r from './self-routes';

@@ -3,6 +3,7 @@ import type { GatewayDeps } from '../../shared/deps';
 import { baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
 import { consoleRoutes } from '../../shared/http/console';
 import { docsRoutes } from '../../shared/http/docs';
+import { markerKeys } from '../../shared/storage/keys/control';
 import { discoveryRoutes } from './discovery';
 import { oauthRoutes } from './oauth';
 import { healthRoute } from './routes';
@@ -17,9 +18,7 @@ export function publicRoutes(deps: GatewayDeps, openApiDocument: () => unknown):
   router.openapi(healthRoute, async (c) => {
     const time = deps.now().toISOString();
     try {
-      await deps.store.send(
-        new GetCommand({ TableName: deps.tables.control, Key: { pk: 'HEALTH', sk: 'HEALTH' } }),
-      );
+      await deps.store.send(new GetCommand({ TableName: deps.tables.control, Key: markerKeys.health }));
       return c.json({ status: 'ok' as const, store: 'reachable' as const, time }, 200);
     } catch (error) {
       deps.logger.warn('health check: store unreachable', { errorName: (error as Error).name });

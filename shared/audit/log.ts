@@ -13,13 +13,13 @@ import type { JSONWebKeySet } from 'jose';
 import type { SigningKeys } from '../auth/keys';
 import type { Config } from '../config';
 import { dayCounterNames } from '../ledger/counters';
-import { usageKeys } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
+import { logKeys, usageKeys } from '../storage/keys/ledger';
 import { queryAll } from '../storage/paginate';
 import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
 import { type SignedCheckpoint, signCheckpoint, verifyCheckpoint } from './checkpoint';
-import { latestCheckpoint, logKeys } from './log-state';
+import { latestCheckpoint } from './log-state';
 import {
   CompactRange,
   type CompactRangeJson,
@@ -244,7 +244,7 @@ export class AuditLog {
       ids.map((id) => logKeys.leaf(id)),
       true,
     );
-    for (const item of sealed) unique.delete((item.pk as string).slice('LEAF#'.length));
+    for (const item of sealed) unique.delete(logKeys.recordOf(item));
     return [...unique.values()];
   }
 
@@ -472,12 +472,7 @@ export class AuditLog {
 
   private async readBundles(indexes: number[]): Promise<Map<number, BundleEntry[]>> {
     const items = await batchGetAll(this.client, this.tableName, indexes.map(logKeys.bundle), true);
-    return new Map(
-      items.map((item) => [
-        Number((item.pk as string).slice('LOG#BUNDLE#'.length)),
-        item.entries as BundleEntry[],
-      ]),
-    );
+    return new Map(items.map((item) => [logKeys.bundleOf(item), item.entries as BundleEntry[]]));
   }
 
   /** The bundle entries of leaves [from, to). */

@@ -2,10 +2,10 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { z } from 'zod';
 import { batchGetAll } from '../storage/batch';
 import { decodeCursor, encodeCursor, type Page } from '../storage/cursor';
+import { auditIndexKeys, auditOrder, refusalKeys } from '../storage/keys/ledger';
 import { queryShards, shardCursor } from '../storage/sharded-query';
 import type { AuditEvent } from './model';
-import { REFUSALS_SUMMARY_ACTION, refusalKeys } from './refusals';
-import { auditIndexKeys } from './trail';
+import { REFUSALS_SUMMARY_ACTION } from './refusals';
 
 export interface AuditQuery {
   agency?: string | undefined;
@@ -136,6 +136,6 @@ export async function subjectHistory(
   const last = shown[shown.length - 1];
   return {
     items: shown,
-    cursor: more && last ? encodeCursor({ before: `${last.at}#${last.id}` }) : undefined,
+    cursor: more && last ? encodeCursor({ before: auditOrder(last) }) : undefined,
   };
 }

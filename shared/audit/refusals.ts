@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '../log';
+import { refusalKeys } from '../storage/keys/ledger';
 import { type AuditEvent, recordLeafHash } from './model';
 import { AuditTrail } from './trail';
 
@@ -30,11 +31,6 @@ export interface RefusedAttempt {
   /** The problem type slug and its detail: why it was refused. */
   reason: string;
 }
-
-/** Ledger-table key of a credential's refusal counter for one minute (the records are ordinary audit records). */
-export const refusalKeys = {
-  counter: (clientId: string, minute: string) => ({ pk: `REFUSALS#${clientId}#${minute}`, sk: 'COUNT' }),
-};
 
 /** The minute an instant falls in, as the ISO string of its start. */
 const minuteOf = (at: Date) => new Date(Math.floor(at.getTime() / 60_000) * 60_000).toISOString();

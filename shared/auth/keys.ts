@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import { publishedKeysKey } from '../storage/keys/control';
 
 export const SIGNING_ALG = 'ES256';
 
@@ -51,9 +52,6 @@ export class FileKeyStore implements KeyStore {
     renameSync(temp, this.path);
   }
 }
-
-/** Where the public halves of the signing keys are published for the functions that only verify tokens. */
-export const publishedKeysKey = { pk: 'SIGNING_KEYS', sk: 'PUBLISHED' } as const;
 
 /**
  * The public halves of the current and previous signing keys (after a rotation, also the one it retired:

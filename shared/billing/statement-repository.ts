@@ -7,28 +7,16 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../audit/model';
-import { auditIndexKeys } from '../audit/trail';
 import { counterNames } from '../ledger/counters';
-import { ledgerKeys } from '../ledger/ledger';
 import { periodsBetween } from '../ledger/period';
 import { type CounterOwner, queryPeriods, readCounters, readPeriodCounters } from '../ledger/usage';
 import { batchGetAll } from '../storage/batch';
+import { auditIndexKeys, billingKeys, ledgerKeys } from '../storage/keys/ledger';
 import { queryAll } from '../storage/paginate';
 import { queryShards } from '../storage/sharded-query';
 import { type TransactItem, transactOrConflict } from '../storage/transact';
 import type { SignedStatement } from './signed';
 import { periodBounds } from './statement';
-
-/** Key layout of billing's items in the ledger table. */
-export const billingKeys = {
-  statement: (agencyId: string, period: string) => ({ pk: `STATEMENT#${agencyId}`, sk: `PERIOD#${period}` }),
-  statementsOf: (period: string) => `STATEMENTS#${period}`,
-  close: (period: string) => ({ pk: `CLOSE#${period}`, sk: 'CLOSE' }),
-  reversal: (agencyId: string, period: string, entryKey: string) => ({
-    pk: `REVERSAL#${agencyId}#${period}`,
-    sk: entryKey,
-  }),
-};
 
 /** A refund of one billed call: appended, never an edit; priced as an adjustment line. */
 export interface Reversal {

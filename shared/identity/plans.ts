@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from '@hono/zod-openapi';
+import { planKeys } from '../storage/keys/control';
 import { type TransactItem, transactOrConflict } from '../storage/transact';
 import { OPERATIONS } from './model';
 
@@ -100,14 +101,6 @@ export const defaultLimits = (config: {
   burst: Math.max(config.DEFAULT_RATE_BURST, config.DEFAULT_RATE_PER_SECOND),
 });
 
-const planKeys = {
-  version: (code: string, version: number) => ({
-    pk: `PLAN#${code}`,
-    sk: `V#${String(version).padStart(6, '0')}`,
-  }),
-  current: (code: string) => ({ pk: `PLAN#${code}`, sk: 'CURRENT' }),
-};
-
 /** Versioned plans: versions are immutable; a change writes the next version and moves CURRENT to it. */
 export class PlanRepository {
   constructor(
@@ -146,7 +139,7 @@ export class PlanRepository {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'PLANS' },
+        ExpressionAttributeValues: { ':pk': planKeys.plans },
       }),
     );
     return Items.map((i) => i.plan as Plan);
@@ -170,8 +163,7 @@ export class PlanRepository {
             Item: {
               ...planKeys.current(plan.code),
               version: plan.version,
-              gsi1pk: 'PLANS',
-              gsi1sk: plan.code,
+              ...planKeys.planListing(plan.code),
               plan,
             },
             ConditionExpression: plan.version === 1 ? 'attribute_not_exists(pk)' : 'version = :previous',

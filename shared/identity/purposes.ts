@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from '@hono/zod-openapi';
 import { batchGetAll } from '../storage/batch';
+import { purposeKeys } from '../storage/keys/control';
 import { queryAll } from '../storage/paginate';
 import { type TransactItem, transactOrConflict } from '../storage/transact';
 import { PurposeSchema } from './model';
@@ -33,15 +34,6 @@ export interface Purpose extends PurposeInput {
 
 /** Names by purpose code, for the codes of an answer that are in the catalogue (an uncatalogued code has none). */
 export type PurposeNames = Record<string, string>;
-
-/**
- * The whole catalogue under one partition key (`PURPOSE`), one item per code, sorted by code: it is small
- * (hundreds of entries), written only by admins, and read whole by one Query, so one partition is right.
- */
-const purposeKeys = {
-  partition: 'PURPOSE',
-  purpose: (code: string) => ({ pk: 'PURPOSE', sk: code }),
-};
 
 const toPurpose = (item: Record<string, unknown>): Purpose => ({
   code: item.code as string,

@@ -11,19 +11,11 @@ import { z } from 'zod';
 import { ConflictError, ServiceUnavailableError } from '../errors';
 import { decodeCursor, encodeCursor, InvalidCursorError, type Page } from '../storage/cursor';
 import { isConditionFailure, isInvalidStartKey } from '../storage/errors';
+import { controlKeys } from '../storage/keys/control';
 import { queryAll } from '../storage/paginate';
 import { UNPROCESSED_RETRY, untilProcessed } from '../storage/retry';
 import { namedItems, type TransactItem, transactOrConflict } from '../storage/transact';
 import type { Agency, Credential, Entitlement } from './model';
-
-/** Key layout of the control table. */
-export const controlKeys = {
-  agency: (id: string) => ({ pk: `AGENCY#${id}`, sk: 'AGENCY' }),
-  agencyCode: (code: string) => ({ pk: `AGENCYCODE#${code}`, sk: 'AGENCYCODE' }),
-  credential: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
-  entitlements: (agencyId: string) => ({ pk: `AGENCY#${agencyId}`, sk: 'ENTITLEMENTS' }),
-  assertionId: (clientId: string, jti: string) => ({ pk: `JTI#${clientId}#${jti}`, sk: 'JTI' }),
-};
 
 const strip = <T extends Record<string, unknown>>(item: T | undefined) => {
   if (!item) return undefined;
@@ -40,7 +32,7 @@ const keyValue = z.string().min(1).max(1024);
 const AgencyCursorSchema = z.strictObject({
   pk: keyValue,
   sk: keyValue,
-  gsi1pk: z.literal('AGENCIES'),
+  gsi1pk: z.literal(controlKeys.agencies),
   gsi1sk: keyValue,
 });
 
@@ -48,7 +40,7 @@ const agenciesQuery = (tableName: string) => ({
   TableName: tableName,
   IndexName: 'gsi1',
   KeyConditionExpression: 'gsi1pk = :pk',
-  ExpressionAttributeValues: { ':pk': 'AGENCIES' },
+  ExpressionAttributeValues: { ':pk': controlKeys.agencies },
 });
 
 /** Agencies and credentials in the control table. */
@@ -72,7 +64,7 @@ export class ControlRepository {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
+            Item: { ...controlKeys.agency(agency.id), ...controlKeys.agencyListing(agency.code), ...agency },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -118,7 +110,7 @@ export class ControlRepository {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...controlKeys.agency(agency.id), gsi1pk: 'AGENCIES', gsi1sk: agency.code, ...agency },
+            Item: { ...controlKeys.agency(agency.id), ...controlKeys.agencyListing(agency.code), ...agency },
             ConditionExpression: 'updatedAt = :expected',
             ExpressionAttributeValues: { ':expected': expectedUpdatedAt },
           },
@@ -157,8 +149,9 @@ export class ControlRepository {
         ConsistentRead: true,
       }),
     );
-    const agency = Items.find((i) => i.sk === 'AGENCY');
-    const entitlements = (Items.find((i) => i.sk === 'ENTITLEMENTS')?.entitlements ?? []) as Entitlement[];
+    const agency = Items.find((i) => i.sk === controlKeys.agency(id).sk);
+    const granted = Items.find((i) => i.sk === controlKeys.entitlements(id).sk);
+    const entitlements = (granted?.entitlements ?? []) as Entitlement[];
     return { ...(agency ? { agency: strip(agency) as unknown as Agency } : {}), entitlements };
   }
 
@@ -185,8 +178,7 @@ export class ControlRepository {
         TableName: this.tableName,
         Item: {
           ...controlKeys.credential(credential.clientId),
-          gsi1pk: `AGENCY#${credential.agencyId}#CLIENTS`,
-          gsi1sk: `${credential.createdAt}#${credential.clientId}`,
+          ...controlKeys.credentialListing(credential),
           ...credential,
         },
         ...(expectedUpdatedAt
@@ -258,7 +250,7 @@ export class ControlRepository {
       TableName: this.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `AGENCY#${agencyId}#CLIENTS` },
+      ExpressionAttributeValues: { ':pk': controlKeys.credentialsOf(agencyId) },
     });
     return items.map((item) => strip(item) as unknown as Credential);
   }
@@ -293,8 +285,8 @@ export class ControlRepository {
           new ServiceUnavailableError('The gateway could not check this token; retry shortly.', 1),
       },
     );
-    const credential = items.find((i) => i.sk === 'CLIENT');
-    const agency = items.find((i) => i.sk === 'AGENCY');
+    const credential = items.find((i) => i.sk === controlKeys.credential(clientId).sk);
+    const agency = items.find((i) => i.sk === controlKeys.agency(agencyId).sk);
     return {
       ...(credential ? { credential: strip(credential) as unknown as Credential } : {}),
       ...(agency ? { agency: strip(agency) as unknown as Agency } : {}),

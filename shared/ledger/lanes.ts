@@ -27,20 +27,6 @@ export function laneShare(total: number, lanes: number, lane: number): number {
 /** Lanes with a non-zero share: all of them unless `total` is smaller than the lane count. */
 export const usableLanes = (total: number, lanes: number) => Math.min(lanes, Math.max(0, total));
 
-/** Key layout of the lane items in the ledger table: one partition per lane, so lanes never share a partition. */
-export const laneKeys = {
-  month: (agencyId: string, period: string, lane: number) => ({
-    pk: `LANE#${agencyId}#${period}#${lane}`,
-    sk: 'MONTH',
-  }),
-  window: (agencyId: string, windowStart: number, lane: number) => ({
-    pk: `RATE#${agencyId}#${windowStart}#${lane}`,
-    sk: 'WINDOW',
-  }),
-  /** The lane a month or window item is, read back from its key. */
-  laneOf: (item: Record<string, unknown>): number => Number(String(item.pk).split('#').at(-1)),
-};
-
 /** Facts that cannot become false (within a period, a lane's count only grows), so a process may keep them. */
 export class FullLanes {
   private readonly sets = new Map<string, Set<number>>();

@@ -19,11 +19,12 @@ import type { Limits } from '../identity/plans';
 import type { Logger } from '../log';
 import { batchGetAll } from '../storage/batch';
 import { isDependencyUnavailable, isTransactionConflict } from '../storage/errors';
+import { laneKeys, ledgerKeys } from '../storage/keys/ledger';
 import { type RetryPolicy, TRANSIENT_RETRY, withRetry } from '../storage/retry';
 import type { TableNames } from '../storage/tables';
 import { namedItems, type TransactItem } from '../storage/transact';
 import { counterNames } from './counters';
-import { DEFAULT_LANES, FullLanes, laneKeys, laneShare, pickLanes, usableLanes } from './lanes';
+import { DEFAULT_LANES, FullLanes, laneShare, pickLanes, usableLanes } from './lanes';
 import { periodOf } from './period';
 
 /** One brokered call, as it is metered, billed and audited. */
@@ -84,7 +85,7 @@ export function verificationGuard(
   const hour = new Date(start).toISOString();
   const hashed = createHash('sha256').update(`${agencyId}\n${subject}`).digest('base64url').slice(0, 22);
   return {
-    key: { pk: `VERIFYFAIL#${agencyId}#${hashed}#${hour}`, sk: 'COUNT' },
+    key: ledgerKeys.verificationFailures(agencyId, hashed, hour),
     agencyId,
     hour,
     limit,
@@ -127,16 +128,6 @@ export interface LaneReading {
   window: Map<number, number>;
   caps?: Map<number, number>;
 }
-
-/** Key layout of the ledger table's entries and adjustment counters (lanes: see lanes.ts). */
-export const ledgerKeys = {
-  entry: (agencyId: string, period: string, key: string) => ({
-    pk: `ENTRY#${agencyId}#${period}#${key}`,
-    sk: 'ENTRY',
-  }),
-  /** Refund counts of a period: written by refunds only, never by a brokered call. */
-  adjustments: (agencyId: string, period: string) => ({ pk: `ADJUST#${agencyId}#${period}`, sk: 'ADJUST' }),
-};
 
 /**
  * A fixed window of ceil(burst / perSecond) seconds admitting `burst` calls: the long-run rate never exceeds

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../storage/batch';
+import { laneKeys, ledgerKeys, usageKeys } from '../storage/keys/ledger';
 import { parseCounter, parseDayCounter } from './counters';
-import { DEFAULT_LANES, laneKeys } from './lanes';
-import { ledgerKeys } from './ledger';
+import { DEFAULT_LANES } from './lanes';
 import { periodsBetween } from './period';
 
 /** One agency's counters for one period: the sum of its lanes, its refunds, and its sealed daily usage. */
@@ -23,17 +23,6 @@ export interface PeriodCounters {
   /** Calls metered per plan version (`PLAN@v`), billable or not. */
   plans: Record<string, number>;
 }
-
-/**
- * Key layout of the daily usage the audit sealer aggregates from the records it appends (one item per agency
- * and day, written once per sealed batch, never by a brokered call): per operation and per purpose.
- */
-export const usageKeys = {
-  day: (agencyId: string, period: string, day: string) => ({
-    pk: `USAGE#${agencyId}#${period}`,
-    sk: `DAY#${day}`,
-  }),
-};
 
 /** Where an agency's counters live: its id and how many lanes its calls were spread over (never fewer than now). */
 export interface CounterOwner {

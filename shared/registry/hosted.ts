@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type Business, type Citizen, registryKeys } from './model';
+import { registryKeys, searchIndexKeys } from '../storage/keys/registry';
+import type { Business, Citizen } from './model';
 import {
   type BusinessPage,
   type BusinessRegister,
@@ -7,7 +8,7 @@ import {
   type PopulationRegister,
   SEARCH_LIMIT,
 } from './provider';
-import { INDEX_PREFIX, itemMatches, planSearch, resumeKey, searchCursor } from './search-index';
+import { itemMatches, planSearch, resumeKey, searchCursor } from './search-index';
 
 /** A register item as its record: the table's key attributes dropped. */
 export function withoutKeys<T>(item: Record<string, unknown>): T {
@@ -75,7 +76,7 @@ export class HostedBusinessRegister implements BusinessRegister {
           TableName: this.tableName,
           KeyConditionExpression: plan.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
           ExpressionAttributeValues: {
-            ':pk': `${INDEX_PREFIX}${plan.word}`,
+            ':pk': searchIndexKeys.partition(plan.word),
             ...(plan.skPrefix ? { ':prefix': plan.skPrefix } : {}),
           },
           ExclusiveStartKey: start,

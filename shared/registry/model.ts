@@ -26,11 +26,6 @@ export interface Business {
   industryCodes: string[];
 }
 
-export const registryKeys = {
-  citizen: (nationalId: string) => ({ pk: `CITIZEN#${nationalId}`, sk: 'CITIZEN' }),
-  business: (enterpriseCode: string) => ({ pk: `BUSINESS#${enterpriseCode}`, sk: 'BUSINESS' }),
-};
-
 /** The records the README's quick start names: always present, so the quick start and smoke tests can rely on them. */
 export const demoCitizens: Citizen[] = [
   {

@@ -1,5 +1,6 @@
 import type { Operation } from '../identity/model';
-import { type Business, type Citizen, registryKeys } from './model';
+import { registryKeys } from '../storage/keys/registry';
+import type { Business, Citizen } from './model';
 import type { RegisterProviders } from './provider';
 import { BUSINESS_FIELDS, CITIZEN_FIELDS } from './schemas';
 

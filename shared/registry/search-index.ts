@@ -1,24 +1,20 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../storage/cursor';
+import { searchIndexKeys } from '../storage/keys/registry';
 import { UnsearchableQueryError } from './errors';
 import type { Business } from './model';
 import { findProvince } from './provinces';
 import { foldedWords } from './text';
 
-/**
- * The business name index, kept in the registry table beside the records:
- *
- *   pk = BIZWORD#<word>      one partition per distinctive folded word of a name
- *   sk = <province>#<distinctive name>#<enterprise code>
- *
- * and the whole record as attributes, so a page of results is one Query and no follow-up reads.
+/*
+ * The business name index, kept in the registry table beside the records (its keys: searchIndexKeys), with
+ * the whole record as attributes, so a page of results is one Query and no follow-up reads.
  * A search reads one word's partition (with `begins_with` on the province when given), in sort-key order,
  * and keeps the items whose name also has the other words. The words of the legal form ("Công ty TNHH",
  * "Công ty cổ phần", ...) open almost every name, so they are neither indexed nor searched: they would make
  * partitions the size of the register.
  */
-export const INDEX_PREFIX = 'BIZWORD#';
 
 /** Folded legal-form phrases stripped from the start of a name (longest first). */
 const LEGAL_FORM_PHRASES = [
@@ -107,8 +103,12 @@ function provinceKey(province: string): string {
 /** The index items for one business: one per distinctive word of its name. */
 export function businessIndexItems(business: Business): Record<string, unknown>[] {
   const words = distinctiveWords(business.name);
-  const sk = `${provinceKey(business.province)}#${words.join(' ')}#${business.enterpriseCode}`;
-  return words.map((word) => ({ pk: `${INDEX_PREFIX}${word}`, sk, ...business }));
+  const sk = searchIndexKeys.sortKey(
+    provinceKey(business.province),
+    words.join(' '),
+    business.enterpriseCode,
+  );
+  return words.map((word) => ({ ...searchIndexKeys.entry(word, sk), ...business }));
 }
 
 /** How one search reads the index. */
@@ -135,7 +135,7 @@ export function planSearch(name: string, province?: string): SearchPlan {
   if (province !== undefined) {
     const found = findProvince(province);
     if (!found) throw new UnsearchableQueryError(`"${province}" is not a province or centrally-run city.`);
-    skPrefix = `${found.slug}#`;
+    skPrefix = searchIndexKeys.provincePrefix(found.slug);
   }
   const word = [...words].sort(
     (a, b) =>
@@ -151,7 +151,7 @@ export function planSearch(name: string, province?: string): SearchPlan {
 /** Whether an index item's name has every word of the search. */
 export function itemMatches(sk: string, plan: SearchPlan): boolean {
   if (plan.words.length === 1) return true;
-  const nameWords = new Set((sk.split('#')[1] ?? '').split(' '));
+  const nameWords = new Set(searchIndexKeys.nameOf(sk).split(' '));
   return plan.words.every((w) => nameWords.has(w));
 }
 
@@ -183,5 +183,5 @@ export function resumeKey(
     searchCursorSchema(plan),
     'The cursor is not one this gateway issued for this search; start again without a cursor.',
   );
-  return position ? { pk: `${INDEX_PREFIX}${plan.word}`, sk: position.k } : undefined;
+  return position ? searchIndexKeys.entry(plan.word, position.k) : undefined;
 }

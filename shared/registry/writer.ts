@@ -3,7 +3,8 @@ import {
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { type Business, type Citizen, registryKeys } from './model';
+import { registryKeys } from '../storage/keys/registry';
+import type { Business, Citizen } from './model';
 import { businessIndexItems } from './search-index';
 
 export type RegistryItem = Record<string, unknown>;

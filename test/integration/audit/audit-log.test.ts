@@ -7,10 +7,10 @@ import type { JSONWebKeySet } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyCheckpoint } from '../../../shared/audit/checkpoint';
 import { auditLogOrigin } from '../../../shared/audit/log';
-import { logKeys } from '../../../shared/audit/log-state';
 import { fromHex, verifyConsistency } from '../../../shared/audit/merkle';
 import { type AuditEvent, recordLeafHash } from '../../../shared/audit/model';
 import { verifyAuditProof } from '../../../shared/audit/proof';
+import { logKeys } from '../../../shared/storage/keys/ledger';
 
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 

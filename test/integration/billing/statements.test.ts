@@ -9,7 +9,7 @@ import { type SignedStatement, verifyStatementFile } from '../../../shared/billi
 import type { Statement } from '../../../shared/billing/statement';
 import type { Operation } from '../../../shared/identity/model';
 import { counterNames } from '../../../shared/ledger/counters';
-import { laneKeys } from '../../../shared/ledger/lanes';
+import { laneKeys } from '../../../shared/storage/keys/ledger';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 // 30/11 23:50 in Hà Nội: November has not ended yet.

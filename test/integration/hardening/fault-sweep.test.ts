@@ -13,18 +13,17 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { auditIndexKeys } from '../../../shared/audit/trail';
-import { type KeyStore, publishedKeysKey, type StoredKey } from '../../../shared/auth/keys';
+import type { KeyStore, StoredKey } from '../../../shared/auth/keys';
 import {
   type SignedStatement,
   signedStatementFile,
   verifyStatementFile,
 } from '../../../shared/billing/signed';
 import type { Statement } from '../../../shared/billing/statement';
-import { billingKeys } from '../../../shared/billing/statement-repository';
 import type { Credential } from '../../../shared/identity/model';
-import { ledgerKeys } from '../../../shared/ledger/ledger';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { publishedKeysKey } from '../../../shared/storage/keys/control';
+import { auditIndexKeys, billingKeys, ledgerKeys } from '../../../shared/storage/keys/ledger';
 import { queryAll } from '../../../shared/storage/paginate';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { createTestGateway, type TestGateway } from '../../support/gateway';

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ServiceStore, startServiceStore } from '../../../local/service-store';
-import { controlKeys } from '../../../shared/identity/repository';
+import { controlKeys } from '../../../shared/storage/keys/control';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**

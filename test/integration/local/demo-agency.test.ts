@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
 import { DEMO_AGENCY, DEMO_CATALOGUE, DEMO_PLAN, DEMO_PURPOSES } from '../../../local/seed';
 import { verifyStatementFile } from '../../../shared/billing/signed';
-import { controlKeys } from '../../../shared/identity/repository';
 import { periodOf } from '../../../shared/ledger/period';
+import { controlKeys } from '../../../shared/storage/keys/control';
 import { localHostEnv } from '../../support/local-host';
 
 const ADMIN_ID = 'demo-test-admin';

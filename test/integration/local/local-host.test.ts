@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalGateway } from '../../../local/host';
-import { demoBusinesses, demoCitizens, registryKeys } from '../../../shared/registry/model';
+import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { registryKeys } from '../../../shared/storage/keys/registry';
 
 const quiet = () => undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'ndg-host-'));

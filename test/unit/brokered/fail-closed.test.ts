@@ -6,8 +6,9 @@ import { BatchGetCommand, type BatchGetCommandInput, TransactWriteCommand } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../functions/registry/app';
-import { controlKeys } from '../../../shared/identity/repository';
-import { demoCitizens, registryKeys } from '../../../shared/registry/model';
+import { demoCitizens } from '../../../shared/registry/model';
+import { controlKeys } from '../../../shared/storage/keys/control';
+import { registryKeys } from '../../../shared/storage/keys/registry';
 import { unitDeps } from '../../support/deps';
 
 const deps = unitDeps();

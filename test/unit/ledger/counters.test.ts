@@ -5,7 +5,7 @@ import {
   parseCounter,
   parseDayCounter,
 } from '../../../shared/ledger/counters';
-import { usageKeys } from '../../../shared/ledger/usage';
+import { usageKeys } from '../../../shared/storage/keys/ledger';
 
 describe('counter attribute names', () => {
   it('reads back every lane and refund counter it names', () => {
