@@ -29,3 +29,33 @@ export async function issuedCredentialOf(response: Response) {
   const issued = await answerOf(response, IssuedCredentialSchema, 201);
   return { ...issued, clientSecret: issued.clientSecret ?? '' };
 }
+
+type JsonAnswer = { content: { 'application/json': { schema: z.ZodType } } };
+type Responses<R> = R extends { responses: infer A } ? A : never;
+/** The schema route `R` documents for its JSON answer of status `S`. */
+type SchemaAt<R, S> = S extends keyof Responses<R>
+  ? Responses<R>[S] extends JsonAnswer
+    ? Responses<R>[S]['content']['application/json']['schema']
+    : never
+  : never;
+
+/**
+ * The JSON schema a route documents for its `status` answer (`responses[status]`): the routes' page and
+ * envelope schemas are declared inline, with no exported name of their own.
+ */
+export function documented<R extends { responses: object }, S extends number = 200>(
+  route: R,
+  status: S = 200 as S,
+): SchemaAt<R, S> {
+  const answer = (route.responses as Record<number, Partial<JsonAnswer> | undefined>)[status];
+  const schema = answer?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`the route documents no JSON answer for ${status}`);
+  return schema as SchemaAt<R, S>;
+}
+
+/** An answer of `status` (default 200), parsed with the JSON schema `route` documents for it. */
+export const answerTo = <R extends { responses: object }, S extends number = 200>(
+  response: Response,
+  route: R,
+  status: S = 200 as S,
+): Promise<z.output<SchemaAt<R, S>>> => answerOf(response, documented(route, status), status);

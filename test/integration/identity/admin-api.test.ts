@@ -1,6 +1,17 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { issuedCredentialOf } from '../../support/answers';
+import { z } from 'zod';
+import {
+  createAgencyRoute,
+  getAgencyRoute,
+  listAgenciesRoute,
+  revokeCredentialRoute,
+  rotateCredentialRoute,
+  rotateSigningKeysRoute,
+  updateAgencyRoute,
+} from '../../../functions/admin/routes';
+import { ProblemSchema } from '../../../shared/http/openapi';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -11,6 +22,9 @@ beforeAll(async () => {
   gw = await createTestGateway(inject('dynamoEndpoint'), { now: () => now });
   admin = await gw.adminToken();
 });
+
+/** A validation problem: the documented problem, with the fields that failed (an extension member). */
+const ValidationProblemSchema = ProblemSchema.extend({ errors: z.array(z.object({ path: z.string() })) });
 
 async function auditEvents(action?: string) {
   const { Items = [] } = await gw.deps.store.send(new ScanCommand({ TableName: gw.deps.tables.ledger }));
@@ -25,23 +39,20 @@ describe('admin API: agencies', () => {
       code: 'SO-TP-HN',
       name: 'Sở Tư pháp Hà Nội'.normalize('NFD'),
     });
-    expect(created.status).toBe(201);
-    const agency = (await created.json()) as { id: string; name: string; status: string };
+    const agency = await answerTo(created, createAgencyRoute, 201);
     expect(agency).toMatchObject({ name: 'Sở Tư pháp Hà Nội', status: 'active' });
     expect(agency.name).toBe(agency.name.normalize('NFC'));
 
     expect(
-      ((await (await gw.call(admin, 'GET', `/admin/agencies/${agency.id}`)).json()) as { id: string }).id,
+      (await answerTo(await gw.call(admin, 'GET', `/admin/agencies/${agency.id}`), getAgencyRoute)).id,
     ).toBe(agency.id);
-    const list = (await (await gw.call(admin, 'GET', '/admin/agencies?limit=100')).json()) as {
-      items: { id: string }[];
-    };
+    const list = await answerTo(await gw.call(admin, 'GET', '/admin/agencies?limit=100'), listAgenciesRoute);
     expect(list.items.map((a) => a.id)).toContain(agency.id);
 
     const renamed = await gw.call(admin, 'PATCH', `/admin/agencies/${agency.id}`, {
       name: 'Sở Tư pháp TP Hà Nội',
     });
-    expect(((await renamed.json()) as { name: string }).name).toBe('Sở Tư pháp TP Hà Nội');
+    expect((await answerTo(renamed, updateAgencyRoute)).name).toBe('Sở Tư pháp TP Hà Nội');
 
     const [update] = await auditEvents('agency.update');
     expect(update).toMatchObject({
@@ -61,8 +72,7 @@ describe('admin API: agencies', () => {
 
   it('answers 400 problem+json naming the bad field', async () => {
     const response = await gw.call(admin, 'POST', '/admin/agencies', { code: 'lower case', name: '' });
-    expect(response.status).toBe(400);
-    const body = (await response.json()) as { errors: { path: string }[] };
+    const body = ValidationProblemSchema.parse(await problemOf(response, 400));
     expect(body.errors.map((e) => e.path).sort()).toEqual(['code', 'name']);
   });
 
@@ -71,16 +81,15 @@ describe('admin API: agencies', () => {
   });
 
   it('refuses a credential wider than the agency is entitled to', async () => {
-    const created = (await (
-      await gw.call(admin, 'POST', '/admin/agencies', { code: 'NARROW', name: 'Hẹp' })
-    ).json()) as {
-      id: string;
-    };
+    const created = await answerTo(
+      await gw.call(admin, 'POST', '/admin/agencies', { code: 'NARROW', name: 'Hẹp' }),
+      createAgencyRoute,
+      201,
+    );
     const response = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
       scopes: ['citizen:read'],
     });
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { detail: string }).detail).toContain('not entitled to citizen:read');
+    expect((await problemOf(response, 400)).detail).toContain('not entitled to citizen:read');
     for (const scope of ['admin', 'audit:read', 'billing:read', 'billing:close']) {
       const platformScope = await gw.call(admin, 'POST', `/admin/agencies/${created.id}/credentials`, {
         scopes: [scope],
@@ -137,11 +146,8 @@ describe('credentials lifecycle', () => {
     const rotated = await gw.call(admin, 'POST', `/admin/credentials/${a.clientId}/rotate`, {
       overlapSeconds: 3600,
     });
-    expect(rotated.status).toBe(200);
-    const { clientSecret: fresh, previousSecretExpiresAt } = (await rotated.json()) as {
-      clientSecret: string;
-      previousSecretExpiresAt: string;
-    };
+    const { clientSecret: fresh, previousSecretExpiresAt } = await answerTo(rotated, rotateCredentialRoute);
+    if (fresh === undefined) throw new Error('a rotation answers the new secret');
     expect(fresh).not.toBe(a.clientSecret);
     expect(previousSecretExpiresAt).toBe(new Date(now.getTime() + 3600_000).toISOString());
 
@@ -164,11 +170,10 @@ describe('credentials lifecycle', () => {
     expect((await gw.call(token, 'GET', '/admin/agencies')).status).toBe(200);
 
     const revoked = await gw.call(admin, 'DELETE', `/admin/credentials/${second.clientId}`);
-    expect(((await revoked.json()) as { status: string }).status).toBe('revoked');
+    expect((await answerTo(revoked, revokeCredentialRoute)).status).toBe('revoked');
 
     const after = await gw.call(token, 'GET', '/admin/agencies');
-    expect(after.status).toBe(401);
-    expect(((await after.json()) as { detail: string }).detail).toContain('revoked');
+    expect((await problemOf(after, 401)).detail).toContain('revoked');
     await expect(gw.token(second.clientId, second.clientSecret)).rejects.toThrow(/401/);
   });
 
@@ -195,8 +200,7 @@ describe('signing keys', () => {
   it('rotates the signing key; tokens of the previous key keep working', async () => {
     const before = await gw.adminToken();
     const rotated = await gw.call(admin, 'POST', '/admin/signing-keys/rotate');
-    expect(rotated.status).toBe(200);
-    const { kid } = (await rotated.json()) as { kid: string };
+    const { kid } = await answerTo(rotated, rotateSigningKeysRoute);
     expect((await auditEvents('signing-key.rotate')).map((e) => e.target)).toContain(kid);
     expect((await gw.call(before, 'GET', '/admin/agencies')).status).toBe(200);
     const after = await gw.adminToken();
@@ -211,7 +215,7 @@ describe('bad input on real routes', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const text = await response.text();
     expect(text).not.toMatch(/\bat .*\.(ts|js|mjs):\d+/);
-    return JSON.parse(text) as { detail: string };
+    return ProblemSchema.parse(JSON.parse(text));
   };
 
   it('answers malformed JSON with 400', async () => {
@@ -242,7 +246,7 @@ describe('bad input on real routes', () => {
       code: 'MANY-PURPOSES',
       name: 'Nhiều thủ tục',
     });
-    const { id } = (await created.json()) as { id: string };
+    const { id } = await answerTo(created, createAgencyRoute, 201);
     const purposes = (n: number) =>
       Array.from({ length: n }, (_, i) => `1.${String(i).padStart(6, '0')}-thu-tuc-hanh-chinh-cap-tinh`);
     const all = (n: number) =>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { auditEventsRoute } from '../../../functions/audit/routes';
+import { TokenResponseSchema } from '../../../functions/token/oauth';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
-import { issuedCredentialOf } from '../../support/answers';
+import { answerOf, answerTo, issuedCredentialOf } from '../../support/answers';
 import { localHostEnv } from '../../support/local-host';
 
 const BOOTSTRAP_ID = 'ops-bootstrap';
@@ -29,8 +31,7 @@ async function tokenResponse(gateway: LocalGateway, clientId: string, secret: st
 
 async function token(gateway: LocalGateway, clientId: string, secret: string) {
   const response = await tokenResponse(gateway, clientId, secret);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
+  return (await answerOf(response, TokenResponseSchema)).access_token;
 }
 
 const call = (gateway: LocalGateway, bearer: string, method: string, path: string, body?: unknown) =>
@@ -43,18 +44,10 @@ const call = (gateway: LocalGateway, bearer: string, method: string, path: strin
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
-interface AuditRecord {
-  action: string;
-  target?: string;
-  outcome: string;
-  actor: { clientId: string; agencyId: string };
-}
-
 /** What the audit trail says the bootstrap did to its credential, oldest first. */
 async function bootstrapRecords(gateway: LocalGateway, auditor: string) {
   const response = await call(gateway, auditor, 'GET', '/audit/events?agency=ag_platform&limit=200');
-  expect(response.status).toBe(200);
-  const { items } = (await response.json()) as { items: AuditRecord[] };
+  const { items } = await answerTo(response, auditEventsRoute);
   return items
     .filter((e) => e.actor.clientId === 'system:bootstrap' && e.target === BOOTSTRAP_ID)
     .map((e) => `${e.action} ${e.outcome}`)

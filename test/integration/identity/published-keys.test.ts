@@ -1,8 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { rotateSigningKeysRoute } from '../../../functions/admin/routes';
 import { createGatewayApp } from '../../../local/gateway-app';
-import { publishedKeysKey } from '../../../shared/auth/keys';
 import { assembleDeps, type GatewayDeps } from '../../../shared/deps';
+import { publishedKeysKey } from '../../../shared/storage/keys/control';
+import { answerTo } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -39,8 +41,7 @@ describe('verify-only functions (registry, audit)', () => {
   it('verifies tokens of the current and previous key once a rotation has published them', async () => {
     const admin = await gw.adminToken();
     const rotated = await gw.call(admin, 'POST', '/admin/signing-keys/rotate');
-    expect(rotated.status).toBe(200);
-    const { kid, previousKid } = (await rotated.json()) as { kid: string; previousKid: string };
+    const { kid, previousKid } = await answerTo(rotated, rotateSigningKeysRoute);
 
     const item = await published();
     expect(item?.keys.map((k: { kid: string }) => k.kid)).toEqual([kid, previousKid]);

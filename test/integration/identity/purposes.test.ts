@@ -1,5 +1,12 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { getPurposeRoute, listPurposesRoute, putPurposeRoute } from '../../../functions/admin/purpose-routes';
+import { createAgencyRoute, getEntitlementsRoute } from '../../../functions/admin/routes';
+import { auditEventsRoute, proofRoute, subjectHistoryRoute } from '../../../functions/audit/routes';
+import { statementEntriesRoute, summaryRoute, usageRoute } from '../../../functions/billing/routes';
+import { ProblemSchema } from '../../../shared/http/openapi';
+import { answerTo, problemOf } from '../../support/answers';
 import { createTestGateway, TEST_PURPOSES, type TestGateway } from '../../support/gateway';
 
 // 20/11/2026 10:00 in Hà Nội.
@@ -10,10 +17,13 @@ let finance: string;
 
 const AN = '001099012345';
 
+/** The documented problem, with the codes outside the catalogue when there are any (an extension member). */
+const PurposeProblemSchema = ProblemSchema.extend({ unknownPurposes: z.array(z.string()).optional() });
+
 async function problem(response: Response, status: number) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return (await response.json()) as { title: string; detail: string; unknownPurposes?: string[] };
+  return PurposeProblemSchema.parse(await problemOf(response, status));
 }
 
 async function auditEvents(action: string) {
@@ -37,15 +47,11 @@ describe('the purpose catalogue', () => {
       name: `  ${name.normalize('NFD')} `,
       legalBasis: legalBasis.normalize('NFD'),
     });
-    expect(created.status).toBe(201);
-    const entry = (await created.json()) as Record<string, string>;
+    const entry = await answerTo(created, putPurposeRoute, 201);
     expect(entry).toMatchObject({ code: '1.004194', name, legalBasis });
     expect(entry.name).not.toBe(name.normalize('NFD'));
 
-    const read = (await (await gw.call(admin, 'GET', '/admin/purposes/1.004194')).json()) as Record<
-      string,
-      string
-    >;
+    const read = await answerTo(await gw.call(admin, 'GET', '/admin/purposes/1.004194'), getPurposeRoute);
     expect(read).toEqual(entry);
     const [event] = (await auditEvents('purpose.create')).filter((e) => e.target === '1.004194');
     expect(event).toMatchObject({
@@ -82,8 +88,7 @@ describe('the purpose catalogue', () => {
       name: 'Giải quyết hưởng bảo hiểm xã hội một lần',
       legalBasis: 'Luật Bảo hiểm xã hội 2024',
     });
-    expect(changed.status).toBe(200);
-    const updated = (await changed.json()) as Record<string, string>;
+    const updated = await answerTo(changed, putPurposeRoute);
     expect(updated).toMatchObject({
       legalBasis: 'Luật Bảo hiểm xã hội 2024',
       createdAt: '2026-11-20T03:00:00.000Z',
@@ -109,9 +114,7 @@ describe('the purpose catalogue', () => {
   });
 
   it('lists every entry sorted by code, the test catalogue included', async () => {
-    const { items } = (await (await gw.call(admin, 'GET', '/admin/purposes')).json()) as {
-      items: { code: string }[];
-    };
+    const { items } = await answerTo(await gw.call(admin, 'GET', '/admin/purposes'), listPurposesRoute);
     const codes = items.map((p) => p.code);
     expect(codes).toEqual([...codes].sort());
     expect(codes).toEqual(expect.arrayContaining([...Object.keys(TEST_PURPOSES), '1.004194', '1.010815']));
@@ -148,7 +151,7 @@ describe('the purpose catalogue', () => {
 describe('entitlements and the catalogue', () => {
   it('refuses entitlements naming codes outside the catalogue, naming every one of them', async () => {
     const created = await gw.call(admin, 'POST', '/admin/agencies', { code: 'CAT-1', name: 'Sở thử nghiệm' });
-    const { id } = (await created.json()) as { id: string };
+    const { id } = await answerTo(created, createAgencyRoute, 201);
     const response = await gw.call(admin, 'PUT', `/admin/agencies/${id}/entitlements`, {
       entitlements: [
         { operation: 'citizen:read', purposes: ['1.001', 'X-9', '8.888'] },
@@ -160,9 +163,10 @@ describe('entitlements and the catalogue', () => {
       'Purposes 8.888, X-9 are not in the purpose catalogue: add them under /admin/purposes first (PUT /admin/purposes/{code}).',
     );
     expect(body.unknownPurposes).toEqual(['8.888', 'X-9']);
-    const stored = (await (await gw.call(admin, 'GET', `/admin/agencies/${id}/entitlements`)).json()) as {
-      entitlements: unknown[];
-    };
+    const stored = await answerTo(
+      await gw.call(admin, 'GET', `/admin/agencies/${id}/entitlements`),
+      getEntitlementsRoute,
+    );
     expect(stored.entitlements).toEqual([]);
 
     expect(
@@ -223,37 +227,31 @@ describe('purpose names beside the codes', () => {
 
   it('gives the audit events page the names, leaving each record (a leaf of the audit log) as it was', async () => {
     const response = await gw.call(admin, 'GET', `/audit/events?agency=${agencyId}`);
-    const page = (await response.json()) as {
-      items: Record<string, unknown>[];
-      purposeNames: Record<string, string>;
-    };
+    const page = await answerTo(response, auditEventsRoute);
     expect(page.purposeNames).toEqual(names);
     expect(page.items.map((e) => e.purpose)).toEqual(['1.001', '1.002', '1.001']);
     for (const record of page.items) {
       expect(Object.keys(record)).not.toContain('purposeName');
       const proof = await gw.call(admin, 'GET', `/audit/log/proofs/${record.id}`);
-      expect(((await proof.json()) as { leafHash: string }).leafHash).toBe(record.leafHash);
+      expect((await answerTo(proof, proofRoute)).leafHash).toBe(record.leafHash);
     }
   });
 
   it("gives a subject's access history the names", async () => {
     const response = await gw.call(admin, 'GET', `/audit/subjects/${AN}/history`);
-    const page = (await response.json()) as { purposeNames: Record<string, string> };
+    const page = await answerTo(response, subjectHistoryRoute);
     expect(page.purposeNames).toMatchObject(names);
   });
 
   it("gives finance's usage, summary and statement entries the names", async () => {
     const usage = await gw.call(finance, 'GET', `/billing/usage?agency=${agencyId}`);
-    expect(((await usage.json()) as { purposeNames: unknown }).purposeNames).toEqual(names);
+    expect((await answerTo(usage, usageRoute)).purposeNames).toEqual(names);
     const summary = await gw.call(finance, 'GET', '/billing/summary/2026-11');
-    const totals = (await summary.json()) as {
-      byPurpose: Record<string, Record<string, number>>;
-      purposeNames: unknown;
-    };
+    const totals = await answerTo(summary, summaryRoute);
     expect(totals.byPurpose['citizen:read']).toMatchObject({ '1.001': 2, '1.002': 1 });
     expect(totals.purposeNames).toMatchObject(names);
     const entries = await gw.call(finance, 'GET', `/billing/statements/2026-11/entries?agency=${agencyId}`);
-    expect(((await entries.json()) as { purposeNames: unknown }).purposeNames).toEqual(names);
+    expect((await answerTo(entries, statementEntriesRoute)).purposeNames).toEqual(names);
   });
 
   it('shows the name an admin gives a code from the next answer on', async () => {
@@ -263,7 +261,7 @@ describe('purpose names beside the codes', () => {
     });
     expect(renamed.status).toBe(200);
     const response = await gw.call(admin, 'GET', `/audit/events?agency=${agencyId}`);
-    const page = (await response.json()) as { purposeNames: Record<string, string> };
+    const page = await answerTo(response, auditEventsRoute);
     expect(page.purposeNames['1.002']).toBe('Đăng ký tạm trú (đổi tên)');
   });
 });

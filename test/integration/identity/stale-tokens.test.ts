@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 const AN = '001099012345';
@@ -15,10 +16,9 @@ const read = (token: string, purpose = '1.001') =>
 
 /** An RFC 6750 refusal of a token that is no longer valid: what makes an OAuth client library get a new one. */
 async function expectInvalidToken(response: Response) {
-  expect(response.status).toBe(401);
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm=.*error="invalid_token"/);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const body = (await response.json()) as { detail: string };
+  const body = await problemOf(response, 401);
   expect(body.detail).toMatch(/request a new token/);
 }
 

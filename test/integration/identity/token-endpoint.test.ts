@@ -1,6 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { issueCredentialRoute } from '../../../functions/admin/routes';
+import { jwksRoute, metadataRoute } from '../../../functions/token/discovery';
+import { tokenRoute } from '../../../functions/token/oauth';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { assertionForm } from '../../support/assertion';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
@@ -126,8 +130,7 @@ describe('token endpoint', () => {
       headers: { 'Content-Type': 'application/json', ...auth },
       body: '{"grant_type":"client_credentials"}',
     });
-    expect(json.status).toBe(400);
-    expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
+    expect((await answerTo(json, tokenRoute, 400)).error).toBe('invalid_request');
   });
 
   it('refuses two client authentication methods at once', async () => {
@@ -143,18 +146,17 @@ describe('token endpoint', () => {
   });
 
   it('publishes RFC 8414 metadata and the JWKS that verifies its tokens', async () => {
-    const metadata = (await (
-      await gw.app.request('/.well-known/oauth-authorization-server')
-    ).json()) as Record<string, unknown>;
+    const metadata = await answerTo(
+      await gw.app.request('/.well-known/oauth-authorization-server'),
+      metadataRoute,
+    );
     expect(metadata.token_endpoint).toBe(`${gw.deps.config.TOKEN_ISSUER}/oauth/token`);
     expect(metadata.token_endpoint_auth_methods_supported).toEqual([
       'client_secret_basic',
       'client_secret_post',
       'private_key_jwt',
     ]);
-    const jwks = (await (await gw.app.request('/.well-known/jwks.json')).json()) as {
-      keys: { kid: string }[];
-    };
+    const jwks = await answerTo(await gw.app.request('/.well-known/jwks.json'), jwksRoute);
     const token = await gw.token(agency.clientId, agency.clientSecret);
     const kid = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid;
     expect(jwks.keys.map((k) => k.kid)).toContain(kid);
@@ -174,11 +176,10 @@ describe('private_key_jwt clients', () => {
       scopes: ['citizen:read'],
       publicJwk: await exportJWK(pair.publicKey),
     });
-    expect(issued.status).toBe(201);
-    const body = (await issued.json()) as Record<string, unknown>;
+    const body = await answerTo(issued, issueCredentialRoute, 201);
     expect(body).not.toHaveProperty('clientSecret');
     expect(body.authMethod).toBe('private_key_jwt');
-    clientId = body.clientId as string;
+    clientId = body.clientId;
   });
 
   const assertion = (claims: Record<string, unknown> = {}, key: CryptoKey = privateKey, lifetime = 60) =>
@@ -242,7 +243,7 @@ describe('private_key_jwt clients', () => {
       scopes: ['citizen:read'],
       publicJwk: await exportJWK(pair.publicKey),
     });
-    const revokedId = ((await issued.json()) as { clientId: string }).clientId;
+    const revokedId = (await issuedCredentialOf(issued)).clientId;
     expect((await gw.call(admin, 'DELETE', `/admin/credentials/${revokedId}`)).status).toBe(200);
     const signed = (iss: string, key: CryptoKey, expiresAt: string | number = '60s') =>
       new SignJWT({})
@@ -297,8 +298,7 @@ describe('private_key_jwt clients', () => {
       scopes: ['citizen:read'],
       publicJwk: await exportJWK(pair.privateKey),
     });
-    expect(issued.status).toBe(400);
-    expect(((await issued.json()) as { detail: string }).detail).toContain('private');
+    expect((await problemOf(issued, 400)).detail).toContain('private');
   });
 });
 
