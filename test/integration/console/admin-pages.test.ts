@@ -84,6 +84,19 @@ async function checkDialog(name: string, titleKey: string, params: Record<string
   expect(await dialog().evaluate((el) => (el as HTMLDialogElement).open)).toBe(true);
 }
 
+/** A new credential of the test agency, and the credentials page showing it (its list read again). */
+async function spareCredential() {
+  const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
+    scopes: ['citizen:read'],
+  });
+  const issued = await issuedCredentialOf(spare);
+  await page.selectOption('#cred-agency', '');
+  await s.busyDone();
+  await page.selectOption('#cred-agency', agency.id);
+  await s.busyDone();
+  return issued;
+}
+
 describe.skipIf(skipBrowser)('the admin pages', () => {
   beforeAll(async () => {
     s = await openConsole(inject('dynamoEndpoint'), { artifacts: 'console-admin' });
@@ -223,14 +236,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
   });
 
   it('asks before revoking a credential, naming it and its agency; Cancel and Escape keep it', async () => {
-    const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
-      scopes: ['citizen:read'],
-    });
-    const { clientId, clientSecret } = await issuedCredentialOf(spare);
-    await page.selectOption('#cred-agency', '');
-    await s.busyDone();
-    await page.selectOption('#cred-agency', agency.id);
-    await s.busyDone();
+    const { clientId, clientSecret } = await spareCredential();
     const row = page.locator(`#cred-table tr[data-client="${clientId}"]`);
     const revoke = row.getByRole('button', { name: `Thu hồi ${clientId}` });
     await revoke.click();
@@ -292,14 +298,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
   });
 
   it('closes an open question as "no" when the session ends, leaving nothing to answer for the next user', async () => {
-    const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
-      scopes: ['citizen:read'],
-    });
-    const { clientId, clientSecret } = await issuedCredentialOf(spare);
-    await page.selectOption('#cred-agency', '');
-    await s.busyDone();
-    await page.selectOption('#cred-agency', agency.id);
-    await s.busyDone();
+    const { clientId, clientSecret } = await spareCredential();
     await page
       .locator(`#cred-table tr[data-client="${clientId}"]`)
       .getByRole('button', { name: `Thu hồi ${clientId}` })
