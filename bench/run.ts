@@ -153,6 +153,11 @@ try {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
     return response.json() as Promise<Record<string, unknown>>;
   };
+  // Entitlements name catalogue purposes only: the one every bench agency (contention's too) is entitled to.
+  await api('PUT', '/admin/purposes/1.001', {
+    name: 'Thủ tục đo hiệu năng',
+    legalBasis: 'Không áp dụng (đo hiệu năng)',
+  });
   const agency = await api('POST', '/admin/agencies', { code: 'BENCH', name: 'Cơ quan đo hiệu năng' });
   await api('PUT', `/admin/agencies/${agency.id}/entitlements`, {
     entitlements: [
@@ -503,6 +508,9 @@ try {
         DEMO_AGENCY: '0',
         SEED_BUSINESSES: '0',
         SIGNING_KEYS_FILE: keysFile,
+        // The tokens are the main gateway's: each gateway started here would otherwise be its own issuer (its own
+        // origin, local/origin.ts) and refuse them all with 401, measuring nothing.
+        TOKEN_ISSUER: url,
         AUDIT_SEAL_INTERVAL_MS: '0',
         BOOTSTRAP_ADMIN_CLIENT_ID: gateway.bootstrap.clientId,
         BOOTSTRAP_ADMIN_CLIENT_SECRET: adminSecret,
