@@ -69,8 +69,11 @@ export async function synthesizeBundles(): Promise<{
   };
 }
 
-/** An API Gateway REST (v1) proxy event, as the gateway's API hands it to a function. */
-function restEvent(request: FirstRequest, id: string) {
+/**
+ * An API Gateway REST (v1) proxy event, as the gateway's API hands it to a function (also the one
+ * test/integration/http/bundles.test.ts sends each bundle).
+ */
+export function restEvent(request: Omit<FirstRequest, 'expect' | 'method'> & { method: string }, id: string) {
   return {
     resource: '/{proxy+}',
     path: request.path,

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { restEvent } from '../../../bench/cold-start';
 import { buildGateway } from '../../infra/gateway-fixture';
 import { ADMIN_ID, ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
@@ -33,37 +34,13 @@ interface Answer {
   body: string;
 }
 
-/** An API Gateway REST proxy event, as the stage sends one. */
-function eventOf(request: Request, n: number) {
-  return {
-    httpMethod: request.method,
-    path: request.path,
-    resource: '/{proxy+}',
-    headers: request.headers ?? {},
-    multiValueHeaders: {},
-    queryStringParameters: request.query ?? null,
-    multiValueQueryStringParameters: request.query
-      ? Object.fromEntries(Object.entries(request.query).map(([k, v]) => [k, [v]]))
-      : null,
-    requestContext: {
-      httpMethod: request.method,
-      path: request.path,
-      requestId: `bundle-${n}`,
-      stage: 'test',
-      identity: { sourceIp: '127.0.0.1' },
-    },
-    body: request.body ?? null,
-    isBase64Encoded: false,
-  };
-}
-
 /** Loads a bundle in plain Node, in its asset folder, and hands it the requests one by one. */
 async function serve(dir: string, env: Record<string, string>, requests: Request[]): Promise<Answer[]> {
   const url = pathToFileURL(join(dir, 'index.mjs')).href;
   const script = `
     const { handler } = await import(${JSON.stringify(url)});
     const answers = [];
-    for (const event of ${JSON.stringify(requests.map(eventOf))}) {
+    for (const event of ${JSON.stringify(requests.map((request, n) => restEvent(request, `bundle-${n}`)))}) {
       const answer = await handler(event, { awsRequestId: event.requestContext.requestId });
       const headers = Object.fromEntries(Object.entries({ ...answer.headers, ...answer.multiValueHeaders })
         .map(([k, v]) => [k.toLowerCase(), String(v)]));
