@@ -194,13 +194,19 @@ export async function runContention(
         progress: () => undefined,
       });
     }
-    const on = { store: stores.on, gateway: gateways.on! };
-    const off = { store: stores.off, gateway: gateways.off! };
+    // Each gateway by the port it bound: its `url` is its issuer, which is the main gateway's (so that the main
+    // gateway's tokens verify), and load sent there would bypass the store proxies altogether.
+    const sideOf = (store: StoreChild, gateway: LocalGateway) => ({
+      store,
+      base: `http://127.0.0.1:${gateway.port}`,
+    });
+    const on = sideOf(stores.on!, gateways.on!);
+    const off = sideOf(stores.off!, gateways.off!);
 
     const path = '/v1/citizens/001099012345';
     const headersOf = (token: string) => ({ Authorization: `Bearer ${token}`, 'X-Purpose': '1.001' });
     for (const side of [on, off]) {
-      await load(`${side.gateway.url}${path}`, {
+      await load(`${side.base}${path}`, {
         connections: 16,
         seconds: 2,
         headers: headersOf(many.token),
@@ -222,13 +228,19 @@ export async function runContention(
           setup.jvmPids.map((pid, i) => [i ? `dynamodbLocal${i}` : 'dynamodbLocal', pid]),
         ),
       });
-      const result = await load(`${side.gateway.url}${path}`, {
+      const result = await load(`${side.base}${path}`, {
         connections: clients,
         seconds,
         headers: headersOf(token),
       });
       const cpu = meter.stop();
       const stats = await side.store.stats();
+      // A run whose served calls never reached the proxy measured another path (as when load went to the main
+      // gateway, bypassing both proxies): its figures would say nothing about the conflict rules.
+      if (served(result) > 0 && !stats.requests.TransactWriteItems)
+        throw new Error(
+          `contention: ${served(result)} calls served but the store proxy saw no TransactWriteItems: the gateway under load is not behind it`,
+        );
       const total = Math.max(1, responses(result));
       return {
         clients,
@@ -290,7 +302,7 @@ export async function runContention(
     say('Exactness: 200 calls at once against a quota of 50, through the conflict rules...');
     const statuses = await Promise.all(
       Array.from({ length: 200 }, async () => {
-        const response = await fetch(`${on.gateway.url}${path}`, { headers: headersOf(exact.token) });
+        const response = await fetch(`${on.base}${path}`, { headers: headersOf(exact.token) });
         await response.arrayBuffer();
         return response.status;
       }),
