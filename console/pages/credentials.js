@@ -5,6 +5,7 @@
 import { loadAgencies } from '../agency-cache.js';
 import { confirmAction } from '../confirm.js';
 import {
+  AGENCY_SCOPES,
   agencyLabel,
   api,
   OPERATIONS,
@@ -19,7 +20,8 @@ import { parseJwk } from '../forms.js';
 import { showSecret } from '../secret.js';
 import { $, badge, busy, cell, clearMessages, fillRows, h, newest, notify, said, showError } from '../ui.js';
 
-const SCOPES = [...OPERATIONS, 'self:read', ...PLATFORM_SCOPES];
+/** The scopes an admin may tick, in the order the form lists them. */
+const SCOPES = [...OPERATIONS, ...AGENCY_SCOPES, ...PLATFORM_SCOPES];
 
 /**
  * How long a rotated secret keeps working beside the new one. Sent with every rotation, so the dialog can say

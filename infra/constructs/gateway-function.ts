@@ -24,14 +24,17 @@ const swaggerUiFiles = Object.keys(swaggerUiAssets);
 /**
  * The console's page and files (pages/ included), and uPlot's, copied to console/ beside the bundle
  * (LAMBDA_TASK_ROOT/console) at the same relative paths: `source` in the repository, `target` under console/.
+ * platform.js is not copied: the bundle writes it from the model it carries.
  */
 const consoleFiles = [
   { source: 'console/index.html', target: 'index.html' },
   { source: 'console/favicon.ico', target: 'favicon.ico' },
-  ...Object.entries(consoleAssets()).map(([file, { from }]) => ({
-    source: from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
-    target: file,
-  })),
+  ...Object.entries(consoleAssets())
+    .filter(([, { from }]) => from !== 'model')
+    .map(([file, { from }]) => ({
+      source: from === 'uplot' ? `node_modules/uplot/dist/${file}` : `console/${file}`,
+      target: file,
+    })),
 ];
 const consoleFolders = [...new Set(consoleFiles.map(({ target }) => dirname(target)))];
 

@@ -5,6 +5,7 @@ import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Router } from './app';
 import { newRouter } from './app';
+import { CONSOLE_PLATFORM_FILE, consolePlatformModule } from './console-platform';
 import { problemResponse } from './problem';
 
 const JS = 'text/javascript; charset=utf-8';
@@ -12,7 +13,8 @@ const CSS = 'text/css; charset=utf-8';
 
 export interface ConsoleAsset {
   type: string;
-  from: 'console' | 'uplot';
+  /** A file of console/ or of uPlot's package, or `model`: written from the gateway's model, never a file. */
+  from: 'console' | 'uplot' | 'model';
 }
 
 /** The repository's console/ folder. */
@@ -27,7 +29,7 @@ const uplotAssets: Record<string, ConsoleAsset> = {
 /**
  * The files a browser may load from /console/assets/, by path relative to `dir` (`app.js`, `pages/plans.js`):
  * every .js and .css file found under it, pages/ included, never a .d.ts (types for the tests) nor anything
- * else, and uPlot's. The gateway itself serves them, never a CDN; the token Lambda finds them copied beside its
+ * else, uPlot's, and platform.js, which the gateway writes from its model (./console-platform.ts). The gateway itself serves them, never a CDN; the token Lambda finds them copied beside its
  * bundle (see infra/constructs/gateway-function.ts), where uPlot's are in the same folder.
  */
 export function consoleAssets(dir: string = consoleSourceDir): Record<string, ConsoleAsset> {
@@ -38,7 +40,7 @@ export function consoleAssets(dir: string = consoleSourceDir): Record<string, Co
     if (file.endsWith('.js')) assets[file] = { type: JS, from: 'console' };
     else if (file.endsWith('.css')) assets[file] = { type: CSS, from: 'console' };
   }
-  return { ...assets, ...uplotAssets };
+  return { ...assets, ...uplotAssets, [CONSOLE_PLATFORM_FILE]: { type: JS, from: 'model' } };
 }
 
 /**
@@ -74,10 +76,13 @@ export function consoleRoutes(): Router {
   // is no console/ folder beside it (test/infra/bundle.test.ts).
   let assets: Record<string, ConsoleAsset> | undefined;
 
-  async function read(file: string, from: 'console' | 'uplot'): Promise<Uint8Array<ArrayBuffer>> {
+  async function read(file: string, from: ConsoleAsset['from']): Promise<Uint8Array<ArrayBuffer>> {
     let bytes = cache.get(file);
     if (!bytes) {
-      bytes = new Uint8Array(await readFile(join(assetDir(from), file)));
+      bytes =
+        from === 'model'
+          ? new TextEncoder().encode(consolePlatformModule())
+          : new Uint8Array(await readFile(join(assetDir(from), file)));
       cache.set(file, bytes);
     }
     return bytes as Uint8Array<ArrayBuffer>;
@@ -102,6 +107,11 @@ export function consoleRoutes(): Router {
   // `:file{.+}` takes slashes too (`pages/plans.js`); only a listed path is ever read, so `..` finds nothing.
   router.get('/console/assets/:file{.+}', async (c) => {
     const file = c.req.param('file');
+    if (file === CONSOLE_PLATFORM_FILE)
+      return c.body(consolePlatformModule(), 200, {
+        'Content-Type': JS,
+        'Cache-Control': 'public, max-age=300',
+      });
     assets ??= consoleAssets(assetDir('console'));
     const asset = Object.hasOwn(assets, file) ? assets[file] : undefined;
     if (!asset) return problemResponse(c, 404, { detail: `The console has no file named ${file}.` });

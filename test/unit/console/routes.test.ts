@@ -5,6 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { createApp as createTokenApp } from '../../../functions/token/app';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
 import { consoleAssets as listConsoleAssets } from '../../../shared/http/console';
+import {
+  AGENCY_SCOPES,
+  OPERATIONS,
+  PLATFORM_AGENCY_ID,
+  PLATFORM_SCOPES,
+} from '../../../shared/identity/model';
 import { unitDeps } from '../../support/deps';
 
 describe('console routes', () => {
@@ -94,6 +100,24 @@ describe('console routes', () => {
     expect(Object.keys(consoleAssets)).toContain('pages/registry.js');
   });
 
+  it("serves platform.js written from the API's model: the console's operations and scopes are the API's", async () => {
+    const response = await app.request('/console/assets/platform.js');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // Imported as the browser would, from the text served.
+    const served = await import(
+      `data:text/javascript;base64,${Buffer.from(await response.text()).toString('base64')}`
+    );
+    expect({ ...served }).toEqual({
+      OPERATIONS: [...OPERATIONS],
+      AGENCY_SCOPES: [...AGENCY_SCOPES],
+      PLATFORM_SCOPES: [...PLATFORM_SCOPES],
+      PLATFORM_AGENCY_ID,
+    });
+    // The pages read the same module (in Node through vitest.config.ts's resolver).
+    expect({ ...(await import('../../../console/platform.js')) }).toEqual({ ...served });
+  });
+
   it('serves every page module of the registry under pages/, as app.js imports them', async () => {
     const registry = await (await app.request('/console/assets/pages/registry.js')).text();
     const pages = [...registry.matchAll(/\bfrom '\.\/([\w-]+\.js)'/g)].map((m) => m[1]);
@@ -129,6 +153,7 @@ describe('console routes', () => {
         'pages/more/d.js': { type: 'text/javascript; charset=utf-8', from: 'console' },
         'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', from: 'uplot' },
         'uPlot.min.css': { type: 'text/css; charset=utf-8', from: 'uplot' },
+        'platform.js': { type: 'text/javascript; charset=utf-8', from: 'model' },
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
