@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { auditEventsRoute, subjectHistoryRoute } from '../../../functions/audit/routes';
 import type { MeteredCall } from '../../../shared/ledger/ledger';
+import { answerTo, problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -50,8 +52,7 @@ beforeAll(async () => {
 describe('audit trail', () => {
   it('answers who looked at a citizen, when and why, with officer and case', async () => {
     const response = await gw.call(auditor, 'GET', '/audit/events?subject=001099012345&limit=200');
-    expect(response.status).toBe(200);
-    const { items } = (await response.json()) as { items: Record<string, unknown>[] };
+    const { items } = await answerTo(response, auditEventsRoute);
     expect(items).toHaveLength(31);
     expect(items[0]).toMatchObject({
       kind: 'registry-call',
@@ -70,7 +71,7 @@ describe('audit trail', () => {
         'GET',
         `/audit/events?agency=${a.agencyId}&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
       );
-      const page = (await response.json()) as { items: { id: string }[]; cursor?: string };
+      const page = await answerTo(response, auditEventsRoute);
       seen.push(...page.items.map((e) => e.id));
       cursor = page.cursor;
     } while (cursor);
@@ -79,25 +80,23 @@ describe('audit trail', () => {
   });
 
   it('hides covert lookups from the subject history until their date, but not from auditors', async () => {
-    const history = (await (
-      await gw.call(auditor, 'GET', '/audit/subjects/001099012345/history?limit=200')
-    ).json()) as {
-      items: { agency: { id: string; name?: string }; purpose?: string }[];
-    };
+    const history = await answerTo(
+      await gw.call(auditor, 'GET', '/audit/subjects/001099012345/history?limit=200'),
+      subjectHistoryRoute,
+    );
     expect(history.items).toHaveLength(30);
     expect(history.items.every((e) => e.agency.id === a.agencyId)).toBe(true);
     expect(history.items[0]?.agency.name).toBe('Công an thành phố Hà Nội');
-    const audit = (await (
-      await gw.call(auditor, 'GET', `/audit/events?agency=${covert.agencyId}`)
-    ).json()) as {
-      items: unknown[];
-    };
+    const audit = await answerTo(
+      await gw.call(auditor, 'GET', `/audit/events?agency=${covert.agencyId}`),
+      auditEventsRoute,
+    );
     expect(audit.items.length).toBeGreaterThan(0);
   });
 
   it('records admin actions in the same trail', async () => {
     const response = await gw.call(auditor, 'GET', '/audit/events?agency=ag_platform&limit=200');
-    const { items } = (await response.json()) as { items: { action: string; kind: string }[] };
+    const { items } = await answerTo(response, auditEventsRoute);
     expect(items.map((e) => e.action)).toEqual(expect.arrayContaining(['agency.create', 'credential.issue']));
     expect(items.every((e) => e.kind === 'admin-action')).toBe(true);
   });
@@ -118,7 +117,7 @@ describe('subject history paging', () => {
         'GET',
         `/audit/subjects/001099012345/history?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
       );
-      const page = (await response.json()) as { items: { agency: { id: string } }[]; cursor?: string };
+      const page = await answerTo(response, subjectHistoryRoute);
       expect(page.items).toHaveLength(1);
       seen.push(...page.items.map((i) => i.agency.id));
       cursor = page.cursor;
@@ -160,9 +159,8 @@ describe('subject history paging', () => {
       ['from=1969-12-31', 'from: an instant or date is between'],
     ] as const) {
       const response = await events(query);
-      expect(response.status, query).toBe(400);
-      expect(response.headers.get('content-type')).toBe('application/problem+json');
-      const problem = (await response.json()) as { title: string; detail: string };
+      const problem = await problemOf(response, 400);
+      expect(response.headers.get('content-type'), query).toBe('application/problem+json');
       expect(problem.title).toBe('Request validation failed');
       expect(problem.detail, query).toContain(detail);
     }
@@ -175,7 +173,7 @@ describe('subject history paging', () => {
       const response = await events(query);
       expect(response.status, query).toBe(200);
     }
-    const all = (await (await events('from=1970-01-01&to=9999-12-31')).json()) as { items: unknown[] };
+    const all = await answerTo(await events('from=1970-01-01&to=9999-12-31'), auditEventsRoute);
     expect(all.items).toHaveLength(30);
   });
 });

@@ -1,6 +1,9 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { auditEventsRoute, proofRoute } from '../../../functions/audit/routes';
+import { verifyCitizenRoute } from '../../../functions/registry/routes';
 import { REFUSALS_RECORDED_PER_MINUTE } from '../../../shared/audit/refusals';
 import { FAILED_VERIFICATIONS_PER_HOUR } from '../../../shared/ledger/ledger';
+import { answerTo, problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /** Refused registry attempts in the audit trail and its Merkle log, and the guard on failed verifications. */
@@ -28,12 +31,9 @@ async function agency(code: string, scopes: ('citizen:read' | 'citizen:verify')[
   return { ...a, token: await gw.token(a.clientId, a.clientSecret) };
 }
 
-type Listed = Record<string, unknown> & { id: string; outcome: string; leafHash?: string };
-
-async function events(agencyId: string): Promise<Listed[]> {
+async function events(agencyId: string) {
   const response = await gw.call(auditor, 'GET', `/audit/events?agency=${agencyId}&limit=200`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { items: Listed[] }).items;
+  return (await answerTo(response, auditEventsRoute)).items;
 }
 
 const lookUp = (token: string, purpose: string, id = AN) =>
@@ -78,8 +78,7 @@ describe('refused registry attempts in the audit trail', () => {
     // In the log like any record: its inclusion proof names the receipt the caller got.
     await gw.seal();
     const proof = await gw.call(auditor, 'GET', `/audit/log/proofs/${requestId}`);
-    expect(proof.status).toBe(200);
-    expect(((await proof.json()) as { leafHash: string }).leafHash).toBe(receipt);
+    expect((await answerTo(proof, proofRoute)).leafHash).toBe(receipt);
   });
 
   it('records refusals by scope, by suspension and of a revoked credential, each with its status', async () => {
@@ -115,7 +114,7 @@ describe('refused registry attempts in the audit trail', () => {
     const a = await agency('REF-HISTORY');
     expect((await lookUp(a.token, '9.999', BICH)).status).toBe(403);
     const bySubject = await gw.call(auditor, 'GET', `/audit/events?subject=${BICH}&agency=${a.agencyId}`);
-    const listed = ((await bySubject.json()) as { items: Listed[] }).items;
+    const listed = (await answerTo(bySubject, auditEventsRoute)).items;
     expect(listed.map((e) => e.outcome)).toEqual(['refused']);
   });
 
@@ -152,16 +151,15 @@ describe('verification as an oracle', () => {
     const a = await agency('ORACLE-1', ['citizen:verify']);
     for (let day = 1; day <= FAILED_VERIFICATIONS_PER_HOUR; day++) {
       const tried = await verify(a.token, AN, `1999-01-${String(day).padStart(2, '0')}`);
-      expect(tried.status).toBe(200);
-      expect(((await tried.json()) as { match: boolean }).match).toBe(false);
+      expect((await answerTo(tried, verifyCitizenRoute)).match).toBe(false);
     }
     const next = await verify(a.token, AN, '1999-05-14');
-    expect(next.status).toBe(429);
+    const refusal = await problemOf(next, 429);
     expect(next.headers.get('Content-Type')).toMatch(/problem\+json/);
     const retryAfter = Number(next.headers.get('Retry-After'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(3600);
-    expect(((await next.json()) as { detail: string }).detail).toMatch(/failed 10 times within the hour/);
+    expect(refusal.detail).toMatch(/failed 10 times within the hour/);
     // Another subject is unaffected; so is another agency verifying the same subject.
     expect((await verify(a.token, BICH, '2001-11-02')).status).toBe(200);
     const b = await agency('ORACLE-2', ['citizen:verify']);

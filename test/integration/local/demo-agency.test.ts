@@ -1,10 +1,13 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { jwksRoute } from '../../../functions/token/discovery';
+import { tokenRoute } from '../../../functions/token/oauth';
 import { type LocalGateway, startLocalGateway } from '../../../local/host';
 import { DEMO_AGENCY, DEMO_CATALOGUE, DEMO_PLAN, DEMO_PURPOSES } from '../../../local/seed';
 import { verifyStatementFile } from '../../../shared/billing/signed';
 import { periodOf } from '../../../shared/ledger/period';
 import { controlKeys } from '../../../shared/storage/keys/control';
+import { answerTo } from '../../support/answers';
 import { localHostEnv } from '../../support/local-host';
 
 const ADMIN_ID = 'demo-test-admin';
@@ -20,7 +23,13 @@ function starter() {
     startLocalGateway({ env: { ...base, ...env }, progress: () => undefined });
 }
 
-async function tokenOf(gateway: LocalGateway, clientId: string, secret: string) {
+/** The token endpoint's answer of `status`, parsed with the schema it documents for it. */
+async function tokenOf<S extends 200 | 401 = 200>(
+  gateway: LocalGateway,
+  clientId: string,
+  secret: string,
+  status: S = 200 as S,
+) {
   const response = await fetch(`${gateway.url}/oauth/token`, {
     method: 'POST',
     headers: {
@@ -29,16 +38,11 @@ async function tokenOf(gateway: LocalGateway, clientId: string, secret: string) 
     },
     body: 'grant_type=client_credentials',
   });
-  return {
-    status: response.status,
-    body: (await response.json()) as { access_token: string; scope: string },
-  };
+  return answerTo(response, tokenRoute, status);
 }
 
 async function token(gateway: LocalGateway, clientId: string, secret: string) {
-  const { status, body } = await tokenOf(gateway, clientId, secret);
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body.access_token;
+  return (await tokenOf(gateway, clientId, secret)).access_token;
 }
 
 async function call<T = Record<string, unknown>>(
@@ -98,10 +102,10 @@ describe('the demo agency of npm start', () => {
       expect(demo).toMatchObject({ code: 'DEMO', created: true, seededCalls: 12 });
       expect(demo?.clientSecret).toMatch(/^ndgs_/);
       const issued = await tokenOf(gateway, demo!.clientId!, demo!.clientSecret!);
-      expect(issued.body.scope.split(' ').sort()).toEqual(
+      expect(issued.scope.split(' ').sort()).toEqual(
         ['business:read', 'business:search', 'citizen:read', 'citizen:verify', 'self:read'].sort(),
       );
-      const agency = issued.body.access_token;
+      const agency = issued.access_token;
       const purpose = (p: string) => ({ headers: { 'X-Purpose': p, 'X-Officer-Id': 'CB-0042' } });
 
       const citizen = await call<{ data: { fullName: string } }>(
@@ -212,7 +216,7 @@ describe('the demo agency of npm start', () => {
         { headers: { Authorization: `Bearer ${fin}` } },
       );
       expect(signed.status).toBe(200);
-      const jwks = (await (await fetch(`${gateway.url}/.well-known/jwks.json`)).json()) as { keys: never[] };
+      const jwks = await answerTo(await fetch(`${gateway.url}/.well-known/jwks.json`), jwksRoute);
       await expect(verifyStatementFile(Buffer.from(await signed.arrayBuffer()), jwks)).resolves.toMatchObject(
         { agencyId: gateway.demo!.agencyId, period, totalVnd: 5_170 },
       );
@@ -240,7 +244,7 @@ describe('the demo agency of npm start', () => {
       const admin = await token(second, ADMIN_ID, ADMIN_SECRET);
       expect(await demoRecords(second, admin)).toEqual(before);
       // The secret printed at the first start still works; an admin then revokes the credential.
-      expect((await tokenOf(second, clientId!, clientSecret!)).status).toBe(200);
+      await tokenOf(second, clientId!, clientSecret!, 200);
       await call(second, admin, 'DELETE', `/admin/credentials/${clientId}`);
     } finally {
       await second.stop();
@@ -250,7 +254,7 @@ describe('the demo agency of npm start', () => {
     try {
       expect(third.demo?.warning).toMatch(/credential ndgc_\w+ is revoked .*leaves it revoked/);
       expect(third.demo?.clientSecret).toBeUndefined();
-      expect((await tokenOf(third, clientId!, clientSecret!)).status).toBe(401);
+      await tokenOf(third, clientId!, clientSecret!, 401);
       const admin = await token(third, ADMIN_ID, ADMIN_SECRET);
       await call(third, admin, 'PATCH', `/admin/agencies/${agencyId}`, { body: { status: 'suspended' } });
     } finally {

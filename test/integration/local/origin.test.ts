@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataRoute } from '../../../functions/token/discovery';
 import { startLocalGateway } from '../../../local/host';
+import { answerTo } from '../../support/answers';
 import { localHostEnv } from '../../support/local-host';
 
 /** `npm start` as a developer runs it (PORT=0), over the run's DynamoDB Local; its stdout is the banner. */
@@ -40,12 +42,10 @@ describe('one origin for the local gateway', () => {
 
   it('is the issuer discovery names, as openid-client checks it, and the issuer of the tokens', async () => {
     const discoveredFrom = url;
-    const metadata = (await (
-      await fetch(`${discoveredFrom}/.well-known/oauth-authorization-server`)
-    ).json()) as {
-      issuer: string;
-      token_endpoint: string;
-    };
+    const metadata = await answerTo(
+      await fetch(`${discoveredFrom}/.well-known/oauth-authorization-server`),
+      metadataRoute,
+    );
     // openid-client: the metadata's issuer must be the URL discovery was asked for, without a trailing slash.
     expect(metadata.issuer).toBe(discoveredFrom.replace(/\/$/, ''));
     expect(metadata.token_endpoint).toBe(`${url}/oauth/token`);
