@@ -59,3 +59,19 @@ export const answerTo = <R extends { responses: object }, S extends number = 200
   route: R,
   status: S = 200 as S,
 ): Promise<z.output<SchemaAt<R, S>>> => answerOf(response, documented(route, status), status);
+
+/**
+ * As answerTo, for a test that compares the answer whole (`toEqual`): zod drops the members a schema does not
+ * declare, so this also fails when the answer has any, instead of letting them vanish from the comparison.
+ */
+export async function wholeAnswerTo<R extends { responses: object }, S extends number = 200>(
+  response: Response,
+  route: R,
+  status: S = 200 as S,
+): Promise<z.output<SchemaAt<R, S>>> {
+  const answer = await answerTo(response.clone(), route, status);
+  expect(answer, 'the answer has members its schema does not declare').toEqual(
+    JSON.parse(await response.text()),
+  );
+  return answer;
+}

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { budgetsRoute } from '../../../functions/billing/routes';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -13,7 +15,7 @@ beforeAll(async () => {
   const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
     scopes: ['billing:read'],
   });
-  const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+  const { clientId, clientSecret } = await issuedCredentialOf(issued);
   finance = await gw.token(clientId, clientSecret);
   await gw.call(admin, 'POST', '/admin/plans', {
     code: 'CAP',
@@ -50,7 +52,7 @@ describe('budget caps', () => {
     expect(statuses).toEqual([200, 200, 402, 402]);
     const refused = await lookup(a.token);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
-    expect(((await refused.json()) as { detail: string }).detail).toContain('budget cap of 1000 VND');
+    expect((await problemOf(refused, 402)).detail).toContain('budget cap of 1000 VND');
     expect((await gw.counters(a.agencyId))[0]?.calls).toBe(2);
   });
 
@@ -59,7 +61,7 @@ describe('budget caps', () => {
     for (let i = 0; i < 3; i++) expect((await lookup(watched.token)).status).toBe(200);
     const period = new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 7);
     const response = await gw.call(finance, 'GET', `/billing/budgets/${period}`);
-    const { items } = (await response.json()) as { items: Record<string, unknown>[] };
+    const { items } = await answerTo(response, budgetsRoute);
     expect(items.find((i) => i.agencyId === watched.agencyId)).toMatchObject({
       capVnd: 1_000,
       enforce: false,

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { statementEntriesRoute } from '../../../functions/billing/routes';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -53,7 +55,7 @@ beforeAll(async () => {
   const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
     scopes: ['billing:read', 'billing:close'],
   });
-  const fin = (await issued.json()) as { clientId: string; clientSecret: string };
+  const fin = await issuedCredentialOf(issued);
   finance = await gw.token(fin.clientId, fin.clientSecret);
 });
 
@@ -64,7 +66,7 @@ describe('Idempotency-Key', () => {
       const response = await lookup({ 'Idempotency-Key': key });
       expect(response.status, key).toBe(400);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      const problem = (await response.json()) as { title: string; detail: string };
+      const problem = await problemOf(response, 400);
       expect(problem.title).toBe('Request validation failed');
       expect(problem.detail).toContain('Idempotency-Key');
       expect(problem.detail).toContain('letters, digits, dot, underscore, colon or dash');
@@ -98,7 +100,7 @@ describe("finance's CSV exports", () => {
       'GET',
       `/billing/statements/2026-11/entries?agency=${agency.agencyId}`,
     );
-    const { items } = (await json.json()) as { items: { idempotencyKey?: string }[] };
+    const { items } = await answerTo(json, statementEntriesRoute);
     expect(items.map((e) => e.idempotencyKey)).toContain('-A2:B9');
   });
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Statement } from '../../../shared/billing/statement';
+import { auditEventsRoute } from '../../../functions/audit/routes';
+import { reversalsRoute, reverseCallRoute, statementRoute } from '../../../functions/billing/routes';
+import { ProblemSchema } from '../../../shared/http/openapi';
+import { answerTo, documented, issuedCredentialOf, problemOf, wholeAnswerTo } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let clock = new Date('2026-11-20T03:00:00Z');
@@ -16,12 +19,14 @@ let december = '';
 let other: { agencyId: string; clientId: string };
 let otherNovember = '';
 
+/** A refund refused as made before: the problem names the reversal already made, as its 201 documents it. */
+const RefundedProblemSchema = ProblemSchema.extend({ reversal: documented(reverseCallRoute, 201) });
+
 const commit = (at: string, status = 200) => gw.meter(agency, at, { status, subject: '001099012345' });
 
 const statement = async (period: string) => {
   const response = await gw.call(finance, 'GET', `/billing/statements/${period}?agency=${agency.agencyId}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as { statement: Statement; status: string };
+  return wholeAnswerTo(response, statementRoute);
 };
 const reverse = (token: string, requestId: string, period: string) =>
   gw.call(token, 'POST', '/billing/reversals', {
@@ -36,7 +41,7 @@ beforeAll(async () => {
   const admin = await gw.adminToken();
   const issue = async (scopes: string[]) => {
     const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
-    return (await issued.json()) as { clientId: string; clientSecret: string };
+    return issuedCredentialOf(issued);
   };
   const fin = await issue(['billing:read', 'billing:close']);
   financeCredential = fin;
@@ -98,12 +103,8 @@ describe('reversals', () => {
 
   it('refunds a call once, never an unbilled one, and only calls that exist', async () => {
     const again = await reverse(finance, november[0]!, '2026-11');
-    expect(again.status).toBe(409);
     // A retry whose first answer was lost learns what was credited, not only that it was refused.
-    const problem = (await again.json()) as {
-      detail: string;
-      reversal: { requestId: string; reversedAt: string };
-    };
+    const problem = RefundedProblemSchema.parse(await problemOf(again, 409));
     expect(problem.reversal.requestId).toBe(november[0]);
     expect(problem.detail).toContain(`already refunded at ${problem.reversal.reversedAt}`);
     expect((await reverse(finance, missed, '2026-11')).status).toBe(409);
@@ -117,11 +118,11 @@ describe('reversals', () => {
       'GET',
       `/billing/reversals?agency=${agency.agencyId}&period=2026-11`,
     );
-    const { items } = (await listed.json()) as { items: { requestId: string; reason: string }[] };
+    const { items } = await answerTo(listed, reversalsRoute);
     expect(items.map((r) => r.requestId)).toEqual([november[0]]);
     expect(items[0]?.reason).toBe('Dữ liệu sai do lỗi đồng bộ của cơ quan quản lý');
     const trail = await gw.call(await gw.adminToken(), 'GET', '/audit/events?agency=ag_platform&limit=200');
-    const { items: events } = (await trail.json()) as { items: { action: string; target?: string }[] };
+    const { items: events } = await answerTo(trail, auditEventsRoute);
     expect(events).toContainEqual(
       expect.objectContaining({ action: 'billing.reversal', target: november[0] }),
     );
@@ -141,8 +142,7 @@ describe('reversals', () => {
         'GET',
         `/billing/statements/${period}?agency=${other.agencyId}`,
       );
-      expect(response.status).toBe(200);
-      const { statement: s } = (await response.json()) as { statement: Statement };
+      const { statement: s } = await answerTo(response, statementRoute);
       return s.adjustments.filter((a) => a.period === '2026-11' && a.reason === 'reversal');
     };
     expect(await credits('2026-12')).toHaveLength(1);

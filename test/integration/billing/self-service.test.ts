@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { CALLS_SCAN_LIMIT } from '../../../functions/billing/self-routes';
+import { budgetsRoute, statementRoute, usageRoute } from '../../../functions/billing/routes';
+import {
+  CALLS_SCAN_LIMIT,
+  getMeRoute,
+  getMyStatementRoute,
+  getMyUsageRoute,
+  listMyCallsRoute,
+} from '../../../functions/billing/self-routes';
+import { jwksRoute } from '../../../functions/token/discovery';
 import { verifyStatementFile } from '../../../shared/billing/signed';
+import { answerTo, issuedCredentialOf, problemOf, wholeAnswerTo } from '../../support/answers';
 import { createTestGateway, TEST_PURPOSES, type TestGateway } from '../../support/gateway';
 
 // 20/11/2026 10:00 in Hà Nội: November is the open month.
@@ -48,15 +57,10 @@ async function agency(
 const lookup = (token: string, path: string, headers: Record<string, string>) =>
   gw.call(token, 'GET', path, undefined, headers);
 
-async function ok<T>(response: Response): Promise<T> {
-  if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 async function problem(response: Response, status: number) {
-  expect(response.status).toBe(status);
+  const answer = await problemOf(response, status);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return (await response.json()) as { title: string; detail: string };
+  return answer;
 }
 
 /** Moves the clock and takes fresh tokens at the new time (tokens live ten minutes). */
@@ -73,7 +77,7 @@ beforeAll(async () => {
   const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
     scopes: ['billing:read', 'billing:close'],
   });
-  const credential = (await issued.json()) as { clientId: string; clientSecret: string };
+  const credential = await issuedCredentialOf(issued);
   financeCredential = [credential.clientId, credential.clientSecret];
   finance = await gw.token(...financeCredential);
 
@@ -123,7 +127,7 @@ beforeAll(async () => {
 
 describe('GET /me', () => {
   it("shows the agency, its plan, entitlements with the purposes' names, and this month's calls and budget", async () => {
-    const me = await ok<Record<string, unknown>>(await gw.call(lan.self, 'GET', '/me'));
+    const me = await wholeAnswerTo(await gw.call(lan.self, 'GET', '/me'), getMeRoute);
     expect(me.agency).toEqual({
       id: lan.agencyId,
       code: 'SELF-LAN',
@@ -154,8 +158,9 @@ describe('GET /me', () => {
       { operation: 'business:read', purposes: [{ code: '2.001', name: TEST_PURPOSES['2.001']!.name }] },
     ]);
 
-    const budgets = await ok<{ items: Record<string, unknown>[] }>(
+    const budgets = await wholeAnswerTo(
       await gw.call(finance, 'GET', '/billing/budgets/2026-11'),
+      budgetsRoute,
     );
     const {
       agencyId: _id,
@@ -168,7 +173,7 @@ describe('GET /me', () => {
   });
 
   it('says which limits apply to an agency with no plan and no budget: the platform defaults', async () => {
-    const me = await ok<Record<string, unknown>>(await gw.call(idle.self, 'GET', '/me'));
+    const me = await wholeAnswerTo(await gw.call(idle.self, 'GET', '/me'), getMeRoute);
     const { config } = gw.deps;
     expect(me.plan).toBeNull();
     expect(me.limits).toEqual({
@@ -190,9 +195,7 @@ describe('GET /me', () => {
   });
 
   it("answers each agency with its own account, whoever else's id is asked for", async () => {
-    const mine = await ok<{ agency: { id: string }; month: { calls: number } }>(
-      await gw.call(other.self, 'GET', '/me'),
-    );
+    const mine = await answerTo(await gw.call(other.self, 'GET', '/me'), getMeRoute);
     expect(mine.agency.id).toBe(other.agencyId);
     expect(mine.month.calls).toBe(1);
     const asked = await gw.call(other.self, 'GET', `/me?agency=${lan.agencyId}`);
@@ -203,14 +206,16 @@ describe('GET /me', () => {
 describe('GET /me/usage', () => {
   it('answers exactly what finance reads at /billing/usage for the agency, by month and by day', async () => {
     for (const query of ['from=2026-11&to=2026-11', 'granularity=day&from=2026-11-01&to=2026-11-30', '']) {
-      const mine = await ok<Record<string, unknown>>(await gw.call(lan.self, 'GET', `/me/usage?${query}`));
-      const finances = await ok<Record<string, unknown>>(
+      const mine = await wholeAnswerTo(await gw.call(lan.self, 'GET', `/me/usage?${query}`), getMyUsageRoute);
+      const finances = await wholeAnswerTo(
         await gw.call(finance, 'GET', `/billing/usage?agency=${lan.agencyId}&${query}`),
+        usageRoute,
       );
       expect(mine, query).toEqual(finances);
     }
-    const month = await ok<{ items: Record<string, unknown>[]; purposeNames: Record<string, string> }>(
+    const month = await answerTo(
       await gw.call(lan.self, 'GET', '/me/usage?from=2026-11&to=2026-11'),
+      getMyUsageRoute,
     );
     expect(month.items).toEqual([
       expect.objectContaining({
@@ -244,11 +249,13 @@ describe('GET /me/usage', () => {
 
 describe('GET /me/statements/{period}', () => {
   it("gives the agency's statement as finance sees it, as JSON and as CSV", async () => {
-    const mine = await ok<{ status: string; statement: { totalVnd: number; agencyId: string } }>(
+    const mine = await wholeAnswerTo(
       await gw.call(lan.self, 'GET', '/me/statements/2026-11'),
+      getMyStatementRoute,
     );
-    const finances = await ok(
+    const finances = await wholeAnswerTo(
       await gw.call(finance, 'GET', `/billing/statements/2026-11?agency=${lan.agencyId}`),
+      statementRoute,
     );
     expect(mine).toEqual(finances);
     expect(mine).toMatchObject({ status: 'open', statement: { agencyId: lan.agencyId, totalVnd: 1_980 } });
@@ -275,10 +282,11 @@ describe('GET /me/statements/{period}', () => {
 });
 
 describe('GET /me/calls', () => {
-  type Calls = { calls: Record<string, unknown>[]; nextCursor?: string };
-
   it("lists the agency's own calls, served and refused, newest first, with the purpose's name", async () => {
-    const { calls, nextCursor } = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls'));
+    const { calls, nextCursor } = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/calls'),
+      listMyCallsRoute,
+    );
     expect(nextCursor).toBeUndefined();
     expect(calls.map((c) => [c.operation, c.purpose, c.officerId, c.outcome, c.status])).toEqual([
       ['citizen:read', '9.999', 'CB-1', 'refused', 403],
@@ -299,33 +307,40 @@ describe('GET /me/calls', () => {
     expect(calls[0]).toMatchObject({ purposeName: TEST_PURPOSES['9.999']!.name });
     expect(String(calls[0]?.reason)).toContain('9.999');
 
-    const others = await ok<Calls>(await gw.call(other.self, 'GET', '/me/calls'));
+    const others = await answerTo(await gw.call(other.self, 'GET', '/me/calls'), listMyCallsRoute);
     expect(others.calls.map((c) => c.officerId)).toEqual(['CB-9']);
   });
 
   it('filters by officer and by case', async () => {
-    const byOfficer = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?officer=CB-2'));
+    const byOfficer = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/calls?officer=CB-2'),
+      listMyCallsRoute,
+    );
     expect(byOfficer.calls.map((c) => c.purpose)).toEqual(['2.001', '1.002']);
-    const byCase = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?case=HS-1'));
+    const byCase = await answerTo(await gw.call(lan.self, 'GET', '/me/calls?case=HS-1'), listMyCallsRoute);
     expect(byCase.calls.map((c) => [c.officerId, c.subject])).toEqual([
       ['CB-2', AN],
       ['CB-1', AN],
     ]);
-    const both = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?officer=CB-1&case=HS-1'));
+    const both = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/calls?officer=CB-1&case=HS-1'),
+      listMyCallsRoute,
+    );
     expect(both.calls).toHaveLength(1);
-    const nobody = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?officer=CB-9'));
+    const nobody = await answerTo(await gw.call(lan.self, 'GET', '/me/calls?officer=CB-9'), listMyCallsRoute);
     expect(nobody.calls).toEqual([]);
   });
 
   it('pages with a cursor that resumes where the last page ended, filtered or not', async () => {
-    const all = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls'));
+    const all = await answerTo(await gw.call(lan.self, 'GET', '/me/calls'), listMyCallsRoute);
     for (const filter of ['', '&officer=CB-1']) {
       const seen: unknown[] = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await ok<Calls>(
+        const page = await answerTo(
           await gw.call(lan.self, 'GET', `/me/calls?limit=2${filter}${cursor ? `&cursor=${cursor}` : ''}`),
+          listMyCallsRoute,
         );
         expect(page.calls.length).toBeLessThanOrEqual(2);
         seen.push(...page.calls.map((c) => c.requestId));
@@ -338,16 +353,22 @@ describe('GET /me/calls', () => {
   });
 
   it('narrows to a time range and refuses a range that ends before it starts, or a forged cursor', async () => {
-    const before = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?to=2026-11-19'));
+    const before = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/calls?to=2026-11-19'),
+      listMyCallsRoute,
+    );
     expect(before.calls).toEqual([]);
-    const day = await ok<Calls>(await gw.call(lan.self, 'GET', '/me/calls?from=2026-11-20&to=2026-11-20'));
+    const day = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/calls?from=2026-11-20&to=2026-11-20'),
+      listMyCallsRoute,
+    );
     expect(day.calls).toHaveLength(5);
     const backwards = await gw.call(lan.self, 'GET', '/me/calls?from=2026-11-21&to=2026-11-20');
     expect((await problem(backwards, 400)).detail).toContain('from (2026-11-21) is after to (2026-11-20)');
     const forged = await gw.call(lan.self, 'GET', '/me/calls?cursor=bm90LWEtY3Vyc29y');
     expect((await problem(forged, 400)).detail).toContain('The cursor is not one this gateway issued');
     // A cursor of another agency's answer only moves within the caller's own calls.
-    const theirs = await ok<Calls>(await gw.call(other.self, 'GET', '/me/calls?limit=1'));
+    const theirs = await answerTo(await gw.call(other.self, 'GET', '/me/calls?limit=1'), listMyCallsRoute);
     expect(theirs.nextCursor).toBeUndefined();
   });
 });
@@ -386,18 +407,17 @@ describe('GET /me/calls over many records', () => {
     }
     const self = await gw.token(busy.clientId, busy.clientSecret, 'self:read');
 
-    const first = await ok<{ calls: unknown[]; nextCursor?: string }>(
-      await gw.call(self, 'GET', '/me/calls?officer=CB-RARE'),
-    );
+    const first = await answerTo(await gw.call(self, 'GET', '/me/calls?officer=CB-RARE'), listMyCallsRoute);
     expect(first.calls).toEqual([]);
     expect(first.nextCursor).toBeDefined();
-    const second = await ok<{ calls: { requestId: string }[]; nextCursor?: string }>(
+    const second = await answerTo(
       await gw.call(self, 'GET', `/me/calls?officer=CB-RARE&cursor=${first.nextCursor}`),
+      listMyCallsRoute,
     );
     expect(second.calls.map((c) => c.requestId)).toEqual(['busy-00001', 'busy-00000']);
     expect(second.nextCursor).toBeUndefined();
     // Unfiltered, a page is full.
-    const page = await ok<{ calls: unknown[] }>(await gw.call(self, 'GET', '/me/calls?limit=200'));
+    const page = await answerTo(await gw.call(self, 'GET', '/me/calls?limit=200'), listMyCallsRoute);
     expect(page.calls).toHaveLength(200);
     // 1,050 ledger transactions: ~15 s alone, longer while the other suites share the two cores.
   }, 120_000);
@@ -435,7 +455,7 @@ describe('self:read', () => {
     const extra = await gw.call(admin, 'POST', `/admin/agencies/${other.agencyId}/credentials`, {
       scopes: ['self:read'],
     });
-    const { clientId, clientSecret } = (await extra.json()) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await issuedCredentialOf(extra);
     const token = await gw.token(clientId, clientSecret);
     expect((await gw.call(token, 'GET', '/me')).status).toBe(200);
     expect((await gw.call(admin, 'DELETE', `/admin/credentials/${clientId}`)).status).toBe(200);
@@ -465,15 +485,16 @@ describe('GET /me/statements/{period}/signed', () => {
       `/billing/statements/2026-11/signed?agency=${lan.agencyId}`,
     );
     expect(bytes.equals(Buffer.from(await financeFile.arrayBuffer()))).toBe(true);
-    const jwks = await ok<{ keys: Record<string, unknown>[] }>(
-      await gw.app.request('/.well-known/jwks.json'),
-    );
+    const jwks = await answerTo(await gw.app.request('/.well-known/jwks.json'), jwksRoute);
     await expect(verifyStatementFile(bytes, jwks as never)).resolves.toMatchObject({
       agencyId: lan.agencyId,
       period: '2026-11',
       totalVnd: 1_980,
     });
-    const closed = await ok<{ status: string }>(await gw.call(lan.self, 'GET', '/me/statements/2026-11'));
+    const closed = await answerTo(
+      await gw.call(lan.self, 'GET', '/me/statements/2026-11'),
+      getMyStatementRoute,
+    );
     expect(closed.status).toBe('closed');
   });
 });

@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { listPlansRoute } from '../../../functions/admin/routes';
+import {
+  closePeriodRoute,
+  statementEntriesRoute,
+  statementRoute,
+  summaryRoute,
+} from '../../../functions/billing/routes';
+import { jwksRoute } from '../../../functions/token/discovery';
 import { canonicalJson, sha256Hex } from '../../../shared/audit/canonical';
 import { type SignedStatement, verifyStatementFile } from '../../../shared/billing/signed';
-import type { Statement } from '../../../shared/billing/statement';
 import type { Operation } from '../../../shared/identity/model';
 import { counterNames } from '../../../shared/ledger/counters';
 import { laneKeys } from '../../../shared/storage/keys/ledger';
+import { answerTo, issuedCredentialOf, wholeAnswerTo } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 // 30/11 23:50 in Hà Nội: November has not ended yet.
@@ -40,11 +48,6 @@ const commit = (
   status = 200,
 ): Promise<string> => gw.meter(agency, at, { operation, status });
 
-async function json<T>(response: Response): Promise<T> {
-  if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 let credentials: { finance: [string, string]; reader: [string, string] };
 
 /** Moves the clock (tokens live ten minutes, so finance gets fresh ones at the new time). */
@@ -62,7 +65,7 @@ beforeAll(async () => {
   const admin = await gw.adminToken();
   const credential = async (scopes: string[]): Promise<[string, string]> => {
     const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', { scopes });
-    const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+    const { clientId, clientSecret } = await issuedCredentialOf(issued);
     return [clientId, clientSecret];
   };
   credentials = {
@@ -124,9 +127,7 @@ beforeAll(async () => {
 describe('price plans with tiers', () => {
   it('keeps each version with its graduated tiers; a price change made a new version', async () => {
     const admin = await gw.adminToken();
-    const { items } = await json<{ items: { code: string; version: number; tiersVnd?: unknown }[] }>(
-      await gw.call(admin, 'GET', '/admin/plans'),
-    );
+    const { items } = await answerTo(await gw.call(admin, 'GET', '/admin/plans'), listPlansRoute);
     expect(items.find((p) => p.code === 'STD')).toMatchObject({ version: 2 });
     expect(await gw.deps.plans.version('STD', 1)).toMatchObject({ tiersVnd: std.tiersVnd });
   });
@@ -149,8 +150,9 @@ describe('price plans with tiers', () => {
 
 describe('monthly statement', () => {
   it('prices each plan-version slice with its own tiers and charges the fee of the version in force at month end', async () => {
-    const { status, statement } = await json<{ status: string; statement: Statement }>(
+    const { status, statement } = await answerTo(
       await statementOf(danang.agencyId, '2026-11'),
+      statementRoute,
     );
     expect(status).toBe('open');
     const citizen = statement.lines.find((l) => l.operation === 'citizen:read');
@@ -191,9 +193,9 @@ describe('monthly statement', () => {
   });
 
   it('counts the calls of the month between midnights in Asia/Ho_Chi_Minh', async () => {
-    const { statement } = await json<{ statement: Statement }>(await statementOf(danang.agencyId, '2026-11'));
+    const { statement } = await answerTo(await statementOf(danang.agencyId, '2026-11'), statementRoute);
     expect(statement.lines.find((l) => l.operation === 'citizen:read')?.calls).toBe(7);
-    const october = await json<{ statement: Statement }>(await statementOf(danang.agencyId, '2026-10'));
+    const october = await answerTo(await statementOf(danang.agencyId, '2026-10'), statementRoute);
     expect(october.statement.lines.map((l) => [l.operation, l.calls])).toEqual([['citizen:read', 1]]);
   });
 
@@ -220,10 +222,7 @@ describe('monthly statement', () => {
     const ids: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await json<{
-        items: { requestId: string; plan: string; billable: boolean }[];
-        cursor?: string;
-      }>(
+      const page = await answerTo(
         await gw.call(
           finance,
           'GET',
@@ -231,6 +230,7 @@ describe('monthly statement', () => {
             cursor ? `&cursor=${cursor}` : ''
           }`,
         ),
+        statementEntriesRoute,
       );
       expect(page.items.length).toBeLessThanOrEqual(3);
       ids.push(...page.items.map((i) => i.requestId));
@@ -282,13 +282,10 @@ describe('finance view', () => {
   it('totals a month by agency, operation and purpose, top spenders first', async () => {
     // Purposes are counted from the sealed audit log.
     await gw.seal();
-    const summary = await json<{
-      totalVnd: number;
-      agencies: { agencyId: string; calls: number; totalVnd: number }[];
-      byOperation: Record<string, { calls: number; billable: number; amountVnd: number }>;
-      byPurpose: Record<string, Record<string, number>>;
-      topAgencies: { agencyId: string }[];
-    }>(await gw.call(finance, 'GET', '/billing/summary/2026-11?top=1'));
+    const summary = await wholeAnswerTo(
+      await gw.call(finance, 'GET', '/billing/summary/2026-11?top=1'),
+      summaryRoute,
+    );
     expect(summary.agencies.map((a) => [a.agencyId, a.calls, a.totalVnd]).sort()).toEqual(
       [
         [danang.agencyId, 9, 2_202_530],
@@ -321,7 +318,7 @@ describe('closing a period', () => {
   it('stores, hashes and signs the statement of every agency with usage once the month has ended', async () => {
     await setClock('2026-11-30T17:00:00Z'); // 01/12 00:00 +07
     const response = await gw.call(finance, 'POST', '/billing/periods/2026-11/close');
-    closed = await json(response.clone());
+    closed = await answerTo(response.clone(), closePeriodRoute);
     expect(closed.statements.map((s) => s.statement.agencyId).sort()).toEqual(
       [danang.agencyId, noPlanAgency].sort(),
     );
@@ -340,8 +337,9 @@ describe('closing a period', () => {
       action: 'billing.period.close',
       target: '2026-11',
     });
-    const { status, statement } = await json<{ status: string; statement: Statement }>(
+    const { status, statement } = await answerTo(
       await statementOf(danang.agencyId, '2026-11'),
+      statementRoute,
     );
     expect(status).toBe('closed');
     expect(statement.totalVnd).toBe(2_202_530);
@@ -349,7 +347,10 @@ describe('closing a period', () => {
 
   it('is idempotent: closing again returns the same stored statements and signatures', async () => {
     await setClock('2026-11-30T17:05:00Z');
-    const again = await json<typeof closed>(await gw.call(finance, 'POST', '/billing/periods/2026-11/close'));
+    const again = await answerTo(
+      await gw.call(finance, 'POST', '/billing/periods/2026-11/close'),
+      closePeriodRoute,
+    );
     const byAgency = (c: typeof closed) =>
       Object.fromEntries(c.statements.map((s) => [s.statement.agencyId, [s.sha256, s.jws, s.closedAt]]));
     expect(byAgency(again)).toEqual(byAgency(closed));
@@ -364,8 +365,9 @@ describe('closing a period', () => {
     );
     expect(response.status).toBe(200);
     const file = Buffer.from(await response.arrayBuffer());
-    const jwks = (await (await gw.app.request('/.well-known/jwks.json')).json()) as { keys: never[] };
-    await expect(verifyStatementFile(file, jwks)).resolves.toMatchObject({
+    const jwks = await answerTo(await gw.app.request('/.well-known/jwks.json'), jwksRoute);
+    // The documented JWKS holds its keys as plain records; jose types each key's members.
+    await expect(verifyStatementFile(file, jwks as never)).resolves.toMatchObject({
       agencyId: danang.agencyId,
       period: '2026-11',
     });
@@ -407,13 +409,13 @@ describe('late usage for a closed period', () => {
   });
 
   it('never changes the closed statement', async () => {
-    const { statement } = await json<{ statement: Statement }>(await statementOf(danang.agencyId, '2026-11'));
+    const { statement } = await answerTo(await statementOf(danang.agencyId, '2026-11'), statementRoute);
     expect(statement.totalVnd).toBe(2_202_530);
     expect(statement.lines.find((l) => l.operation === 'citizen:read')?.calls).toBe(7);
   });
 
   it('lands as an adjustment line on the next open period, traceable to its entries', async () => {
-    const { statement } = await json<{ statement: Statement }>(await statementOf(danang.agencyId, '2026-12'));
+    const { statement } = await answerTo(await statementOf(danang.agencyId, '2026-12'), statementRoute);
     expect(statement.adjustments).toEqual([
       expect.objectContaining({
         period: '2026-11',
@@ -427,25 +429,27 @@ describe('late usage for a closed period', () => {
     // December: 1 call at STD@2 (100) + fee 2,000,000 + the 100 adjustment, VAT 10% once.
     expect(statement.subtotalVnd).toBe(2_000_200);
     expect(statement.totalVnd).toBe(2_200_220);
-    const entries = await json<{ items: { requestId: string }[] }>(
+    const entries = await answerTo(
       await gw.call(
         finance,
         'GET',
         `/billing/statements/2026-11/entries?agency=${danang.agencyId}&operation=citizen:read`,
       ),
+      statementEntriesRoute,
     );
     expect(entries.items.map((e) => e.requestId)).toContain(lateId);
   });
 
   it('is carried once: after December closes, January does not charge it again', async () => {
     await setClock('2026-12-31T17:00:00Z'); // 01/01/2027 00:00 +07
-    const december = await json<{ statements: SignedStatement[] }>(
+    const december = await answerTo(
       await gw.call(finance, 'POST', '/billing/periods/2026-12/close'),
+      closePeriodRoute,
     );
     expect(
       december.statements.find((s) => s.statement.agencyId === danang.agencyId)?.statement.adjustmentsVnd,
     ).toBe(100);
-    const { statement } = await json<{ statement: Statement }>(await statementOf(danang.agencyId, '2027-01'));
+    const { statement } = await answerTo(await statementOf(danang.agencyId, '2027-01'), statementRoute);
     expect(statement.adjustments).toEqual([]);
   });
 });
@@ -475,7 +479,7 @@ describe('statement cost', () => {
       );
       const send = vi.spyOn(gw.deps.store, 'send');
       try {
-        const { statement } = await json<{ statement: Statement }>(await statementOf(agencyId, period));
+        const { statement } = await answerTo(await statementOf(agencyId, period), statementRoute);
         expect(statement.lines[0]).toMatchObject({ calls, amountVnd: calls * 100 });
         return send.mock.calls.length;
       } finally {

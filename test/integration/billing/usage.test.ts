@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { usageRoute } from '../../../functions/billing/routes';
+import { answerTo, issuedCredentialOf, problemOf, wholeAnswerTo } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 let gw: TestGateway;
@@ -12,7 +14,7 @@ beforeAll(async () => {
   const issued = await gw.call(admin, 'POST', '/admin/agencies/ag_platform/credentials', {
     scopes: ['billing:read'],
   });
-  const { clientId, clientSecret } = (await issued.json()) as { clientId: string; clientSecret: string };
+  const { clientId, clientSecret } = await issuedCredentialOf(issued);
   finance = await gw.token(clientId, clientSecret);
 
   const a = await gw.agencyWithCredential({
@@ -54,8 +56,7 @@ describe('billing usage', () => {
       'GET',
       `/billing/usage?agency=${agencyId}&from=2026-11&to=2026-11`,
     );
-    expect(response.status).toBe(200);
-    const { items } = (await response.json()) as { items: Record<string, unknown>[] };
+    const { items } = await wholeAnswerTo(response, usageRoute);
     expect(items).toEqual([
       {
         agencyId,
@@ -74,7 +75,7 @@ describe('billing usage', () => {
       'GET',
       `/billing/usage?agency=${agencyId}&from=2026-10-31&to=2026-11-01&granularity=day`,
     );
-    const { items } = (await response.json()) as { items: { day: string; calls: number }[] };
+    const { items } = await answerTo(response, usageRoute);
     expect(items.map((i) => [i.day, i.calls])).toEqual([
       ['2026-10-31', 1],
       ['2026-11-01', 2],
@@ -96,7 +97,7 @@ describe('billing usage', () => {
       const response = await gw.call(finance, 'GET', `/billing/usage?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
-      expect(((await response.json()) as { detail: string }).detail, query).toContain(detail);
+      expect((await problemOf(response, 400)).detail, query).toContain(detail);
     }
     expect((await gw.call(finance, 'GET', '/billing/usage?from=2006-12&to=2026-11')).status).toBe(200);
   });
