@@ -1,9 +1,12 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
 import { messages, translate } from '../../../console/catalogue.js';
 import { formatDateTime } from '../../../console/format.js';
+import { getAgencyRoute, getEntitlementsRoute, listCredentialsRoute } from '../../../functions/admin/routes';
+import { jwksRoute } from '../../../functions/token/discovery';
 import { PLATFORM_AGENCY_ID } from '../../../shared/identity/admin-service';
-import { issuedCredentialOf } from '../../support/answers';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { type ConsoleSession, expectTidyLayout, openConsole, skipBrowser } from '../../support/console-page';
 import { ADMIN_ID, ADMIN_SECRET } from '../../support/gateway';
 
@@ -26,27 +29,22 @@ const dialogOpen = () => page.waitForSelector('#confirm-dialog[open]');
 const dialogClosed = () => page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
 const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent);
 
-/** The API's own view, read as the admin: what a dialog's Cancel must have left unchanged. */
-async function read<T>(path: string): Promise<T> {
-  const response = await s.gw.call(admin, 'GET', path);
-  expect(response.status, path).toBe(200);
-  return (await response.json()) as T;
-}
-const agencyStatus = async (id: string) => (await read<{ status: string }>(`/admin/agencies/${id}`)).status;
-interface CredentialView {
-  clientId: string;
-  status: string;
-  secretCount: number;
-  secretsExpiring: string[];
-}
+/**
+ * The API's own view, read as the admin (parsed with the schema `route` documents for its 200 answer): what a
+ * dialog's Cancel must have left unchanged.
+ */
+const read = async <R extends { responses: object }>(path: string, route: R) =>
+  answerTo(await s.gw.call(admin, 'GET', path), route);
+const agencyStatus = async (id: string) => (await read(`/admin/agencies/${id}`, getAgencyRoute)).status;
 const credentialOf = async (agencyId: string, clientId: string) =>
-  (await read<{ items: CredentialView[] }>(`/admin/agencies/${agencyId}/credentials`)).items.find(
+  (await read(`/admin/agencies/${agencyId}/credentials`, listCredentialsRoute)).items.find(
     (c) => c.clientId === clientId,
   );
-const publishedKids = async () => {
-  const response = await s.gw.app.request('/.well-known/jwks.json');
-  return ((await response.json()) as { keys: { kid: string }[] }).keys.map((key) => key.kid);
-};
+/** The kids of the published keys (the documented JWKS holds its keys as plain records: each kid is checked). */
+const publishedKids = async () =>
+  (await answerTo(await s.gw.app.request('/.well-known/jwks.json'), jwksRoute)).keys.map((key) =>
+    z.string().parse(key.kid),
+  );
 
 /**
  * Opens the dialog with `trigger`, checks it starts on Cancel, then closes it with Cancel and again with Escape,
@@ -267,7 +265,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     const spare = await s.gw.call(admin, 'POST', `/admin/agencies/${agency.id}/credentials`, {
       scopes: ['citizen:read'],
     });
-    const { clientId } = (await spare.json()) as { clientId: string };
+    const { clientId } = await issuedCredentialOf(spare);
     // Rotated with a 1 s overlap: the retired secret is still listed by the API once it has stopped working.
     const rotated = await s.gw.call(admin, 'POST', `/admin/credentials/${clientId}/rotate`, {
       overlapSeconds: 1,
@@ -341,14 +339,13 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     );
     // The rule the page mirrors: the API refuses it.
     const refused = await s.gw.call(admin, 'DELETE', `/admin/credentials/${ADMIN_ID}`);
-    expect(refused.status).toBe(409);
-    expect(((await refused.json()) as { type: string }).type).toBe('/problems/last-admin-credential');
+    expect((await problemOf(refused, 409)).type).toBe('/problems/last-admin-credential');
 
     // With a second admin credential, either may be revoked.
     const second = await s.gw.call(admin, 'POST', `/admin/agencies/${PLATFORM_AGENCY_ID}/credentials`, {
       scopes: ['admin'],
     });
-    const { clientId } = (await second.json()) as { clientId: string };
+    const { clientId } = await issuedCredentialOf(second);
     await page.selectOption('#cred-agency', '');
     await s.busyDone();
     await page.selectOption('#cred-agency', PLATFORM_AGENCY_ID);
@@ -424,10 +421,7 @@ describe.skipIf(skipBrowser)('the admin pages', () => {
     await page.selectOption('#ent-agency', agency.id);
     await s.busyDone();
     expect(await page.inputValue('#ent-purposes-citizen-read')).toBe('1.001');
-    const saved = () =>
-      read<{ entitlements: { operation: string; purposes: string[] }[] }>(
-        `/admin/agencies/${agency.id}/entitlements`,
-      );
+    const saved = () => read(`/admin/agencies/${agency.id}/entitlements`, getEntitlementsRoute);
     await page.fill('#ent-purposes-citizen-read', '1.001, 8.888');
     await page.click('#ent-form button[type=submit]');
     await page.waitForSelector('#alert:not([hidden])');

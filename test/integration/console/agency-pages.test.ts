@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
 import { messages, translate } from '../../../console/catalogue.js';
 import {
   dayOf,
@@ -12,7 +13,14 @@ import {
   periodOf,
   shiftPeriod,
 } from '../../../console/format.js';
-import { issuedCredentialOf } from '../../support/answers';
+import {
+  getMeRoute,
+  getMyStatementRoute,
+  getMyUsageRoute,
+  listMyCallsRoute,
+} from '../../../functions/billing/self-routes';
+import { jwksRoute } from '../../../functions/token/discovery';
+import { answerTo, issuedCredentialOf } from '../../support/answers';
 import { type ConsoleSession, expectTidyLayout, openConsole, skipBrowser } from '../../support/console-page';
 import { ADMIN_ID, ADMIN_SECRET, TEST_PURPOSES } from '../../support/gateway';
 
@@ -70,52 +78,18 @@ async function account(
   return { ...made, name, token: '', self };
 }
 
-async function api<T>(path: string, token = selfToken): Promise<T> {
-  const response = await s.gw.call(token, 'GET', path);
-  expect(response.status, path).toBe(200);
-  return (await response.json()) as T;
-}
+/** What the API answers the agency at `path`: a 200, parsed with the schema `route` documents for it. */
+const api = async <R extends { responses: object }>(path: string, route: R, token = selfToken) =>
+  answerTo(await s.gw.call(token, 'GET', path), route);
+/** The answer `route` documents for a 200. */
+type AnswerTo<R extends { responses: object }> = Awaited<ReturnType<typeof answerTo<R>>>;
 
 const visibleNav = () =>
   page.$$eval('#nav li:not([hidden]) a', (links) => links.map((a) => (a as HTMLElement).dataset.page));
 const fact = async (name: string) => (await page.textContent(`#page-overview [data-fact="${name}"]`))?.trim();
 
-interface Me {
-  agency: { code: string; name: string };
-  plan: { code: string; version: number; name: string; monthlyFeeVnd: number; includedCalls: number } | null;
-  limits: { monthlyQuota: number; rateLimit: { perSecond: number; burst: number } };
-  entitlements: { operation: string; purposes: { code: string; name: string | null }[] }[];
-  month: {
-    calls: number;
-    billable: number;
-    quotaRemaining: number;
-    budget: { capVnd: number; spentVnd: number; remainingVnd: number } | null;
-  };
-}
-interface Call {
-  requestId: string;
-  at: string;
-  officerId?: string;
-  caseId?: string;
-  purpose?: string;
-  outcome: string;
-}
-
-interface Usage {
-  items: { agencyId: string; operations: Record<string, { calls: number }> }[];
-}
-interface StatementAnswer {
-  status: string;
-  signed?: { closedAt: string };
-  statement: {
-    agencyId: string;
-    totalVnd: number;
-    subtotalVnd: number;
-    vatVnd: number;
-    usageVnd: number;
-    lines: { operation: string; calls: number; amountVnd: number }[];
-  };
-}
+type Usage = AnswerTo<typeof getMyUsageRoute>;
+type StatementAnswer = AnswerTo<typeof getMyStatementRoute>;
 
 /** Calls by operation over a usage answer's rows. */
 function operationTotals(usage: Usage): Record<string, number> {
@@ -252,7 +226,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
   });
 
   it("shows the agency's plan, limits, month and budget exactly as GET /me answers", async () => {
-    const me = await api<Me>('/me');
+    const me = await api('/me', getMeRoute);
     await page.waitForSelector('#overview-body:not([hidden])');
     const agencyLine = (await page.textContent('#overview-agency')) ?? '';
     expect(agencyLine).toContain(me.agency.name);
@@ -305,7 +279,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     const today = dayOf(Date.now());
     expect(await page.inputValue('#my-usage-from')).toBe(formatDay(first));
     expect(await page.inputValue('#my-usage-to')).toBe(formatDay(today));
-    const byDay = await api<Usage>(`/me/usage?granularity=day&from=${first}&to=${today}`);
+    const byDay = await api(`/me/usage?granularity=day&from=${first}&to=${today}`, getMyUsageRoute);
     expect(operationTotals(byDay)).toEqual({ 'citizen:read': 2, 'business:read': 1 });
     expect(await usageRows()).toEqual(written(operationTotals(byDay)));
     expect(await page.textContent('#h-my-usage-table')).toBe(vi['myUsage.table']);
@@ -329,7 +303,10 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     await page.fill('#my-usage-to', formatPeriod(thisMonth));
     await page.click('#my-usage-form button[type=submit]');
     await s.busyDone();
-    const byMonth = await api<Usage>(`/me/usage?granularity=month&from=${lastMonth}&to=${thisMonth}`);
+    const byMonth = await api(
+      `/me/usage?granularity=month&from=${lastMonth}&to=${thisMonth}`,
+      getMyUsageRoute,
+    );
     expect(operationTotals(byMonth)).toEqual({ 'citizen:read': LAST_MONTH_CALLS + 2, 'business:read': 1 });
     expect(await usageRows()).toEqual(written(operationTotals(byMonth)));
     await page.waitForSelector('#my-usage-chart canvas');
@@ -339,7 +316,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
   it("explains this month's statement as GET /me/statements answers, and downloads it as CSV", async () => {
     await s.goTo('my-statements');
     expect(await page.inputValue('#my-statements-month')).toBe(thisMonth);
-    const answer = await api<StatementAnswer>(`/me/statements/${thisMonth}`);
+    const answer = await api(`/me/statements/${thisMonth}`, getMyStatementRoute);
     expect(answer).toMatchObject({ status: 'open', statement: { agencyId: lan.agencyId, totalVnd: 1_430 } });
     await page.waitForSelector('#my-statement-box:not([hidden])');
     expect(await page.textContent('#h-my-statement')).toBe(
@@ -368,7 +345,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     await page.selectOption('#my-statements-month', lastMonth);
     await page.click('#my-statements-form button[type=submit]');
     await s.busyDone();
-    const answer = await api<StatementAnswer>(`/me/statements/${lastMonth}`);
+    const answer = await api(`/me/statements/${lastMonth}`, getMyStatementRoute);
     expect(answer.status).toBe('closed');
     // 55 citizen reads at 500, plus 10% VAT.
     expect(answer.statement.totalVnd).toBe(30_250);
@@ -384,9 +361,10 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     await s.busyDone();
     const result = page.locator('#my-statement-verify-result [data-verified]');
     expect(await result.getAttribute('data-verified')).toBe('true');
-    const kid = (
-      (await (await s.gw.app.request('/.well-known/jwks.json')).json()) as { keys: { kid: string }[] }
-    ).keys.map((key) => key.kid);
+    // The documented JWKS holds its keys as plain records: each kid is checked to be a string.
+    const kid = (await answerTo(await s.gw.app.request('/.well-known/jwks.json'), jwksRoute)).keys.map(
+      (key) => z.string().parse(key.kid),
+    );
     const text = (await result.textContent()) ?? '';
     expect(kid.some((k) => text.includes(k))).toBe(true);
     expect(text).toContain(formatVnd(30_250));
@@ -396,7 +374,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
 
   it("lists the agency's own calls as GET /me/calls answers: who looked up whom, when, why, what came of it", async () => {
     await s.goTo('my-calls');
-    const answer = await api<{ calls: Call[]; nextCursor?: string }>('/me/calls?limit=50');
+    const answer = await api('/me/calls?limit=50', listMyCallsRoute);
     const rows = page.locator('#my-calls-table tbody tr');
     expect(await rows.count()).toBe(50);
     expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.requestId))).toEqual(
@@ -444,9 +422,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
       total,
     );
     const all = [...answer.calls];
-    const rest = await api<{ calls: Call[]; nextCursor?: string }>(
-      `/me/calls?limit=50&cursor=${answer.nextCursor}`,
-    );
+    const rest = await api(`/me/calls?limit=50&cursor=${answer.nextCursor}`, listMyCallsRoute);
     all.push(...rest.calls);
     expect(rest.nextCursor).toBeUndefined();
     expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.requestId))).toEqual(
@@ -466,7 +442,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
       page.$$eval('#my-calls-table tbody tr', (trs) =>
         trs.map((tr) => (tr as HTMLElement).dataset.requestId),
       );
-    const byOfficer = await api<{ calls: Call[] }>('/me/calls?officer=CB-0042');
+    const byOfficer = await api('/me/calls?officer=CB-0042', listMyCallsRoute);
     expect(byOfficer.calls).toHaveLength(2);
     expect(await ids()).toEqual(byOfficer.calls.map((c) => c.requestId));
     expect(await page.isHidden('#my-calls-more')).toBe(true);
@@ -475,7 +451,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     await page.fill('#my-calls-case', 'HS-2026/001');
     await page.click('#my-calls-form button[type=submit]');
     await s.busyDone();
-    const byCase = await api<{ calls: Call[] }>(`/me/calls?case=${encodeURIComponent('HS-2026/001')}`);
+    const byCase = await api(`/me/calls?case=${encodeURIComponent('HS-2026/001')}`, listMyCallsRoute);
     expect(byCase.calls.map((c) => c.officerId)).toEqual(['CB-0077', 'CB-0042']);
     expect(await ids()).toEqual(byCase.calls.map((c) => c.requestId));
 
@@ -533,7 +509,7 @@ describe.skipIf(skipBrowser)('the agency pages', () => {
     await s.signOut();
     await s.signIn(other.self.clientId, other.self.clientSecret);
     await s.busyDone();
-    const me = await api<Me>('/me', await s.gw.token(other.self.clientId, other.self.clientSecret));
+    const me = await api('/me', getMeRoute, await s.gw.token(other.self.clientId, other.self.clientSecret));
     expect(me.plan).toBeNull();
     expect(me.month.budget).toBeNull();
     await page.waitForSelector('#overview-body:not([hidden])');

@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { messages, translate } from '../../../console/catalogue.js';
 import { formatPeriod, formatVnd, periodOf, shiftPeriod } from '../../../console/format.js';
-import type { Statement } from '../../../shared/billing/statement';
+import { statementRoute } from '../../../functions/billing/routes';
+import { answerTo } from '../../support/answers';
 import { type ConsoleSession, expectTidyLayout, openConsole, skipBrowser } from '../../support/console-page';
 
 /**
@@ -25,15 +26,12 @@ const financeClient = { clientId: '', secret: '' };
 let tiered: { agencyId: string; clientId: string };
 let other: { agencyId: string; clientId: string };
 
-interface StatementAnswer {
-  statement: Statement;
-  status: 'open' | 'closed';
-}
-async function statementOf(agencyId: string, period: string): Promise<StatementAnswer> {
-  const response = await s.gw.call(finance, 'GET', `/billing/statements/${period}?agency=${agencyId}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as StatementAnswer;
-}
+/** An agency's statement of `period`, as finance reads it (parsed with the schema the route documents). */
+const statementOf = async (agencyId: string, period: string) =>
+  answerTo(
+    await s.gw.call(finance, 'GET', `/billing/statements/${period}?agency=${agencyId}`),
+    statementRoute,
+  );
 
 /** A money or count cell as the number it shows: "1.000 ₫" → 1000, "-400 ₫" → -400. */
 const amountOf = (text: string | null | undefined) => Number((text ?? '').replace(/[^\d-]/g, ''));
