@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { adminServiceOf } from '../../functions/admin/app';
+import { createAgencyRoute } from '../../functions/admin/routes';
+import { tokenRoute } from '../../functions/token/oauth';
 import { createGatewayApp } from '../../local/gateway-app';
 import { ensureBootstrapAdmin, seedDemoRecords } from '../../local/seed';
 import { StreamSealer } from '../../local/stream-sealer';
@@ -9,7 +11,7 @@ import type { Entitlement, Operation, Scope } from '../../shared/identity/model'
 import { readForCall } from '../../shared/ledger/broker';
 import { Ledger, type MeteredCall } from '../../shared/ledger/ledger';
 import { readCounters } from '../../shared/ledger/usage';
-import { issuedCredentialOf } from './answers';
+import { answerTo, issuedCredentialOf } from './answers';
 import { integrationDeps, type TestDepsOptions } from './deps';
 import { enforceDocumentedStatuses } from './documented-statuses';
 
@@ -63,7 +65,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
     });
     if (response.status !== 200) throw new Error(`token: ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { access_token: string }).access_token;
+    return (await answerTo(response, tokenRoute)).access_token;
   }
 
   const adminToken = () => token(ADMIN_ID, ADMIN_SECRET);
@@ -123,7 +125,7 @@ export async function createTestGateway(endpoint: string, options: TestDepsOptio
       name: input.name ?? `Agency ${input.code}`,
     });
     if (created.status !== 201) throw new Error(`create agency: ${created.status} ${await created.text()}`);
-    const agency = (await created.json()) as { id: string };
+    const agency = await answerTo(created, createAgencyRoute, 201);
     const ent = await call(admin, 'PUT', `/admin/agencies/${agency.id}/entitlements`, {
       entitlements: input.entitlements,
     });

@@ -13,6 +13,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAgencyRoute } from '../../../functions/admin/routes';
+import { statementRoute } from '../../../functions/billing/routes';
+import { tokenRoute } from '../../../functions/token/oauth';
 import type { KeyStore, StoredKey } from '../../../shared/auth/keys';
 import {
   type SignedStatement,
@@ -25,6 +28,7 @@ import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
 import { publishedKeysKey } from '../../../shared/storage/keys/control';
 import { auditIndexKeys, billingKeys, ledgerKeys } from '../../../shared/storage/keys/ledger';
 import { queryAll } from '../../../shared/storage/paginate';
+import { answerTo, issuedCredentialOf } from '../../support/answers';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
@@ -498,7 +502,7 @@ const SCENARIOS: Scenario[] = [
       const issued = await gw.call(admin, 'POST', `/admin/agencies/${agency.agencyId}/credentials`, {
         scopes: ['citizen:read'],
       });
-      agency.ref = ((await issued.json()) as { clientId: string }).clientId;
+      agency.ref = (await issuedCredentialOf(issued)).clientId;
     },
     act: (agency) =>
       gw.call(admin, 'POST', `/admin/credentials/${agency.ref}/rotate`, { overlapSeconds: 60 }),
@@ -553,7 +557,7 @@ async function freshAgency(on = gw, by = admin): Promise<Fresh> {
     code: `FAULT-${++agencies}`,
     name: 'Fault',
   });
-  const { id: agencyId } = (await created.json()) as { id: string };
+  const { id: agencyId } = await answerTo(created, createAgencyRoute, 201);
   await on.call(by, 'PUT', `/admin/agencies/${agencyId}/entitlements`, {
     entitlements: ops.map((operation) => ({ operation, purposes: ['1.001'] })),
   });
@@ -567,8 +571,7 @@ async function keyClient(on: TestGateway, by: string, agencyId: string, scopes: 
     scopes,
     publicJwk: agencyKey.publicJwk,
   });
-  expect(issued.status).toBe(201);
-  return ((await issued.json()) as { clientId: string }).clientId;
+  return (await issuedCredentialOf(issued)).clientId;
 }
 
 /** A token for a private_key_jwt credential, at the agency's current policy (no scrypt round). */
@@ -583,8 +586,7 @@ async function mint(on: TestGateway, clientId: string): Promise<string> {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: assertionForm(assertion),
   });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
+  return (await answerTo(response, tokenRoute)).access_token;
 }
 
 /** The agency of the read scenarios, with a secret credential (token issuance uses HTTP Basic). */
@@ -1192,7 +1194,7 @@ async function reversalState(agency: Fresh, outcomes: Outcome[]) {
   }
   if (audited !== recorded) problems.push(`${audited} reversal audit records for ${recorded} reversals`);
   const view = await gw.call(finance, 'GET', `/billing/statements/${period()}?agency=${agency.agencyId}`);
-  const { statement } = (await view.json()) as { statement: Statement };
+  const { statement } = await answerTo(view, statementRoute);
   const credited = statement.adjustments
     .filter((a) => a.reason === 'reversal')
     .reduce((sum, a) => sum + a.billable, 0);

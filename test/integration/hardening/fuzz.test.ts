@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
 import { periodOf } from '../../../shared/ledger/period';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { issuedCredentialOf } from '../../support/answers';
 import { ADMIN_ID, createTestGateway, type TestGateway } from '../../support/gateway';
 import { leaksIn, problemShapeError } from '../../support/hardening/response';
 import {
@@ -116,7 +117,7 @@ beforeAll(async () => {
     scopes: ['citizen:read'],
     publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES256' },
   });
-  jwtClient = { clientId: ((await issued.json()) as { clientId: string }).clientId, key: privateKey };
+  jwtClient = { clientId: (await issuedCredentialOf(issued)).clientId, key: privateKey };
   await mintTokens();
   // One call sealed into the audit log, so its routes answer a checkpoint and a proof, not only 404.
   const served = await gw.call(

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { rotateCredentialRoute } from '../../../functions/admin/routes';
+import { tokenRoute } from '../../../functions/token/oauth';
 import { createGatewayApp } from '../../../local/gateway-app';
 import { loadConfig } from '../../../shared/config';
 import { baseAppOptions, createBaseApp } from '../../../shared/http/app';
 import type { Entitlement, Scope } from '../../../shared/identity/model';
 import { createLogger } from '../../../shared/log';
+import { answerTo, issuedCredentialOf, problemOf } from '../../support/answers';
 import { assertionForm, clientAssertion } from '../../support/assertion';
 import { ADMIN_SECRET, createTestGateway, type TestGateway } from '../../support/gateway';
 
@@ -55,7 +58,7 @@ describe('request size limits', () => {
         });
         expect(response.status, `${method} ${path}`).toBe(413);
         expect(response.headers.get('content-type'), `${method} ${path}`).toBe(PROBLEM);
-        expect(((await response.json()) as { detail: string }).detail).toContain(String(limit));
+        expect((await problemOf(response, 413)).detail).toContain(String(limit));
       }
     }
   });
@@ -98,7 +101,7 @@ describe('request size limits', () => {
       expect(big.status, path).toBe(431);
       expect(big.headers.get('content-type'), path).toBe(PROBLEM);
       expect(big.headers.get('x-request-id'), path).toBeTruthy();
-      expect(((await big.json()) as { detail: string }).detail).toContain(String(limit));
+      expect((await problemOf(big, 431)).detail).toContain(String(limit));
     }
     // Many small headers count as much as one large one.
     const many = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`X-H${i}`, 'v'.repeat(40)]));
@@ -274,7 +277,7 @@ describe('privilege', () => {
         body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
       });
       expect(asked.status, scope).toBe(400);
-      expect(((await asked.json()) as { error: string }).error, scope).toBe('invalid_scope');
+      expect((await answerTo(asked, tokenRoute, 400)).error, scope).toBe('invalid_scope');
     }
     const token = await gw.token(agency.clientId, agency.clientSecret);
     for (const path of ['/admin/agencies', '/billing/summary/2026-11', '/audit/verify']) {
@@ -310,7 +313,7 @@ describe('logs', () => {
         body,
       });
     const accessToken = async (response: Response) => {
-      const { access_token } = (await response.json()) as { access_token: string };
+      const { access_token } = await answerTo(response, tokenRoute);
       tokens.push(access_token);
       return access_token;
     };
@@ -345,7 +348,8 @@ describe('logs', () => {
       ),
     );
     const rotated = await gw.call(admin, 'POST', `/admin/credentials/${agency.clientId}/rotate`, {});
-    const newSecret = ((await rotated.json()) as { clientSecret: string }).clientSecret;
+    const newSecret = (await answerTo(rotated, rotateCredentialRoute)).clientSecret;
+    if (newSecret === undefined) throw new Error('a rotation answers the new secret');
     secrets.push(newSecret);
     const token = await accessToken(
       await postToken(form({ grant_type: 'client_credentials' }), {
@@ -369,7 +373,7 @@ describe('logs', () => {
       scopes: ['citizen:read'],
       publicJwk: await exportJWK(pair.publicKey),
     });
-    const jwtClientId = ((await jwtClient.json()) as { clientId: string }).clientId;
+    const jwtClientId = (await issuedCredentialOf(jwtClient)).clientId;
     const assertion = await clientAssertion(
       jwtClientId,
       pair.privateKey,

@@ -1,12 +1,12 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { statementRoute } from '../../../functions/billing/routes';
 import { type ServiceStore, type ServiceStoreStats, startServiceStore } from '../../../local/service-store';
-import type { Statement } from '../../../shared/billing/statement';
 import { type Entitlement, OPERATIONS, type Operation, type Scope } from '../../../shared/identity/model';
 import type { PlanInput } from '../../../shared/identity/plans';
 import { periodOf } from '../../../shared/ledger/period';
 import { scanAll } from '../../../shared/storage/paginate';
-import { issuedCredentialOf } from '../../support/answers';
+import { issuedCredentialOf, wholeAnswerTo } from '../../support/answers';
 import { createTestGateway, type TestGateway } from '../../support/gateway';
 
 /**
@@ -688,8 +688,8 @@ function soak(mode: (typeof MODES)[number]) {
           'GET',
           `/billing/statements/${period()}?agency=${agencies[key].agencyId}`,
         );
-        expect(response.status).toBe(200);
-        const { statement } = (await response.json()) as { statement: Statement };
+        // Whole: feePlan is compared with toEqual, so an undeclared member must fail, not be dropped.
+        const { statement } = await wholeAnswerTo(response, statementRoute);
         const expected = expectedMoney(mine, defs);
         expect(statement.feePlan, key).toEqual(expected.feePlan);
         for (const operation of OPERATIONS) {

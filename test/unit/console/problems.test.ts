@@ -9,6 +9,7 @@ import { fieldMessageKey, problemKey, problemSlug } from '../../../console/probl
 import * as errors from '../../../shared/errors';
 import { createErrorHandler } from '../../../shared/http/problem';
 import * as registryErrors from '../../../shared/registry/errors';
+import { problemOf } from '../../support/answers';
 
 /** Every problem type the gateway can answer, read from the code, has words in both languages. */
 
@@ -64,7 +65,7 @@ async function statusTypes(): Promise<{ status: number; slug: string; title: str
   const statuses = [400, 401, 402, 403, 404, 405, 406, 409, 413, 415, 422, 429, 431, 500, 502, 503, 504];
   return Promise.all(
     statuses.map(async (status) => {
-      const body = (await (await app.request(`/${status}`)).json()) as { type: string; title: string };
+      const body = await problemOf(await app.request(`/${status}`), status);
       return { status, slug: problemSlug(body.type) as string, title: body.title };
     }),
   );

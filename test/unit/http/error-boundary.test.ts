@@ -3,6 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../../../shared/errors';
 import { createBaseApp, newRouter } from '../../../shared/http/app';
+import { ProblemSchema } from '../../../shared/http/openapi';
+import { answerOf } from '../../support/answers';
 import { captureLogs } from '../../support/deps';
 
 const STORE_REFUSAL =
@@ -46,7 +48,7 @@ function appWithSampleRoutes(maxBodyBytes = 1024) {
 async function problemOf(response: Response) {
   expect(response.headers.get('content-type')).toBe('application/problem+json');
   expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-  const body = (await response.json()) as Record<string, unknown>;
+  const body = await answerOf(response, ProblemSchema, response.status);
   expect(body).toMatchObject({ status: response.status, requestId: response.headers.get('x-request-id') });
   expect(typeof body.type).toBe('string');
   expect(typeof body.title).toBe('string');

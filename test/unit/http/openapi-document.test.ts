@@ -1,9 +1,11 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp as createTokenApp } from '../../../functions/token/app';
+import { metadataRoute } from '../../../functions/token/discovery';
 import { buildOpenApiDocument } from '../../../functions/token/openapi';
 import { atServer } from '../../../shared/http/docs';
 import { assertionAlgorithms, SCOPES } from '../../../shared/identity/model';
+import { answerTo } from '../../support/answers';
 import { unitDeps } from '../../support/deps';
 
 type Json = Record<string, unknown>;
@@ -172,9 +174,10 @@ describe('OpenAPI document: responses', () => {
 describe('authorization server metadata', () => {
   const deps = unitDeps();
   const metadata = async () =>
-    (await (
-      await createTokenApp(deps, () => ({})).request('/.well-known/oauth-authorization-server')
-    ).json()) as Json;
+    answerTo(
+      await createTokenApp(deps, () => ({})).request('/.well-known/oauth-authorization-server'),
+      metadataRoute,
+    );
 
   it('claims no response type: the gateway has no authorization endpoint', async () => {
     const body = await metadata();

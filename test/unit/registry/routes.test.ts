@@ -11,6 +11,7 @@ import {
 } from '../../../functions/registry/routes';
 import { newRouter } from '../../../shared/http/app';
 import { createErrorHandler } from '../../../shared/http/problem';
+import { problemOf } from '../../support/answers';
 import { captureLogs } from '../../support/deps';
 
 /** The routes with echo handlers: what reaches a handler is what the schemas let through. */
@@ -33,9 +34,8 @@ function echoApp() {
 const purpose = { 'X-Purpose': '1.001234' };
 
 async function problem(response: Response) {
-  expect(response.status).toBe(400);
   expect(response.headers.get('content-type')).toBe('application/problem+json');
-  return (await response.json()) as { detail: string };
+  return problemOf(response, 400);
 }
 
 describe('registry request validation', () => {
