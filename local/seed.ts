@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { adminServiceOf } from '../functions/admin/app';
 import { searchTarget } from '../functions/registry/refusals';
+import { EXAMPLE_PURPOSES } from '../functions/registry/routes';
 import type { AuditEvent } from '../shared/audit/model';
 import { AuditTrail } from '../shared/audit/trail';
 import type { GatewayDeps } from '../shared/deps';
@@ -178,13 +179,11 @@ const isBootstrapAdmin = (credential: Credential) =>
 /** The agency every fresh `npm start` has, so that a first registry call needs no admin step. */
 export const DEMO_AGENCY = { code: 'DEMO', name: 'Cơ quan thử nghiệm (demo)' } as const;
 
-/** The demo agency's purpose for each operation (catalogue codes; the OpenAPI examples use the same). */
-export const DEMO_PURPOSES = {
-  'citizen:read': '1.004194',
-  'citizen:verify': '1.010815',
-  'business:read': '1.001612',
-  'business:search': '1.001612',
-} as const satisfies Record<Operation, string>;
+/**
+ * The demo agency's purpose for each operation (catalogue codes): the ones the OpenAPI examples name, so that Try
+ * it out in /docs works as shown.
+ */
+export const DEMO_PURPOSES: Record<Operation, string> = EXAMPLE_PURPOSES;
 
 /**
  * The purpose catalogue of a fresh local gateway: the demo agency's purposes, and a few entries nobody is entitled

@@ -392,14 +392,36 @@ export const searchBusinessesRoute = createRoute({
 });
 
 /**
- * The registry's operations and the route each is served at: the one list the route tests and the scope each
- * route is checked and metered as come from (the records they read: shared/registry/operations.ts).
+ * The registry's operations: the route each is served at, and what its scope lets a token do (the Authorize
+ * dialog of /docs). The one list the handlers' scope checks, the refusal recorder's routing
+ * (./refusals.ts), the scope descriptions and the route tests come from (the records they read:
+ * shared/registry/operations.ts).
  */
 export const registryOperations = [
-  { operation: 'citizen:read', route: getCitizenRoute },
-  { operation: 'citizen:verify', route: verifyCitizenRoute },
-  { operation: 'business:read', route: getBusinessRoute },
-  { operation: 'business:search', route: searchBusinessesRoute },
-] as const satisfies readonly { operation: Operation; route: { operationId: string } }[];
+  {
+    operation: 'citizen:read',
+    route: getCitizenRoute,
+    scope: 'Look up a citizen in the population register (GET /v1/citizens/{nationalId})',
+  },
+  {
+    operation: 'citizen:verify',
+    route: verifyCitizenRoute,
+    scope: 'Check facts about a citizen without seeing the record (POST /v1/citizens/verify)',
+  },
+  {
+    operation: 'business:read',
+    route: getBusinessRoute,
+    scope: 'Look up an enterprise or branch in the business register (GET /v1/businesses/{code})',
+  },
+  {
+    operation: 'business:search',
+    route: searchBusinessesRoute,
+    scope: 'Search the business register by name (GET /v1/businesses)',
+  },
+] as const satisfies readonly {
+  operation: Operation;
+  route: { operationId: string; method: string; path: string };
+  scope: string;
+}[];
 
 export type { BusinessField, CitizenField };

@@ -1,16 +1,18 @@
 import { OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { GatewayDeps } from '../../shared/deps';
 import { BOUNDARY_STATUSES, problemResponses } from '../../shared/http/openapi';
-import { SCOPES, type Scope } from '../../shared/identity/model';
+import { type Operation, SCOPES, type Scope } from '../../shared/identity/model';
 import { composeAreas, describingDeps } from '../areas';
+import { registryOperations } from '../registry/routes';
 import { tokenRoute } from './oauth';
 
 /** What each scope lets a token do, for the Authorize dialog of /docs: a new scope fails the type check until described. */
 export const scopeDescriptions: Record<Scope, string> = {
-  'citizen:read': 'Look up a citizen in the population register (GET /v1/citizens/{nationalId})',
-  'citizen:verify': 'Check facts about a citizen without seeing the record (POST /v1/citizens/verify)',
-  'business:read': 'Look up an enterprise or branch in the business register (GET /v1/businesses/{code})',
-  'business:search': 'Search the business register by name (GET /v1/businesses)',
+  // The operations' own, from the registry's table of operations.
+  ...(Object.fromEntries(registryOperations.map(({ operation, scope }) => [operation, scope])) as Record<
+    Operation,
+    string
+  >),
   'self:read': "Read your own agency's plan, usage, statements and calls under /me (any agency)",
   admin: 'Administer agencies, credentials, entitlements, plans and signing keys (operator only)',
   'billing:read': 'Read usage, statements, budgets and reversals of every agency (operator only)',
