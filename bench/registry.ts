@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { startDynamoLocal } from '../local/dynamo-local';
 import { progressBar, seedSyntheticRegisters } from '../local/synthetic';
 import { generateCitizen, generateEnterprise, mulberry32 } from '../shared/registry/generator';
-import { HostedBusinessRegister, HostedPopulationRegister } from '../shared/registry/hosted';
+import { HostedBusinessRegister, HostedRecords } from '../shared/registry/hosted';
+import { citizenRecord } from '../shared/registry/operations';
 import type { BusinessSearch } from '../shared/registry/provider';
 import { createStoreClient } from '../shared/storage/client';
 import { ensureTables } from '../shared/storage/provision';
@@ -72,7 +73,7 @@ async function main() {
     { step: 'initialize', name: 'benchCount' },
   );
 
-  const population = new HostedPopulationRegister(store, tables.registry);
+  const population = new HostedRecords(store, tables.registry, citizenRecord);
   const businesses = new HostedBusinessRegister(store, tables.registry);
   const results: Record<string, unknown>[] = [];
   const random = mulberry32(42);
@@ -96,9 +97,9 @@ async function main() {
     const businessLatency: number[] = [];
     for (let i = 0; i < runs; i++) {
       const n = Math.floor(random() * size);
-      citizenLatency.push(await time(() => population.getCitizen(generateCitizen(n).nationalId)));
+      citizenLatency.push(await time(() => population.get(generateCitizen(n).nationalId)));
       businessLatency.push(
-        await time(() => businesses.getBusiness(generateEnterprise(Math.floor(n / 1.07))[0]!.enterpriseCode)),
+        await time(() => businesses.get(generateEnterprise(Math.floor(n / 1.07))[0]!.enterpriseCode)),
       );
     }
 

@@ -4,8 +4,8 @@ import type { GatewayDeps } from '../../shared/deps';
 import { AppError } from '../../shared/errors';
 import type { AppEnv } from '../../shared/http/app';
 import { PurposeSchema } from '../../shared/identity/model';
-import { EnterpriseCodeSchema, NationalIdSchema } from '../../shared/registry/schemas';
-import { BusinessSearchQuerySchema } from './routes';
+import { operationRecords } from '../../shared/registry/operations';
+import { BusinessSearchQuerySchema, registryOperations } from './routes';
 
 /** The answers that refuse an identified caller's registry attempt: token no longer valid, budget, scope or
  * entitlement, a reused Idempotency-Key, quota, rate or the verification limit. */
@@ -15,14 +15,23 @@ const TRACE_ID = /^[A-Za-z0-9._:/-]{1,64}$/;
 const clean = (value: string | undefined, ok: (v: string) => boolean) =>
   value !== undefined && ok(value) ? value : undefined;
 
+/**
+ * Each operation's method and path (functions/registry/routes.ts's table) as a pattern; a `{param}` takes one
+ * path segment, the call's subject.
+ */
+const routing = registryOperations.map(({ operation, route }) => ({
+  operation,
+  method: route.method.toUpperCase(),
+  pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '([^/]+)')}$`),
+  withBody: 'body' in route.request,
+}));
+
 /** Which registry operation a request asked for, from its method and path (the route may not have run). */
-function operationOf(method: string, path: string): { operation: string; subject?: string } | undefined {
-  const citizen = /^\/v1\/citizens\/([^/]+)$/.exec(path);
-  if (method === 'POST' && path === '/v1/citizens/verify') return { operation: 'citizen:verify' };
-  if (method === 'GET' && citizen) return { operation: 'citizen:read', subject: citizen[1] };
-  const business = /^\/v1\/businesses\/([^/]+)$/.exec(path);
-  if (method === 'GET' && business) return { operation: 'business:read', subject: business[1] };
-  if (method === 'GET' && path === '/v1/businesses') return { operation: 'business:search' };
+function operationOf(method: string, path: string) {
+  for (const { operation, method: wanted, pattern, withBody } of routing) {
+    const match = method === wanted ? pattern.exec(path) : null;
+    if (match) return { operation, subject: match[1], withBody };
+  }
   return undefined;
 }
 
@@ -30,21 +39,21 @@ function operationOf(method: string, path: string): { operation: string; subject
 async function attemptOf(c: Context<AppEnv>) {
   const asked = operationOf(c.req.method, c.req.path);
   if (!asked) return undefined;
-  // As routed (hono decoded it); only a well-formed ID or code is kept below.
+  const record = operationRecords[asked.operation];
+  // As routed (hono decoded it), or the body's key field (a verification); only a well-formed key is kept below.
   let subject = asked.subject;
   let target: string | undefined;
-  if (asked.operation === 'citizen:verify') {
-    const body = (await c.req.json().catch(() => undefined)) as { nationalId?: unknown } | undefined;
-    subject = typeof body?.nationalId === 'string' ? body.nationalId : undefined;
+  if (asked.withBody) {
+    const body = (await c.req.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    const key = body?.[record.keyField];
+    subject = typeof key === 'string' ? key : undefined;
   }
   if (asked.operation === 'business:search') {
     // Parsed as the route parses it, so a refused search names the same target as a served one.
     const query = BusinessSearchQuerySchema.safeParse(c.req.query());
     if (query.success) target = searchTarget(query.data.name, query.data.province);
   }
-  const validSubject = asked.operation.startsWith('citizen')
-    ? NationalIdSchema.safeParse(subject).success
-    : EnterpriseCodeSchema.safeParse(subject).success;
+  const validSubject = record.subject.safeParse(subject).success;
   return {
     operation: asked.operation,
     subject: validSubject ? subject : undefined,

@@ -169,13 +169,14 @@ export class Broker {
     const at = this.deps.now();
     let record: R | undefined;
     let reading: CallReading;
-    if (this.providers[kind.register].kind === 'hosted') {
+    const source = kind.source(this.providers);
+    if (source.kind === 'hosted') {
       reading = await this.read(call, auth, at, kind.tableKey(subject));
       record = reading.record ? withoutKeys<R>(reading.record) : undefined;
     } else {
       // The custodian is asked only once the token is known to be live: a revoked caller reaches no register.
       reading = await this.read(call, auth, at);
-      record = await kind.fetch(this.providers, subject);
+      record = await source.get(subject);
     }
     const verdict = record && check ? check(record, auth) : undefined;
     const headers = await this.meter(call, auth, at, reading, {

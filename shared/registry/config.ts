@@ -2,9 +2,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config, registrySettingsShape } from '../config';
 import type { TableNames } from '../storage/tables';
 import { CircuitBreaker } from './circuit-breaker';
-import { CustodianClient, HttpBusinessRegister, HttpPopulationRegister } from './custodian';
+import { CustodianClient, HttpBusinessRegister, HttpRecords } from './custodian';
 import type { RegisterName } from './errors';
-import { HostedBusinessRegister, HostedPopulationRegister } from './hosted';
+import { HostedBusinessRegister, HostedRecords } from './hosted';
+import { citizenRecord } from './operations';
 import type { RegisterProviders } from './provider';
 
 /** What createProviders reads of the configuration (shared/config.ts parses it with everything else). */
@@ -42,8 +43,8 @@ export function createProviders(
   return {
     population:
       settings.POPULATION_PROVIDER === 'http'
-        ? new HttpPopulationRegister(custodian('population', settings.POPULATION_CUSTODIAN_URL!))
-        : new HostedPopulationRegister(client, tables.registry),
+        ? new HttpRecords(custodian('population', settings.POPULATION_CUSTODIAN_URL!), citizenRecord)
+        : new HostedRecords(client, tables.registry, citizenRecord),
     business:
       settings.BUSINESS_PROVIDER === 'http'
         ? new HttpBusinessRegister(custodian('business', settings.BUSINESS_CUSTODIAN_URL!))

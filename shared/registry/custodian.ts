@@ -6,10 +6,11 @@ import {
   CustodianUnavailableError,
   type RegisterName,
 } from './errors';
-import type { Business, Citizen } from './model';
-import type { BusinessPage, BusinessRegister, BusinessSearch, PopulationRegister } from './provider';
+import type { Business } from './model';
+import { businessRecord, type RecordKind } from './operations';
+import type { BusinessPage, BusinessRegister, BusinessSearch, RecordSource } from './provider';
 import { findProvince } from './provinces';
-import { BusinessSchema, CitizenSchema } from './schemas';
+import { BusinessSchema } from './schemas';
 
 /**
  * Forwarding to a custodian's own API. The contract the gateway expects of a custodian (JSON, UTF-8):
@@ -165,19 +166,24 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const segment = (value: string) => encodeURIComponent(value);
-
-/** The population register served by its custodian's API. */
-export class HttpPopulationRegister implements PopulationRegister {
+/**
+ * A register's records of one kind served by its custodian's API, at the kind's path, checked against the
+ * kind's schema and key: a record of another subject is a 502, never served.
+ */
+export class HttpRecords<R> implements RecordSource<R> {
   readonly kind = 'http';
 
-  constructor(private readonly custodian: CustodianClient) {}
+  constructor(
+    protected readonly custodian: CustodianClient,
+    private readonly records: Pick<RecordKind<R>, 'custodianPath' | 'schema' | 'keyField' | 'another'>,
+  ) {}
 
-  async getCitizen(nationalId: string): Promise<Citizen | undefined> {
-    const outcome = await this.custodian.get(`citizens/${segment(nationalId)}`, CitizenSchema);
+  async get(subject: string): Promise<R | undefined> {
+    const { custodianPath, schema, keyField, another } = this.records;
+    const outcome = await this.custodian.get(custodianPath(subject), schema);
     if (!outcome.found) return undefined;
-    if (outcome.value.nationalId !== nationalId) {
-      throw new CustodianError(this.custodian.register, 'answered with a different person');
+    if (outcome.value[keyField] !== subject) {
+      throw new CustodianError(this.custodian.register, `answered with ${another}`);
     }
     return outcome.value;
   }
@@ -188,19 +194,10 @@ const SearchPageSchema = z.object({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-/** The business register served by its custodian's API. */
-export class HttpBusinessRegister implements BusinessRegister {
-  readonly kind = 'http';
-
-  constructor(private readonly custodian: CustodianClient) {}
-
-  async getBusiness(enterpriseCode: string): Promise<Business | undefined> {
-    const outcome = await this.custodian.get(`businesses/${segment(enterpriseCode)}`, BusinessSchema);
-    if (!outcome.found) return undefined;
-    if (outcome.value.enterpriseCode !== enterpriseCode) {
-      throw new CustodianError(this.custodian.register, 'answered with a different enterprise');
-    }
-    return outcome.value;
+/** The business register served by its custodian's API: its lookups, and its searches. */
+export class HttpBusinessRegister extends HttpRecords<Business> implements BusinessRegister {
+  constructor(custodian: CustodianClient) {
+    super(custodian, businessRecord);
   }
 
   async searchBusinesses({ name, province, limit, cursor }: BusinessSearch): Promise<BusinessPage> {

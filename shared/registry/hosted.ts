@@ -1,11 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { registryKeys, searchIndexKeys } from '../storage/keys/registry';
-import type { Business, Citizen } from './model';
+import { searchIndexKeys } from '../storage/keys/registry';
+import type { Business } from './model';
+import { businessRecord, type RecordKind } from './operations';
 import {
   type BusinessPage,
   type BusinessRegister,
   type BusinessSearch,
-  type PopulationRegister,
+  type RecordSource,
   SEARCH_LIMIT,
 } from './provider';
 import { itemMatches, planSearch, resumeKey, searchCursor } from './search-index';
@@ -16,20 +17,21 @@ export function withoutKeys<T>(item: Record<string, unknown>): T {
   return record as T;
 }
 
-/** The hosted copy of the population register: one GetItem per lookup. */
-export class HostedPopulationRegister implements PopulationRegister {
+/** The hosted copy of a register's records of one kind: one GetItem per lookup, at the kind's table key. */
+export class HostedRecords<R> implements RecordSource<R> {
   readonly kind = 'hosted';
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly client: DynamoDBDocumentClient,
+    protected readonly tableName: string,
+    private readonly records: Pick<RecordKind<R>, 'tableKey'>,
   ) {}
 
-  async getCitizen(nationalId: string): Promise<Citizen | undefined> {
+  async get(subject: string): Promise<R | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: registryKeys.citizen(nationalId) }),
+      new GetCommand({ TableName: this.tableName, Key: this.records.tableKey(subject) }),
     );
-    return Item ? withoutKeys<Citizen>(Item) : undefined;
+    return Item ? withoutKeys<R>(Item) : undefined;
   }
 }
 
@@ -48,19 +50,9 @@ const readSize = (read: number, wanted: number) =>
  * The hosted copy of the business register: one GetItem per lookup; a search page is at most
  * SEARCH_MAX_READS Queries of one word's index partition (see ./search-index.ts), never a Scan.
  */
-export class HostedBusinessRegister implements BusinessRegister {
-  readonly kind = 'hosted';
-
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  async getBusiness(enterpriseCode: string): Promise<Business | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: registryKeys.business(enterpriseCode) }),
-    );
-    return Item ? withoutKeys<Business>(Item) : undefined;
+export class HostedBusinessRegister extends HostedRecords<Business> implements BusinessRegister {
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    super(client, tableName, businessRecord);
   }
 
   async searchBusinesses({ name, province, limit: asked, cursor }: BusinessSearch): Promise<BusinessPage> {

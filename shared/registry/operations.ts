@@ -1,43 +1,66 @@
+import type { z } from 'zod';
 import type { Operation } from '../identity/model';
 import { registryKeys } from '../storage/keys/registry';
 import type { Business, Citizen } from './model';
-import type { RegisterProviders } from './provider';
-import { BUSINESS_FIELDS, CITIZEN_FIELDS } from './schemas';
+import type { RecordSource, RegisterProviders } from './provider';
+import {
+  BUSINESS_FIELDS,
+  BusinessSchema,
+  CITIZEN_FIELDS,
+  CitizenSchema,
+  EnterpriseCodeSchema,
+  NationalIdSchema,
+} from './schemas';
 
 /**
- * A register's record, found by its key: everything the broker needs to serve, meter, disclose and refuse it,
- * whatever the register. A new register is one more of these (and its provider, schemas and routes).
+ * A register's record, found by its key: everything the broker, the hosted copy and the custodian client need
+ * to serve, meter, disclose and refuse it, whatever the register. A new register is one more of these, its
+ * provider's place in RegisterProviders, its schemas and its routes.
  */
 export interface RecordKind<R, K extends keyof R & string = keyof R & string> {
-  /** Which provider serves it. */
-  readonly register: keyof RegisterProviders;
+  /** The provider that serves it. */
+  readonly source: (providers: RegisterProviders) => RecordSource<R>;
   /** The record's key field: the call's subject in the ledger and the audit trail, always disclosed. */
   readonly keyField: K;
+  /** What a well-formed key is (a refused attempt keeps its subject only when it is one). */
+  readonly subject: z.ZodType<string>;
   /** Every field of the record, in the order a disclosure lists them. */
   readonly fields: readonly string[];
+  /** The whole record: what a custodian must answer, and what the hosted copy holds. */
+  readonly schema: z.ZodType<R>;
   /** Its item key in the registry table, read in the call's first round trip when the register is hosted. */
   readonly tableKey: (subject: string) => Record<string, string>;
-  /** The record from the custodian, when the register is not hosted here. */
-  readonly fetch: (providers: RegisterProviders, subject: string) => Promise<R | undefined>;
+  /** Its path under the custodian's base URL (the contract in ./custodian.ts). */
+  readonly custodianPath: (subject: string) => string;
+  /** What a custodian that answers with another record's key answered with, for its 502. */
+  readonly another: string;
   /** The 404's detail for a subject no record has. */
   readonly missing: (subject: string) => string;
 }
 
+const segment = (value: string) => encodeURIComponent(value);
+
 export const citizenRecord: RecordKind<Citizen, 'nationalId'> = {
-  register: 'population',
+  source: (providers) => providers.population,
   keyField: 'nationalId',
+  subject: NationalIdSchema,
   fields: CITIZEN_FIELDS,
+  schema: CitizenSchema,
   tableKey: registryKeys.citizen,
-  fetch: (providers, nationalId) => providers.population.getCitizen(nationalId),
+  custodianPath: (nationalId) => `citizens/${segment(nationalId)}`,
+  another: 'a different person',
   missing: (nationalId) => `No citizen has national ID ${nationalId}.`,
 };
 
 export const businessRecord: RecordKind<Business, 'enterpriseCode'> = {
-  register: 'business',
+  source: (providers) => providers.business,
   keyField: 'enterpriseCode',
+  subject: EnterpriseCodeSchema,
   fields: BUSINESS_FIELDS,
+  schema: BusinessSchema,
   tableKey: registryKeys.business,
-  fetch: (providers, enterpriseCode) => providers.business.getBusiness(enterpriseCode),
+  custodianPath: (enterpriseCode) => `businesses/${segment(enterpriseCode)}`,
+  another: 'a different enterprise',
   missing: (enterpriseCode) => `No enterprise has code ${enterpriseCode}.`,
 };
 

@@ -1,13 +1,15 @@
 import type { Business, Citizen } from './model';
 
 /**
- * A register is served by a provider: the hosted DynamoDB copy, or a forwarder to the custodian's own API.
- * Lookups answer `undefined` for an unknown key; the route turns that into 404. Providers throw the typed
- * errors of ./errors.ts (502, 503, 504, 400) and nothing else a caller is meant to see.
+ * A register is served by a provider: the hosted DynamoDB copy (./hosted.ts), or a forwarder to the custodian's
+ * own API (./custodian.ts), both driven by the register's RecordKind (./operations.ts). A lookup answers
+ * `undefined` for an unknown key; the broker turns that into 404. Providers throw the typed errors of
+ * ./errors.ts (502, 503, 504, 400) and nothing else a caller is meant to see.
  */
-export interface PopulationRegister {
+export interface RecordSource<R> {
   readonly kind: 'hosted' | 'http';
-  getCitizen(nationalId: string): Promise<Citizen | undefined>;
+  /** The record whose key is `subject`. */
+  get(subject: string): Promise<R | undefined>;
 }
 
 export interface BusinessSearch {
@@ -27,16 +29,13 @@ export interface BusinessPage {
   cursor?: string | undefined;
 }
 
-export interface BusinessRegister {
-  readonly kind: 'hosted' | 'http';
-  getBusiness(enterpriseCode: string): Promise<Business | undefined>;
+/** The business register: lookups by enterprise code, and searches by name. */
+export interface BusinessRegister extends RecordSource<Business> {
   searchBusinesses(search: BusinessSearch): Promise<BusinessPage>;
 }
 
-export type RegisterProvider = PopulationRegister | BusinessRegister;
-
 export interface RegisterProviders {
-  population: PopulationRegister;
+  population: RecordSource<Citizen>;
   business: BusinessRegister;
 }
 

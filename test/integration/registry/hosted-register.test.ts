@@ -1,12 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { syntheticBusinesses, syntheticCitizens } from '../../../shared/registry/generator';
-import {
-  HostedBusinessRegister,
-  HostedPopulationRegister,
-  SEARCH_MAX_READS,
-} from '../../../shared/registry/hosted';
-import { type Business, demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { HostedBusinessRegister, HostedRecords, SEARCH_MAX_READS } from '../../../shared/registry/hosted';
+import { type Business, type Citizen, demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { citizenRecord } from '../../../shared/registry/operations';
 import type { BusinessSearch } from '../../../shared/registry/provider';
 import { findProvince } from '../../../shared/registry/provinces';
 import { distinctiveWords } from '../../../shared/registry/search-index';
@@ -75,7 +72,7 @@ function countingClient(endpoint: string) {
 }
 
 let counter: ReturnType<typeof countingClient>;
-let population: HostedPopulationRegister;
+let population: HostedRecords<Citizen>;
 let businesses: HostedBusinessRegister;
 
 beforeAll(async () => {
@@ -88,7 +85,7 @@ beforeAll(async () => {
     { concurrency: 16 },
   );
   counter = countingClient(endpoint);
-  population = new HostedPopulationRegister(counter.client, deps.tables.registry);
+  population = new HostedRecords(counter.client, deps.tables.registry, citizenRecord);
   businesses = new HostedBusinessRegister(counter.client, deps.tables.registry);
 });
 
@@ -120,38 +117,36 @@ function expected(name: string, province?: string): string[] {
 
 describe('hosted population register', () => {
   it('answers the documented demo citizens', async () => {
-    for (const citizen of demoCitizens)
-      expect(await population.getCitizen(citizen.nationalId)).toEqual(citizen);
+    for (const citizen of demoCitizens) expect(await population.get(citizen.nationalId)).toEqual(citizen);
   });
 
   it('answers generated citizens, and undefined for an unknown national ID', async () => {
-    expect(await population.getCitizen(citizens[10]!.nationalId)).toEqual(citizens[10]);
-    expect(await population.getCitizen('001099999999')).toBeUndefined();
+    expect(await population.get(citizens[10]!.nationalId)).toEqual(citizens[10]);
+    expect(await population.get('001099999999')).toBeUndefined();
   });
 
   it('looks a citizen up in exactly one DynamoDB round trip', async () => {
     counter.reset();
-    await population.getCitizen('001099012345');
+    await population.get('001099012345');
     expect(counter.operations).toEqual(['GetItemCommand']);
     expect(counter.attempts()).toBe(1);
     counter.reset();
-    await population.getCitizen('001099999999');
+    await population.get('001099999999');
     expect(counter.operations).toEqual(['GetItemCommand']);
   });
 });
 
 describe('hosted business register', () => {
   it('answers the documented demo businesses, branches, and undefined for an unknown code', async () => {
-    for (const demo of demoBusinesses)
-      expect(await businesses.getBusiness(demo.enterpriseCode)).toEqual(demo);
+    for (const demo of demoBusinesses) expect(await businesses.get(demo.enterpriseCode)).toEqual(demo);
     const branch = generated.find((b) => b.enterpriseCode.endsWith('-001'))!;
-    expect(await businesses.getBusiness(branch.enterpriseCode)).toEqual(branch);
-    expect(await businesses.getBusiness('0409999999')).toBeUndefined();
+    expect(await businesses.get(branch.enterpriseCode)).toEqual(branch);
+    expect(await businesses.get('0409999999')).toBeUndefined();
   });
 
   it('looks a business up in exactly one DynamoDB round trip', async () => {
     counter.reset();
-    await businesses.getBusiness('0401234567');
+    await businesses.get('0401234567');
     expect(counter.operations).toEqual(['GetItemCommand']);
     expect(counter.attempts()).toBe(1);
   });

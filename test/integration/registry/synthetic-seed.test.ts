@@ -3,8 +3,9 @@ import { seedDemoRecords } from '../../../local/seed';
 import { seedInBackground, seedSyntheticRegisters } from '../../../local/synthetic';
 import type { GatewayDeps } from '../../../shared/deps';
 import { syntheticBusinesses, syntheticCitizens } from '../../../shared/registry/generator';
-import { HostedBusinessRegister, HostedPopulationRegister } from '../../../shared/registry/hosted';
+import { HostedBusinessRegister, HostedRecords } from '../../../shared/registry/hosted';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { citizenRecord } from '../../../shared/registry/operations';
 import { businessIndexItems } from '../../../shared/registry/search-index';
 import { integrationDeps } from '../../support/deps';
 
@@ -29,11 +30,11 @@ describe('seeding the synthetic registers', () => {
     });
     expect(result).toMatchObject({ wrote: true, items: itemsFor(100, 100) });
 
-    const population = new HostedPopulationRegister(deps.store, deps.tables.registry);
+    const population = new HostedRecords(deps.store, deps.tables.registry, citizenRecord);
     const register = new HostedBusinessRegister(deps.store, deps.tables.registry);
     const lastCitizen = [...syntheticCitizens(100)].at(-1)!;
-    expect(await population.getCitizen(lastCitizen.nationalId)).toEqual(lastCitizen);
-    expect(await population.getCitizen(demoCitizens[0]!.nationalId)).toEqual(demoCitizens[0]);
+    expect(await population.get(lastCitizen.nationalId)).toEqual(lastCitizen);
+    expect(await population.get(demoCitizens[0]!.nationalId)).toEqual(demoCitizens[0]);
     const some = [...syntheticBusinesses(100)][50]!;
     const { items } = await register.searchBusinesses({
       name: some.name,
@@ -60,9 +61,9 @@ describe('seeding the synthetic registers', () => {
       wrote: true,
       items: itemsFor(150, 120, { citizens: 100, businesses: 100 }),
     });
-    const register = new HostedPopulationRegister(deps.store, deps.tables.registry);
+    const register = new HostedRecords(deps.store, deps.tables.registry, citizenRecord);
     const last = [...syntheticCitizens(150)].at(-1)!;
-    expect(await register.getCitizen(last.nationalId)).toEqual(last);
+    expect(await register.get(last.nationalId)).toEqual(last);
   });
 
   it('can be stopped midway in the background, and a later run completes it', async () => {
@@ -86,7 +87,7 @@ describe('seeding the synthetic registers', () => {
     expect(lines.at(-1)).toMatch(/^Synthetic registers ready: 1,500 citizens/);
     const last = [...syntheticCitizens(1500)].at(-1)!;
     expect(
-      await new HostedPopulationRegister(fresh.store, fresh.tables.registry).getCitizen(last.nationalId),
+      await new HostedRecords(fresh.store, fresh.tables.registry, citizenRecord).get(last.nationalId),
     ).toEqual(last);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../shared/config';
 import { createProviders } from '../../../shared/registry/config';
-import { HttpBusinessRegister, HttpPopulationRegister } from '../../../shared/registry/custodian';
-import { HostedBusinessRegister, HostedPopulationRegister } from '../../../shared/registry/hosted';
+import { HttpBusinessRegister, HttpRecords } from '../../../shared/registry/custodian';
+import { HostedBusinessRegister, HostedRecords } from '../../../shared/registry/hosted';
 import { unitDeps } from '../../support/deps';
 
 describe('register provider configuration', () => {
@@ -10,7 +10,7 @@ describe('register provider configuration', () => {
 
   it('serves both registers from the hosted copy by default', () => {
     const providers = createProviders(loadConfig({}), store, tables);
-    expect(providers.population).toBeInstanceOf(HostedPopulationRegister);
+    expect(providers.population).toBeInstanceOf(HostedRecords);
     expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
   });
 
@@ -20,7 +20,7 @@ describe('register provider configuration', () => {
       POPULATION_CUSTODIAN_URL: 'https://dancu.example.gov.vn/api',
     });
     const providers = createProviders(settings, store, tables);
-    expect(providers.population).toBeInstanceOf(HttpPopulationRegister);
+    expect(providers.population).toBeInstanceOf(HttpRecords);
     expect(providers.business).toBeInstanceOf(HostedBusinessRegister);
 
     const both = createProviders(

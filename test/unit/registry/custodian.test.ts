@@ -3,17 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBaseApp, newRouter } from '../../../shared/http/app';
 import { CircuitBreaker } from '../../../shared/registry/circuit-breaker';
-import {
-  CustodianClient,
-  HttpBusinessRegister,
-  HttpPopulationRegister,
-} from '../../../shared/registry/custodian';
+import { CustodianClient, HttpBusinessRegister, HttpRecords } from '../../../shared/registry/custodian';
 import {
   CustodianError,
   CustodianTimeoutError,
   CustodianUnavailableError,
 } from '../../../shared/registry/errors';
 import { demoBusinesses, demoCitizens } from '../../../shared/registry/model';
+import { citizenRecord } from '../../../shared/registry/operations';
 import { problemOf } from '../../support/answers';
 import { captureLogs } from '../../support/deps';
 
@@ -76,7 +73,7 @@ function population(
   url: string,
   options: { timeoutMs?: number; retries?: number; breaker?: CircuitBreaker } = {},
 ) {
-  return new HttpPopulationRegister(
+  return new HttpRecords(
     new CustodianClient({
       register: 'population',
       baseUrl: url,
@@ -86,6 +83,7 @@ function population(
       breaker: options.breaker ?? new CircuitBreaker({ failureThreshold: 100, cooldownMs: 1000 }),
       sleep: async () => undefined,
     }),
+    citizenRecord,
   );
 }
 
@@ -101,20 +99,20 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 describe('custodian forwarder', () => {
   it('serves the record the custodian answers, from the configured base path', async () => {
     const custodian = await fakeCustodian(json(200, an));
-    expect(await population(custodian.url).getCitizen(an.nationalId)).toEqual(an);
+    expect(await population(custodian.url).get(an.nationalId)).toEqual(an);
     expect(custodian.hits).toEqual([`/api/v2/citizens/${an.nationalId}`]);
   });
 
   it('answers undefined (a 404 at the edge) when the custodian does not know the person', async () => {
     const custodian = await fakeCustodian(json(404, { error: 'not found' }));
-    expect(await population(custodian.url).getCitizen(an.nationalId)).toBeUndefined();
+    expect(await population(custodian.url).get(an.nationalId)).toBeUndefined();
     expect(custodian.hits).toHaveLength(1);
   });
 
   it('gives up on a custodian that does not answer: 504 after the timeout, without retrying', async () => {
     const custodian = await fakeCustodian(() => undefined);
     const started = performance.now();
-    const error = await failure(population(custodian.url, { timeoutMs: 150 }).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url, { timeoutMs: 150 }).get(an.nationalId));
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(CustodianTimeoutError);
     expect(error).toMatchObject({ status: 504 });
@@ -129,14 +127,14 @@ describe('custodian forwarder', () => {
       res.write('{"nationalId":');
     });
     const started = performance.now();
-    const error = await failure(population(custodian.url, { timeoutMs: 150 }).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url, { timeoutMs: 150 }).get(an.nationalId));
     expect(error).toBeInstanceOf(CustodianTimeoutError);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('answers 502 when the custodian is down (connection refused), after bounded retries', async () => {
     const started = performance.now();
-    const error = await failure(population(await closedPort(), { retries: 2 }).getCitizen(an.nationalId));
+    const error = await failure(population(await closedPort(), { retries: 2 }).get(an.nationalId));
     expect(error).toBeInstanceOf(CustodianError);
     expect(error).toMatchObject({ status: 502, message: expect.stringContaining('could not be reached') });
     expect((error as Error).message).toContain('after 3 attempts');
@@ -150,7 +148,7 @@ describe('custodian forwarder', () => {
     ['a different person', { ...an, nationalId: '048301000123' }, 'different person'],
   ])('answers 502, without retrying, when the custodian returns %s', async (_what, body, reason) => {
     const custodian = await fakeCustodian(json(200, body));
-    const error = await failure(population(custodian.url).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url).get(an.nationalId));
     expect(error).toBeInstanceOf(CustodianError);
     expect(error).toMatchObject({ status: 502, message: expect.stringContaining(reason) });
     expect(custodian.hits).toHaveLength(1);
@@ -158,7 +156,7 @@ describe('custodian forwarder', () => {
 
   it('answers 502 to an oversized answer rather than reading it all', async () => {
     const custodian = await fakeCustodian(json(200, { ...an, placeOfOrigin: 'x'.repeat(2 * 1024 * 1024) }));
-    const error = await failure(population(custodian.url).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url).get(an.nationalId));
     expect(error).toMatchObject({ status: 502, message: expect.stringContaining('oversized') });
   });
 
@@ -169,20 +167,20 @@ describe('custodian forwarder', () => {
       calls++;
       (calls === 1 ? json(503, { error: 'busy' }) : json(200, an))(req, res);
     });
-    expect(await population(custodian.url).getCitizen(an.nationalId)).toEqual(an);
+    expect(await population(custodian.url).get(an.nationalId)).toEqual(an);
     expect(custodian.hits).toHaveLength(2);
   });
 
   it('answers 502 when every attempt is a 5xx, having tried 1 + retries times', async () => {
     const custodian = await fakeCustodian(json(500, { error: 'boom' }));
-    const error = await failure(population(custodian.url, { retries: 2 }).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url, { retries: 2 }).get(an.nationalId));
     expect(error).toMatchObject({ status: 502, message: expect.stringContaining('answered 500') });
     expect(custodian.hits).toHaveLength(3);
   });
 
   it('does not retry a refusal (4xx): retrying would not change it', async () => {
     const custodian = await fakeCustodian(json(401, { error: 'bad key' }));
-    const error = await failure(population(custodian.url).getCitizen(an.nationalId));
+    const error = await failure(population(custodian.url).get(an.nationalId));
     expect(error).toMatchObject({
       status: 502,
       message: expect.stringContaining('refused the request with 401'),
@@ -217,9 +215,7 @@ describe('custodian forwarder', () => {
       province: 'Đà Nẵng',
       cursor: 'c1',
     });
-    expect(await register.getBusiness(songHan.enterpriseCode).catch((e: Error) => e)).toBeInstanceOf(
-      CustodianError,
-    );
+    expect(await register.get(songHan.enterpriseCode).catch((e: Error) => e)).toBeInstanceOf(CustodianError);
   });
 
   it('answers a problem+json 504 through the gateway error boundary, never hanging', async () => {
@@ -227,7 +223,7 @@ describe('custodian forwarder', () => {
     const register = population(custodian.url, { timeoutMs: 100 });
     const app = createBaseApp({ logger: captureLogs().logger, maxBodyBytes: 1024 });
     const router = newRouter();
-    router.get('/probe', async (c) => c.json(await register.getCitizen(an.nationalId)));
+    router.get('/probe', async (c) => c.json(await register.get(an.nationalId)));
     app.route('/', router);
     const response = await app.request('/probe');
     expect(response.headers.get('content-type')).toBe('application/problem+json');
@@ -244,10 +240,10 @@ describe('circuit breaker', () => {
     const breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 10_000, now: time.now });
     const register = population(custodian.url, { retries: 0, breaker });
     for (let i = 0; i < 3; i++)
-      expect(await failure(register.getCitizen(an.nationalId))).toBeInstanceOf(CustodianError);
+      expect(await failure(register.get(an.nationalId))).toBeInstanceOf(CustodianError);
     expect(breaker.state).toBe('open');
 
-    const error = await failure(register.getCitizen(an.nationalId));
+    const error = await failure(register.get(an.nationalId));
     expect(error).toBeInstanceOf(CustodianUnavailableError);
     expect(error).toMatchObject({ status: 503, headers: { 'Retry-After': '10' } });
     expect(custodian.hits).toHaveLength(3);
@@ -258,19 +254,19 @@ describe('circuit breaker', () => {
     const time = clock();
     const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 10_000, now: time.now });
     const register = population(custodian.url, { retries: 0, breaker });
-    await failure(register.getCitizen(an.nationalId));
-    await failure(register.getCitizen(an.nationalId));
+    await failure(register.get(an.nationalId));
+    await failure(register.get(an.nationalId));
     time.advance(4_000);
-    expect(await failure(register.getCitizen(an.nationalId))).toMatchObject({
+    expect(await failure(register.get(an.nationalId))).toMatchObject({
       headers: { 'Retry-After': '6' },
     });
 
     time.advance(6_000);
     expect(breaker.state).toBe('half-open');
     custodian.handle(json(200, an));
-    expect(await register.getCitizen(an.nationalId)).toEqual(an);
+    expect(await register.get(an.nationalId)).toEqual(an);
     expect(breaker.state).toBe('closed');
-    expect(await register.getCitizen(an.nationalId)).toEqual(an);
+    expect(await register.get(an.nationalId)).toEqual(an);
     expect(custodian.hits).toHaveLength(4);
   });
 
@@ -279,12 +275,12 @@ describe('circuit breaker', () => {
     const time = clock();
     const breaker = new CircuitBreaker({ failureThreshold: 1, cooldownMs: 10_000, now: time.now });
     const register = population(custodian.url, { retries: 0, breaker });
-    await failure(register.getCitizen(an.nationalId));
+    await failure(register.get(an.nationalId));
     time.advance(10_000);
-    expect(await failure(register.getCitizen(an.nationalId))).toBeInstanceOf(CustodianError);
+    expect(await failure(register.get(an.nationalId))).toBeInstanceOf(CustodianError);
     expect(breaker.state).toBe('open');
     time.advance(9_000);
-    expect(await failure(register.getCitizen(an.nationalId))).toBeInstanceOf(CustodianUnavailableError);
+    expect(await failure(register.get(an.nationalId))).toBeInstanceOf(CustodianUnavailableError);
     expect(custodian.hits).toHaveLength(2);
   });
 
@@ -303,11 +299,11 @@ describe('circuit breaker', () => {
     const custodian = await fakeCustodian(json(404, {}));
     const breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 10_000 });
     const register = population(custodian.url, { retries: 0, breaker, timeoutMs: 100 });
-    for (let i = 0; i < 5; i++) expect(await register.getCitizen(an.nationalId)).toBeUndefined();
+    for (let i = 0; i < 5; i++) expect(await register.get(an.nationalId)).toBeUndefined();
     expect(breaker.state).toBe('closed');
     custodian.handle(() => undefined);
-    await failure(register.getCitizen(an.nationalId));
-    await failure(register.getCitizen(an.nationalId));
+    await failure(register.get(an.nationalId));
+    await failure(register.get(an.nationalId));
     expect(breaker.state).toBe('open');
   });
 });
