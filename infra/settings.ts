@@ -1,4 +1,5 @@
-import { type Config, ConfigSchema } from '../shared/config';
+import { type Config, ConfigSchema, registerVariables } from '../shared/config';
+import { REGISTER_NAMES } from '../shared/identity/model';
 
 /**
  * The CDK context keys (`-c key=value`) that set a function setting, and the variable each one sets: what
@@ -20,17 +21,23 @@ export const functionContextKeys = {
 } as const satisfies Record<string, keyof Config>;
 
 /** The register provider settings: only the registry function gets them (shared/registry/config.ts). */
-export const registryContextKeys = {
-  populationProvider: 'POPULATION_PROVIDER',
-  populationCustodianUrl: 'POPULATION_CUSTODIAN_URL',
-  businessProvider: 'BUSINESS_PROVIDER',
-  businessCustodianUrl: 'BUSINESS_CUSTODIAN_URL',
+export const registryContextKeys: Readonly<Record<string, keyof Config>> = {
+  // One pair per register: populationProvider sets POPULATION_PROVIDER, populationCustodianUrl its URL, ...
+  ...Object.fromEntries(
+    REGISTER_NAMES.flatMap((register) => {
+      const variables = registerVariables(register);
+      return [
+        [`${register}Provider`, variables.provider],
+        [`${register}CustodianUrl`, variables.custodianUrl],
+      ];
+    }),
+  ),
   custodianTimeoutMs: 'CUSTODIAN_TIMEOUT_MS',
   custodianRetries: 'CUSTODIAN_RETRIES',
   custodianBackoffMs: 'CUSTODIAN_BACKOFF_MS',
   custodianFailureThreshold: 'CUSTODIAN_FAILURE_THRESHOLD',
   custodianCooldownMs: 'CUSTODIAN_COOLDOWN_MS',
-} as const satisfies Record<string, keyof Config>;
+};
 
 /** The variables of every function, and those of the registry function alone, as the stack sets them. */
 export interface FunctionSettings {

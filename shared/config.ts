@@ -1,19 +1,40 @@
 import { z } from 'zod';
+import { REGISTER_NAMES, type RegisterName } from './identity/model';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+type Upper = Uppercase<RegisterName>;
+
+/** The variables that choose a register's provider: `POPULATION_PROVIDER` and `POPULATION_CUSTODIAN_URL`, ... */
+export function registerVariables<N extends RegisterName>(register: N) {
+  const name = register.toUpperCase() as Uppercase<N>;
+  return { provider: `${name}_PROVIDER`, custodianUrl: `${name}_CUSTODIAN_URL` } as const;
+}
+
+const providerSetting = z.enum(['hosted', 'http']).default('hosted');
+const custodianUrlSetting = z.url({ protocol: /^https?$/ }).optional();
+type ProviderSettingsShape = { [K in Upper as `${K}_PROVIDER`]: typeof providerSetting } & {
+  [K in Upper as `${K}_CUSTODIAN_URL`]: typeof custodianUrlSetting;
+};
+
 /**
  * Which provider serves each register, and how the gateway talks to a custodian. `hosted` (the default) reads
- * the copy in the registry table; `http` forwards to the custodian's API at `*_CUSTODIAN_URL`. Only the
- * registry function acts on them (shared/registry/config.ts); the CDK stack gives them to it alone.
+ * the copy in the registry table; `http` forwards to the custodian's API at `*_CUSTODIAN_URL`. One pair per
+ * register of REGISTERS. Only the registry function acts on them (shared/registry/config.ts); the CDK stack
+ * gives them to it alone.
  */
 export const registrySettingsShape = {
-  POPULATION_PROVIDER: z.enum(['hosted', 'http']).default('hosted'),
-  POPULATION_CUSTODIAN_URL: z.url({ protocol: /^https?$/ }).optional(),
-  BUSINESS_PROVIDER: z.enum(['hosted', 'http']).default('hosted'),
-  BUSINESS_CUSTODIAN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ...(Object.fromEntries(
+    REGISTER_NAMES.flatMap((register) => {
+      const variables = registerVariables(register);
+      return [
+        [variables.provider, providerSetting],
+        [variables.custodianUrl, custodianUrlSetting],
+      ];
+    }),
+  ) as ProviderSettingsShape),
   /** Per attempt, from request to last byte. */
   CUSTODIAN_TIMEOUT_MS: int(2000, 50, 25_000),
   /** Extra attempts on network errors and 5xx (reads only). */
@@ -25,17 +46,18 @@ export const registrySettingsShape = {
 };
 
 type RegisterSettings = {
-  [K in 'POPULATION' | 'BUSINESS' as `${K}_PROVIDER`]: 'hosted' | 'http';
-} & { [K in 'POPULATION' | 'BUSINESS' as `${K}_CUSTODIAN_URL`]?: string | undefined };
+  [K in Upper as `${K}_PROVIDER`]: 'hosted' | 'http';
+} & { [K in Upper as `${K}_CUSTODIAN_URL`]?: string | undefined };
 
 /** A register served by its custodian needs the custodian's URL. */
 export function requireCustodianUrls(settings: RegisterSettings, ctx: z.RefinementCtx): void {
-  for (const register of ['POPULATION', 'BUSINESS'] as const) {
-    if (settings[`${register}_PROVIDER`] === 'http' && !settings[`${register}_CUSTODIAN_URL`]) {
+  for (const register of REGISTER_NAMES) {
+    const variables = registerVariables(register);
+    if (settings[variables.provider] === 'http' && !settings[variables.custodianUrl]) {
       ctx.addIssue({
         code: 'custom',
-        path: [`${register}_CUSTODIAN_URL`],
-        message: `required when ${register}_PROVIDER is http`,
+        path: [variables.custodianUrl],
+        message: `required when ${variables.provider} is http`,
       });
     }
   }

@@ -2,18 +2,16 @@ import type { Context } from 'hono';
 import { requireAuth } from '../../shared/auth/middleware';
 import type { GatewayDeps } from '../../shared/deps';
 import { type AppEnv, baseAppOptions, createBaseApp, newRouter, type Router } from '../../shared/http/app';
-import { OPERATIONS } from '../../shared/identity/model';
+import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import { Broker, type BrokeredCall } from '../../shared/registry/broker';
 import { createProviders } from '../../shared/registry/config';
 import { verifyCitizen } from '../../shared/registry/disclosure';
-import { operationRecords } from '../../shared/registry/operations';
+import { type AnyRecordKind, operationRecords, type RecordKind } from '../../shared/registry/operations';
 import { recordRefusals, searchTarget } from './refusals';
 import {
   type BusinessField,
-  type CitizenField,
-  getBusinessRoute,
-  getCitizenRoute,
   type RegistryHeaders,
+  registryOperations,
   searchBusinessesRoute,
   verifyCitizenRoute,
 } from './routes';
@@ -28,6 +26,81 @@ const callOf = (c: Context<AppEnv>, headers: RegistryHeaders): BrokeredCall => (
   idempotencyKey: headers['Idempotency-Key'],
 });
 
+/** A lookup's route, as the one lookup handler reads it: the record's key in the path, and `?fields=`. */
+type LookupEntry = Extract<(typeof registryOperations)[number], { lookup: object }>;
+type LookupRoute = LookupEntry['route'];
+type LookupOperation = LookupEntry['operation'];
+
+/**
+ * Serves a record by its key (`GET /v1/<records>/{key}?fields=`), whatever the register: the Broker reads it as
+ * the operation's record kind tells, and answers it minimised, with the fields it withheld.
+ */
+function serveLookup(
+  router: Router,
+  broker: Broker,
+  operation: Operation,
+  route: LookupRoute,
+  kind: AnyRecordKind,
+) {
+  router.openapi(route, async (c) => {
+    const subject = (c.req.valid('param') as Record<string, string>)[kind.keyField]!;
+    const { fields } = c.req.valid('query');
+    const { data, withheld, auth, headers } = await broker.lookup(
+      callOf(c, c.req.valid('header')),
+      operation,
+      kind as RecordKind<object, never>,
+      subject,
+      fields,
+    );
+    // Typed per register by its route's response schema, which the route tests hold each answer to.
+    return c.json({ data, withheld, purpose: auth.purpose } as never, 200, headers);
+  });
+}
+
+/** The operations that are not a lookup by key, each with its own handler. */
+const otherHandlers = {
+  'citizen:verify': (router: Router, broker: Broker) => {
+    router.openapi(verifyCitizenRoute, async (c) => {
+      const { nationalId, ...claims } = c.req.valid('json');
+      const { verdict, auth, headers } = await broker.verify(
+        callOf(c, c.req.valid('header')),
+        'citizen:verify',
+        operationRecords['citizen:verify'],
+        nationalId,
+        claims,
+        (record, auth) => verifyCitizen(record, claims, auth.fields),
+      );
+      return c.json({ ...verdict, purpose: auth.purpose }, 200, headers);
+    });
+  },
+  'business:search': (router: Router, broker: Broker) => {
+    router.openapi(searchBusinessesRoute, async (c) => {
+      const { name, province, cursor, limit, fields } = c.req.valid('query');
+      const {
+        items,
+        cursor: next,
+        withheld,
+        auth,
+        headers,
+      } = await broker.search(
+        callOf(c, c.req.valid('header')),
+        { name, province, cursor, limit, fields },
+        searchTarget(name, province),
+      );
+      return c.json(
+        {
+          items,
+          ...(next ? { cursor: next } : {}),
+          withheld: withheld as BusinessField[],
+          purpose: auth.purpose,
+        },
+        200,
+        headers,
+      );
+    });
+  },
+} satisfies Record<Exclude<Operation, LookupOperation>, (router: Router, broker: Broker) => void>;
+
 /**
  * The registry routes: each parses its request and hands the call to the Broker (shared/registry/broker.ts),
  * which authorizes it from the token, reads the record with the usage counters, meters it, and only then
@@ -41,70 +114,11 @@ export function registryRoutes(deps: GatewayDeps): Router {
   router.use('/v1/*', recordRefusals(deps));
   router.use('/v1/*', requireAuth(deps, { anyOf: [...OPERATIONS], liveCheck: false }));
 
-  router.openapi(getCitizenRoute, async (c) => {
-    const { nationalId } = c.req.valid('param');
-    const { fields } = c.req.valid('query');
-    const served = await broker.lookup(
-      callOf(c, c.req.valid('header')),
-      'citizen:read',
-      operationRecords['citizen:read'],
-      nationalId,
-      fields,
-    );
-    const { data, withheld, auth, headers } = served;
-    return c.json({ data, withheld: withheld as CitizenField[], purpose: auth.purpose }, 200, headers);
-  });
-
-  router.openapi(verifyCitizenRoute, async (c) => {
-    const { nationalId, ...claims } = c.req.valid('json');
-    const { verdict, auth, headers } = await broker.verify(
-      callOf(c, c.req.valid('header')),
-      'citizen:verify',
-      operationRecords['citizen:verify'],
-      nationalId,
-      claims,
-      (record, auth) => verifyCitizen(record, claims, auth.fields),
-    );
-    return c.json({ ...verdict, purpose: auth.purpose }, 200, headers);
-  });
-
-  router.openapi(getBusinessRoute, async (c) => {
-    const { enterpriseCode } = c.req.valid('param');
-    const { fields } = c.req.valid('query');
-    const { data, withheld, auth, headers } = await broker.lookup(
-      callOf(c, c.req.valid('header')),
-      'business:read',
-      operationRecords['business:read'],
-      enterpriseCode,
-      fields,
-    );
-    return c.json({ data, withheld: withheld as BusinessField[], purpose: auth.purpose }, 200, headers);
-  });
-
-  router.openapi(searchBusinessesRoute, async (c) => {
-    const { name, province, cursor, limit, fields } = c.req.valid('query');
-    const {
-      items,
-      cursor: next,
-      withheld,
-      auth,
-      headers,
-    } = await broker.search(
-      callOf(c, c.req.valid('header')),
-      { name, province, cursor, limit, fields },
-      searchTarget(name, province),
-    );
-    return c.json(
-      {
-        items,
-        ...(next ? { cursor: next } : {}),
-        withheld: withheld as BusinessField[],
-        purpose: auth.purpose,
-      },
-      200,
-      headers,
-    );
-  });
+  // In the table's order, which is the order /docs lists them in.
+  for (const entry of registryOperations) {
+    if ('lookup' in entry) serveLookup(router, broker, entry.operation, entry.route, entry.lookup);
+    else otherHandlers[entry.operation](router, broker);
+  }
   return router;
 }
 

@@ -1,8 +1,25 @@
 import type { JWK } from 'jose';
 import { z } from 'zod';
 
-export const OPERATIONS = ['citizen:read', 'citizen:verify', 'business:read', 'business:search'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+/**
+ * The registers the gateway brokers: what a problem calls each one, and the operations an entitlement to it can
+ * grant. A new register starts here; its record is then shared/registry/model.ts, schemas.ts and operations.ts,
+ * and its routes functions/registry/routes.ts (the provider settings, the providers and the CDK context keys
+ * follow from this list).
+ */
+export const REGISTERS = {
+  population: { label: 'population register', operations: ['citizen:read', 'citizen:verify'] },
+  business: { label: 'business register', operations: ['business:read', 'business:search'] },
+} as const;
+export type RegisterName = keyof typeof REGISTERS;
+export const REGISTER_NAMES = Object.keys(REGISTERS) as RegisterName[];
+
+export type Operation = (typeof REGISTERS)[RegisterName]['operations'][number];
+/** Every operation, register by register: what entitlements, prices and the ledger's counters are kept for. */
+export const OPERATIONS = Object.values(REGISTERS).flatMap((register) => register.operations) as [
+  Operation,
+  ...Operation[],
+];
 
 /** Scopes over the whole platform (administration, billing, the audit trail): the operator agency's only. */
 export const PLATFORM_SCOPES = ['admin', 'billing:read', 'billing:close', 'audit:read'] as const;

@@ -1,12 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Config, registrySettingsShape } from '../config';
+import { type Config, registerVariables, type registrySettingsShape } from '../config';
+import { REGISTER_NAMES, type RegisterName } from '../identity/model';
 import type { TableNames } from '../storage/tables';
 import { CircuitBreaker } from './circuit-breaker';
 import { CustodianClient, HttpBusinessRegister, HttpRecords } from './custodian';
-import type { RegisterName } from './errors';
 import { HostedBusinessRegister, HostedRecords } from './hosted';
-import { citizenRecord } from './operations';
-import type { RegisterProviders } from './provider';
+import type { RegisterRecords } from './model';
+import { registerRecords } from './operations';
+import type { RecordSource, RegisterProviders } from './provider';
 
 /** What createProviders reads of the configuration (shared/config.ts parses it with everything else). */
 export type RegistrySettings = Pick<Config, keyof typeof registrySettingsShape>;
@@ -40,14 +41,24 @@ export function createProviders(
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
+  // Every register's lookups, as configured.
+  const lookups = <N extends RegisterName>(register: N): RecordSource<RegisterRecords[N]> => {
+    const kind = registerRecords[register];
+    const variables = registerVariables(register);
+    return settings[variables.provider] === 'http'
+      ? new HttpRecords(custodian(register, settings[variables.custodianUrl]!), kind)
+      : new HostedRecords(client, tables.registry, kind);
+  };
+  const providers = Object.fromEntries(REGISTER_NAMES.map((register) => [register, lookups(register)])) as {
+    [N in RegisterName]: RecordSource<RegisterRecords[N]>;
+  };
+  // The business register's provider also searches.
+  const business = registerVariables('business');
   return {
-    population:
-      settings.POPULATION_PROVIDER === 'http'
-        ? new HttpRecords(custodian('population', settings.POPULATION_CUSTODIAN_URL!), citizenRecord)
-        : new HostedRecords(client, tables.registry, citizenRecord),
+    ...providers,
     business:
-      settings.BUSINESS_PROVIDER === 'http'
-        ? new HttpBusinessRegister(custodian('business', settings.BUSINESS_CUSTODIAN_URL!))
+      settings[business.provider] === 'http'
+        ? new HttpBusinessRegister(custodian('business', settings[business.custodianUrl]!))
         : new HostedBusinessRegister(client, tables.registry),
   };
 }

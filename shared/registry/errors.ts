@@ -1,17 +1,15 @@
 import { AppError, BadRequestError, type ProblemFields, ServiceUnavailableError } from '../errors';
+import { REGISTERS, type RegisterName } from '../identity/model';
 
-export type RegisterName = 'population' | 'business';
+export type { RegisterName };
 
-const registerLabel: Record<RegisterName, string> = {
-  population: 'population register',
-  business: 'business register',
-};
+const registerLabel = (register: RegisterName) => REGISTERS[register].label;
 
 /** 502: the custodian answered, but not with something the gateway can serve (5xx, garbage, wrong shape). */
 export class CustodianError extends AppError {
   override name = 'CustodianError';
   constructor(register: RegisterName, detail: string, fields: ProblemFields = {}) {
-    super(502, 'custodian-error', 'Bad Gateway', `The ${registerLabel[register]}'s custodian ${detail}.`, {
+    super(502, 'custodian-error', 'Bad Gateway', `The ${registerLabel(register)}'s custodian ${detail}.`, {
       ...fields,
       extensions: { register, ...fields.extensions },
     });
@@ -26,7 +24,7 @@ export class CustodianTimeoutError extends AppError {
       504,
       'custodian-timeout',
       'Gateway Timeout',
-      `The ${registerLabel[register]}'s custodian did not answer within ${timeoutMs} ms.`,
+      `The ${registerLabel(register)}'s custodian did not answer within ${timeoutMs} ms.`,
       { ...fields, extensions: { register, ...fields.extensions } },
     );
   }
@@ -37,7 +35,7 @@ export class CustodianUnavailableError extends ServiceUnavailableError {
   override name = 'CustodianUnavailableError';
   constructor(register: RegisterName, retryAfterSeconds: number) {
     super(
-      `The ${registerLabel[register]}'s custodian is failing; the gateway stopped calling it for now. Try again in ${retryAfterSeconds} s.`,
+      `The ${registerLabel(register)}'s custodian is failing; the gateway stopped calling it for now. Try again in ${retryAfterSeconds} s.`,
       retryAfterSeconds,
       { extensions: { register } },
     );

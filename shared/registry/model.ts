@@ -26,6 +26,12 @@ export interface Business {
   industryCodes: string[];
 }
 
+/** The record each register of REGISTERS (shared/identity/model.ts) holds, found by its key. */
+export interface RegisterRecords {
+  population: Citizen;
+  business: Business;
+}
+
 /** The records the README's quick start names: always present, so the quick start and smoke tests can rely on them. */
 export const demoCitizens: Citizen[] = [
   {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import type { Operation } from '../identity/model';
+import type { Operation, RegisterName } from '../identity/model';
 import { registryKeys } from '../storage/keys/registry';
-import type { Business, Citizen } from './model';
+import type { Business, Citizen, RegisterRecords } from './model';
 import type { RecordSource, RegisterProviders } from './provider';
 import {
   BUSINESS_FIELDS,
@@ -14,8 +14,8 @@ import {
 
 /**
  * A register's record, found by its key: everything the broker, the hosted copy and the custodian client need
- * to serve, meter, disclose and refuse it, whatever the register. A new register is one more of these, its
- * provider's place in RegisterProviders, its schemas and its routes.
+ * to serve, meter, disclose and refuse it, whatever the register. A new register is one more of these, in
+ * `registerRecords` (which gives it its provider) and `operationRecords`, with its schemas and its routes.
  */
 export interface RecordKind<R, K extends keyof R & string = keyof R & string> {
   /** The provider that serves it. */
@@ -64,10 +64,19 @@ export const businessRecord: RecordKind<Business, 'enterpriseCode'> = {
   missing: (enterpriseCode) => `No enterprise has code ${enterpriseCode}.`,
 };
 
+/** The record kind of any register. */
+export type AnyRecordKind = { [N in RegisterName]: RecordKind<RegisterRecords[N]> }[RegisterName];
+
 /** The record each operation reads (a search reads many: see Broker.search). */
 export const operationRecords = {
   'citizen:read': citizenRecord,
   'citizen:verify': citizenRecord,
   'business:read': businessRecord,
   'business:search': businessRecord,
-} as const satisfies Record<Operation, RecordKind<Citizen> | RecordKind<Business>>;
+} as const satisfies Record<Operation, AnyRecordKind>;
+
+/** The record of each register: createProviders (./config.ts) gives each one its hosted or custodian provider. */
+export const registerRecords: { readonly [N in RegisterName]: RecordKind<RegisterRecords[N]> } = {
+  population: citizenRecord,
+  business: businessRecord,
+};

@@ -1,4 +1,5 @@
-import type { Business, Citizen } from './model';
+import type { RegisterName } from '../identity/model';
+import type { Business, RegisterRecords } from './model';
 
 /**
  * A register is served by a provider: the hosted DynamoDB copy (./hosted.ts), or a forwarder to the custodian's
@@ -34,9 +35,9 @@ export interface BusinessRegister extends RecordSource<Business> {
   searchBusinesses(search: BusinessSearch): Promise<BusinessPage>;
 }
 
-export interface RegisterProviders {
-  population: RecordSource<Citizen>;
-  business: BusinessRegister;
-}
+/** One provider per register of REGISTERS, serving its record; the business register's also searches. */
+export type RegisterProviders = { readonly [N in RegisterName]: RecordSource<RegisterRecords[N]> } & {
+  readonly business: BusinessRegister;
+};
 
 export const SEARCH_LIMIT = { default: 20, max: 100 } as const;

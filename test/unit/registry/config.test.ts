@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../shared/config';
+import { REGISTER_NAMES } from '../../../shared/identity/model';
 import { createProviders } from '../../../shared/registry/config';
 import { HttpBusinessRegister, HttpRecords } from '../../../shared/registry/custodian';
 import { HostedBusinessRegister, HostedRecords } from '../../../shared/registry/hosted';
@@ -34,6 +35,31 @@ describe('register provider configuration', () => {
       tables,
     );
     expect(both.business).toBeInstanceOf(HttpBusinessRegister);
+  });
+
+  it('gives every register its own provider setting and custodian URL, derived from the list of registers', () => {
+    expect(Object.keys(createProviders(loadConfig({}), store, tables)).sort()).toEqual(
+      [...REGISTER_NAMES].sort(),
+    );
+    for (const register of REGISTER_NAMES) {
+      const upper = register.toUpperCase();
+      const providers = createProviders(
+        loadConfig({
+          [`${upper}_PROVIDER`]: 'http',
+          [`${upper}_CUSTODIAN_URL`]: `https://${register}.example.gov.vn/api`,
+        }),
+        store,
+        tables,
+      );
+      for (const other of REGISTER_NAMES) {
+        expect(providers[other].kind, `${other} with ${upper}_PROVIDER=http`).toBe(
+          other === register ? 'http' : 'hosted',
+        );
+      }
+      expect(() => loadConfig({ [`${upper}_PROVIDER`]: 'http' })).toThrow(
+        `${upper}_CUSTODIAN_URL: required when ${upper}_PROVIDER is http`,
+      );
+    }
   });
 
   it('has bounded defaults for timeouts, retries and the breaker', () => {
