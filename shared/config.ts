@@ -45,9 +45,8 @@ export const registrySettingsShape = {
   CUSTODIAN_COOLDOWN_MS: int(30_000, 100, 600_000),
 };
 
-type RegisterSettings = {
-  [K in Upper as `${K}_PROVIDER`]: 'hosted' | 'http';
-} & { [K in Upper as `${K}_CUSTODIAN_URL`]?: string | undefined };
+/** The provider settings as parsed. */
+type RegisterSettings = z.output<z.ZodObject<ProviderSettingsShape>>;
 
 /** A register served by its custodian needs the custodian's URL. */
 export function requireCustodianUrls(settings: RegisterSettings, ctx: z.RefinementCtx): void {

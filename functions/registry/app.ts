@@ -6,7 +6,7 @@ import { OPERATIONS, type Operation } from '../../shared/identity/model';
 import { Broker, type BrokeredCall } from '../../shared/registry/broker';
 import { createProviders } from '../../shared/registry/config';
 import { verifyCitizen } from '../../shared/registry/disclosure';
-import { type AnyRecordKind, operationRecords, type RecordKind } from '../../shared/registry/operations';
+import { operationRecords, type RecordKind } from '../../shared/registry/operations';
 import { recordRefusals, searchTarget } from './refusals';
 import {
   type BusinessField,
@@ -27,21 +27,17 @@ const callOf = (c: Context<AppEnv>, headers: RegistryHeaders): BrokeredCall => (
 });
 
 /** A lookup's route, as the one lookup handler reads it: the record's key in the path, and `?fields=`. */
-type LookupEntry = Extract<(typeof registryOperations)[number], { lookup: object }>;
+type LookupEntry = Extract<(typeof registryOperations)[number], { lookup: true }>;
 type LookupRoute = LookupEntry['route'];
 type LookupOperation = LookupEntry['operation'];
 
 /**
  * Serves a record by its key (`GET /v1/<records>/{key}?fields=`), whatever the register: the Broker reads it as
- * the operation's record kind tells, and answers it minimised, with the fields it withheld.
+ * the operation's record kind (shared/registry/operations.ts) tells, and answers it minimised, with the fields
+ * it withheld.
  */
-function serveLookup(
-  router: Router,
-  broker: Broker,
-  operation: Operation,
-  route: LookupRoute,
-  kind: AnyRecordKind,
-) {
+function serveLookup(router: Router, broker: Broker, operation: LookupOperation, route: LookupRoute) {
+  const kind = operationRecords[operation];
   router.openapi(route, async (c) => {
     const subject = (c.req.valid('param') as Record<string, string>)[kind.keyField]!;
     const { fields } = c.req.valid('query');
@@ -116,7 +112,7 @@ export function registryRoutes(deps: GatewayDeps): Router {
 
   // In the table's order, which is the order /docs lists them in.
   for (const entry of registryOperations) {
-    if ('lookup' in entry) serveLookup(router, broker, entry.operation, entry.route, entry.lookup);
+    if ('lookup' in entry) serveLookup(router, broker, entry.operation, entry.route);
     else otherHandlers[entry.operation](router, broker);
   }
   return router;

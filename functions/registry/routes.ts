@@ -3,7 +3,6 @@ import { problemResponse, problemResponses, securedBy } from '../../shared/http/
 import { type Operation, PurposeSchema, traceId } from '../../shared/identity/model';
 import { VERIFIABLE_FIELDS } from '../../shared/registry/disclosure';
 import { demoBusinesses, demoCitizens } from '../../shared/registry/model';
-import { type AnyRecordKind, businessRecord, citizenRecord } from '../../shared/registry/operations';
 import { SEARCH_LIMIT } from '../../shared/registry/provider';
 import { findProvince } from '../../shared/registry/provinces';
 import {
@@ -396,14 +395,14 @@ export const searchBusinessesRoute = createRoute({
  * The registry's operations: the route each is served at, and what its scope lets a token do (the Authorize
  * dialog of /docs). The one list the handlers' scope checks, the refusal recorder's routing
  * (./refusals.ts), the scope descriptions and the route tests come from (the records they read:
- * shared/registry/operations.ts). A `lookup` is served by the one lookup handler (./app.ts): the record it
- * reads by the route's `{key}` parameter, with `?fields=`; the other operations have their own handlers.
+ * shared/registry/operations.ts). A `lookup` is served by the one lookup handler (./app.ts): its operation's
+ * record, by the route's `{key}` parameter, with `?fields=`; the other operations have their own handlers.
  */
 export const registryOperations = [
   {
     operation: 'citizen:read',
     route: getCitizenRoute,
-    lookup: citizenRecord,
+    lookup: true,
     scope: 'Look up a citizen in the population register (GET /v1/citizens/{nationalId})',
   },
   {
@@ -414,7 +413,7 @@ export const registryOperations = [
   {
     operation: 'business:read',
     route: getBusinessRoute,
-    lookup: businessRecord,
+    lookup: true,
     scope: 'Look up an enterprise or branch in the business register (GET /v1/businesses/{code})',
   },
   {
@@ -426,7 +425,7 @@ export const registryOperations = [
   operation: Operation;
   route: { operationId: string; method: string; path: string };
   scope: string;
-  lookup?: AnyRecordKind;
+  lookup?: true;
 }[];
 
 export type { BusinessField, CitizenField };

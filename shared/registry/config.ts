@@ -6,8 +6,8 @@ import { CircuitBreaker } from './circuit-breaker';
 import { CustodianClient, HttpBusinessRegister, HttpRecords } from './custodian';
 import { HostedBusinessRegister, HostedRecords } from './hosted';
 import type { RegisterRecords } from './model';
-import { registerRecords } from './operations';
-import type { RecordSource, RegisterProviders } from './provider';
+import { type RecordKind, registerRecords } from './operations';
+import type { BusinessRegister, RecordSource, RegisterProviders } from './provider';
 
 /** What createProviders reads of the configuration (shared/config.ts parses it with everything else). */
 export type RegistrySettings = Pick<Config, keyof typeof registrySettingsShape>;
@@ -41,24 +41,33 @@ export function createProviders(
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-  // Every register's lookups, as configured.
-  const lookups = <N extends RegisterName>(register: N): RecordSource<RegisterRecords[N]> => {
-    const kind = registerRecords[register];
+  /** The register's hosted copy, or its custodian's API when its provider setting says `http`. */
+  const served = <P>(register: RegisterName, hosted: () => P, http: (custodian: CustodianClient) => P): P => {
     const variables = registerVariables(register);
     return settings[variables.provider] === 'http'
-      ? new HttpRecords(custodian(register, settings[variables.custodianUrl]!), kind)
-      : new HostedRecords(client, tables.registry, kind);
+      ? http(custodian(register, settings[variables.custodianUrl]!))
+      : hosted();
   };
-  const providers = Object.fromEntries(REGISTER_NAMES.map((register) => [register, lookups(register)])) as {
-    [N in RegisterName]: RecordSource<RegisterRecords[N]>;
+  /** A register's lookups by key, from its record kind. */
+  const kinds: { readonly [N in RegisterName]: RecordKind<RegisterRecords[N]> } = registerRecords;
+  const lookups = <N extends RegisterName>(register: N): RecordSource<RegisterRecords[N]> => {
+    const kind = kinds[register];
+    return served<RecordSource<RegisterRecords[N]>>(
+      register,
+      () => new HostedRecords(client, tables.registry, kind),
+      (custodian) => new HttpRecords(custodian, kind),
+    );
   };
-  // The business register's provider also searches.
-  const business = registerVariables('business');
-  return {
-    ...providers,
-    business:
-      settings[business.provider] === 'http'
-        ? new HttpBusinessRegister(custodian('business', settings[business.custodianUrl]!))
-        : new HostedBusinessRegister(client, tables.registry),
+  // The registers whose provider does more than look up (each built once: a custodian client holds a breaker).
+  const searching: Partial<Record<RegisterName, () => RecordSource<unknown>>> = {
+    business: () =>
+      served<BusinessRegister>(
+        'business',
+        () => new HostedBusinessRegister(client, tables.registry),
+        (custodian) => new HttpBusinessRegister(custodian),
+      ),
   };
+  return Object.fromEntries(
+    REGISTER_NAMES.map((register) => [register, searching[register]?.() ?? lookups(register)]),
+  ) as RegisterProviders;
 }

@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import type { RegisterName } from '../identity/model';
 import type { CircuitBreaker } from './circuit-breaker';
-import {
-  CustodianError,
-  CustodianTimeoutError,
-  CustodianUnavailableError,
-  type RegisterName,
-} from './errors';
+import { CustodianError, CustodianTimeoutError, CustodianUnavailableError } from './errors';
 import type { Business } from './model';
 import { businessRecord, type RecordKind } from './operations';
 import type { BusinessPage, BusinessRegister, BusinessSearch, RecordSource } from './provider';

@@ -1,8 +1,6 @@
 import { AppError, BadRequestError, type ProblemFields, ServiceUnavailableError } from '../errors';
 import { REGISTERS, type RegisterName } from '../identity/model';
 
-export type { RegisterName };
-
 const registerLabel = (register: RegisterName) => REGISTERS[register].label;
 
 /** 502: the custodian answered, but not with something the gateway can serve (5xx, garbage, wrong shape). */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Operation, RegisterName } from '../identity/model';
+import { type Operation, REGISTER_NAMES, REGISTERS, type RegisterName } from '../identity/model';
 import { registryKeys } from '../storage/keys/registry';
 import type { Business, Citizen, RegisterRecords } from './model';
 import type { RecordSource, RegisterProviders } from './provider';
@@ -15,7 +15,8 @@ import {
 /**
  * A register's record, found by its key: everything the broker, the hosted copy and the custodian client need
  * to serve, meter, disclose and refuse it, whatever the register. A new register is one more of these, in
- * `registerRecords` (which gives it its provider) and `operationRecords`, with its schemas and its routes.
+ * `registerRecords` (which gives it its provider and, through REGISTERS, its operations), with its schemas and
+ * its routes.
  */
 export interface RecordKind<R, K extends keyof R & string = keyof R & string> {
   /** The provider that serves it. */
@@ -64,19 +65,20 @@ export const businessRecord: RecordKind<Business, 'enterpriseCode'> = {
   missing: (enterpriseCode) => `No enterprise has code ${enterpriseCode}.`,
 };
 
-/** The record kind of any register. */
-export type AnyRecordKind = { [N in RegisterName]: RecordKind<RegisterRecords[N]> }[RegisterName];
-
-/** The record each operation reads (a search reads many: see Broker.search). */
-export const operationRecords = {
-  'citizen:read': citizenRecord,
-  'citizen:verify': citizenRecord,
-  'business:read': businessRecord,
-  'business:search': businessRecord,
-} as const satisfies Record<Operation, AnyRecordKind>;
-
 /** The record of each register: createProviders (./config.ts) gives each one its hosted or custodian provider. */
-export const registerRecords: { readonly [N in RegisterName]: RecordKind<RegisterRecords[N]> } = {
+export const registerRecords = {
   population: citizenRecord,
   business: businessRecord,
-};
+} as const satisfies { readonly [N in RegisterName]: RecordKind<RegisterRecords[N]> };
+
+/** The register an operation belongs to, as REGISTERS lists it. */
+type RegisterOf<O extends Operation> = {
+  [N in RegisterName]: O extends (typeof REGISTERS)[N]['operations'][number] ? N : never;
+}[RegisterName];
+
+/** The record each operation reads (a search reads many: see Broker.search): its register's, from REGISTERS. */
+export const operationRecords = Object.fromEntries(
+  REGISTER_NAMES.flatMap((register) =>
+    REGISTERS[register].operations.map((operation) => [operation, registerRecords[register]]),
+  ),
+) as { readonly [O in Operation]: (typeof registerRecords)[RegisterOf<O>] };

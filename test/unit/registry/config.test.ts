@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../shared/config';
-import { REGISTER_NAMES } from '../../../shared/identity/model';
+import { REGISTER_NAMES, REGISTERS } from '../../../shared/identity/model';
 import { createProviders } from '../../../shared/registry/config';
 import { HttpBusinessRegister, HttpRecords } from '../../../shared/registry/custodian';
 import { HostedBusinessRegister, HostedRecords } from '../../../shared/registry/hosted';
+import { operationRecords, registerRecords } from '../../../shared/registry/operations';
 import { unitDeps } from '../../support/deps';
 
 describe('register provider configuration', () => {
@@ -38,9 +39,16 @@ describe('register provider configuration', () => {
   });
 
   it('gives every register its own provider setting and custodian URL, derived from the list of registers', () => {
-    expect(Object.keys(createProviders(loadConfig({}), store, tables)).sort()).toEqual(
-      [...REGISTER_NAMES].sort(),
-    );
+    const hosted = createProviders(loadConfig({}), store, tables);
+    expect(Object.keys(hosted).sort()).toEqual([...REGISTER_NAMES].sort());
+    for (const register of REGISTER_NAMES) {
+      // The broker reaches a record's provider through its kind: the one built for the kind's register.
+      expect(registerRecords[register].source(hosted), register).toBe(hosted[register]);
+      // Each of the register's operations reads the register's record.
+      for (const operation of REGISTERS[register].operations) {
+        expect(operationRecords[operation], operation).toBe(registerRecords[register]);
+      }
+    }
     for (const register of REGISTER_NAMES) {
       const upper = register.toUpperCase();
       const providers = createProviders(
